@@ -1,0 +1,84 @@
+import type { PoolClient } from 'pg';
+import type { Reading, RejectCode } from '../model/reading';
+
+/**
+ * One statement per batch: columns travel as arrays and `unnest` turns them back into rows, so a
+ * batch of any size costs one round trip and one plan, with no parameter-count limit.
+ * Readings with a device timestamp that were stored before (broker redelivery) are skipped.
+ */
+const INSERT_READINGS = `
+insert into readings (device_id, attribute, ts, num, bool, text, unit, device_ts)
+select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::bool[], $6::text[], $7::text[], $8::bool[])
+on conflict (device_id, attribute, ts) where device_ts do nothing`;
+
+const UPSERT_DEVICES = `
+insert into devices (device_id, site, room, device, first_seen, last_seen)
+select d, s, r, n, t, t from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as u(d, s, r, n, t)
+on conflict (device_id) do update set last_seen = greatest(devices.last_seen, excluded.last_seen)`;
+
+const INSERT_DEAD_LETTERS = `
+insert into dead_letters (topic, payload, code, reason, detail)
+select * from unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[])`;
+
+export async function insertReadings(client: PoolClient, readings: readonly Reading[]): Promise<number> {
+  const n = readings.length;
+  if (n === 0) return 0;
+  const device = new Array<string>(n);
+  const attribute = new Array<string>(n);
+  const ts = new Array<Date>(n);
+  const num = new Array<number | null>(n);
+  const bool = new Array<boolean | null>(n);
+  const text = new Array<string | null>(n);
+  const unit = new Array<string | null>(n);
+  const deviceTs = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const r = readings[i];
+    device[i] = r.deviceId;
+    attribute[i] = r.attribute;
+    ts[i] = new Date(r.ts);
+    num[i] = typeof r.value === 'number' ? r.value : null;
+    bool[i] = typeof r.value === 'boolean' ? r.value : null;
+    text[i] = typeof r.value === 'string' ? r.value : null;
+    unit[i] = r.unit ?? null;
+    deviceTs[i] = r.deviceTs;
+  }
+  const res = await client.query(INSERT_READINGS, [device, attribute, ts, num, bool, text, unit, deviceTs]);
+  return res.rowCount ?? 0;
+}
+
+/** Keeps the devices table current: one row per device seen in the batch, last_seen only moves forward. */
+export async function upsertDevices(client: PoolClient, readings: readonly Reading[]): Promise<void> {
+  const latest = new Map<string, Reading>();
+  for (const r of readings) {
+    const seen = latest.get(r.deviceId);
+    if (!seen || seen.ts < r.ts) latest.set(r.deviceId, r);
+  }
+  if (latest.size === 0) return;
+  const rows = [...latest.values()];
+  await client.query(UPSERT_DEVICES, [
+    rows.map((r) => r.deviceId),
+    rows.map((r) => r.site),
+    rows.map((r) => r.room),
+    rows.map((r) => r.device),
+    rows.map((r) => new Date(r.ts)),
+  ]);
+}
+
+export interface DeadLetter {
+  topic: string | undefined;
+  payload: Buffer | undefined;
+  code: RejectCode | 'store-failed';
+  reason: string;
+  detail?: unknown;
+}
+
+export async function insertDeadLetters(client: PoolClient, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await client.query(INSERT_DEAD_LETTERS, [
+    letters.map((l) => l.topic ?? null),
+    letters.map((l) => l.payload ?? null),
+    letters.map((l) => l.code),
+    letters.map((l) => l.reason),
+    letters.map((l) => (l.detail === undefined ? null : JSON.stringify(l.detail))),
+  ]);
+}

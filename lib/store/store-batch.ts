@@ -1,0 +1,104 @@
+import type { Pool, PoolClient } from 'pg';
+import { insertDeadLetters, insertReadings, upsertDevices, type DeadLetter } from '../db/readings-store';
+import type { Reading } from '../model/reading';
+
+/** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
+export interface StoreItem {
+  readings: Reading[];
+  deadLetters: DeadLetter[];
+}
+
+export interface StoreOutcome {
+  stored: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+/**
+ * SQLSTATE classes that mean "this row is bad", not "the database is unwell": data exceptions (22),
+ * integrity violations (23) and program limits such as an oversized index row (54). Such a batch
+ * is split and the offending rows dead-lettered; any other error is retried as a whole.
+ */
+export function isRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/** Stores a batch in one transaction. Throws only for errors worth retrying (connection, server). */
+export async function storeBatch(pool: Pool, items: readonly StoreItem[]): Promise<StoreOutcome> {
+  const readings: Reading[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const item of items) {
+    for (const r of item.readings) readings.push(r);
+    for (const d of item.deadLetters) deadLetters.push(d);
+  }
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    let stored: number;
+    try {
+      await client.query('savepoint whole_batch');
+      stored = await insertReadings(client, readings);
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      await client.query('rollback to savepoint whole_batch');
+      stored = await insertOneByOne(client, readings, deadLetters);
+    }
+    await upsertDevices(client, readings);
+    await insertDeadLetters(client, deadLetters);
+    await client.query('commit');
+    // `readings` now holds only what the database accepted; the rest were already stored once.
+    return { stored, duplicates: readings.length - stored, deadLettered: deadLetters.length };
+  } catch (err) {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The slow path, taken only when a batch holds a bad row: each reading in its own savepoint. */
+async function insertOneByOne(client: PoolClient, readings: Reading[], deadLetters: DeadLetter[]): Promise<number> {
+  let stored = 0;
+  const good: Reading[] = [];
+  for (const r of readings) {
+    await client.query('savepoint one_row');
+    try {
+      stored += await insertReadings(client, [r]);
+      good.push(r);
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      await client.query('rollback to savepoint one_row');
+      deadLetters.push({
+        topic: `${r.deviceId}/${r.attribute}`,
+        payload: Buffer.from(JSON.stringify(r)),
+        code: 'store-failed',
+        reason: `the database refused this reading: ${(err as Error).message}`,
+        detail: { sqlstate: (err as { code?: string }).code },
+      });
+    }
+  }
+  readings.length = 0;
+  readings.push(...good);
+  return stored;
+}
+
+/** Checks a reading built by another flow (a function node, say) before it reaches SQL. */
+export function readingProblem(r: unknown): string | undefined {
+  if (typeof r !== 'object' || r === null) return 'a reading must be an object';
+  const x = r as Partial<Reading>;
+  if (typeof x.deviceId !== 'string' || x.deviceId === '') return 'reading.deviceId must be a non-empty string';
+  if (typeof x.attribute !== 'string' || x.attribute === '') return 'reading.attribute must be a non-empty string';
+  if (typeof x.ts !== 'number' || !Number.isFinite(x.ts)) return 'reading.ts must be epoch milliseconds';
+  const t = typeof x.value;
+  if (t !== 'number' && t !== 'boolean' && t !== 'string') return 'reading.value must be a number, boolean or string';
+  if (t === 'number' && !Number.isFinite(x.value)) return 'reading.value must be a finite number';
+  if (x.unit !== undefined && typeof x.unit !== 'string') return 'reading.unit must be a string';
+  if (typeof x.site !== 'string' || typeof x.room !== 'string' || typeof x.device !== 'string') {
+    return 'reading.site, room and device must be strings';
+  }
+  return undefined;
+}

@@ -1,0 +1,37 @@
+/** Default endpoints when a config node leaves them empty: the environment, then the local defaults. */
+export function defaultMqttUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MQTT_URL) return env.MQTT_URL;
+  return `mqtt://127.0.0.1:${env.MQTT_PORT || 1883}`;
+}
+
+export function defaultDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.DATABASE_URL || undefined;
+}
+
+const MQTT_SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
+
+/** Returns a sentence saying what is wrong with a broker URL, or undefined when it is usable. */
+export function mqttUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `broker URL "${url}" is not a URL (expected e.g. mqtt://host:1883)`;
+  }
+  if (!MQTT_SCHEMES.has(u.protocol)) return `broker URL scheme ${u.protocol} is not one of mqtt:, mqtts:, ws:, wss:`;
+  if (!u.hostname) return `broker URL "${url}" has no host`;
+  return undefined;
+}
+
+export function databaseUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'database connection string is not a URL (expected postgres://user:password@host:5432/db)';
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    return `database URL scheme ${u.protocol} is not postgres: or postgresql:`;
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { IClientOptions } from 'mqtt';
+import type { NodeAPI, NodeDef } from 'node-red';
+import { defaultMqttUrl, mqttUrlProblem } from '../../lib/util/env-config';
+import type { BrokerConfigNode, BrokerCredentials } from './types';
+
+interface BrokerNodeDef extends NodeDef {
+  url: string;
+  clientId: string;
+  keepalive: string | number;
+  tlsRejectUnauthorized: boolean;
+  tlsCaFile: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+}
+
+
+export = function register(RED: NodeAPI): void {
+  function OctopusBrokerNode(this: BrokerConfigNode, def: BrokerNodeDef) {
+    RED.nodes.createNode(this, def);
+    this.brokerUrl = (def.url || '').trim() || defaultMqttUrl();
+    this.problem = mqttUrlProblem(this.brokerUrl);
+    const keepalive = Number(def.keepalive) || 30;
+    if (!this.problem && (keepalive < 5 || keepalive > 3600)) this.problem = `keepalive ${keepalive} s is outside 5–3600 s`;
+
+    const tls: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> = {
+      rejectUnauthorized: def.tlsRejectUnauthorized !== false,
+    };
+    try {
+      if (def.tlsCaFile) tls.ca = readFileSync(def.tlsCaFile);
+      if (def.tlsCertFile) tls.cert = readFileSync(def.tlsCertFile);
+      if (def.tlsKeyFile) tls.key = readFileSync(def.tlsKeyFile);
+    } catch (err) {
+      this.problem ??= `cannot read TLS file: ${(err as Error).message}`;
+    }
+    if (this.problem) this.error(`octopus-broker: ${this.problem}`);
+
+    // A stable client id gives a persistent session: the broker keeps what was not acknowledged.
+    const baseId = (def.clientId || '').trim() || `octopus-${hostname()}-${this.id}`;
+    this.clientOptions = (suffix, overrides = {}) => ({
+      clientId: suffix ? `${baseId}-${suffix}` : baseId,
+      username: this.credentials?.username || undefined,
+      password: this.credentials?.password || undefined,
+      keepalive,
+      reconnectPeriod: 1000,
+      connectTimeout: 10000,
+      ...tls,
+      ...overrides,
+    });
+  }
+
+  RED.nodes.registerType<BrokerConfigNode, BrokerNodeDef, object, BrokerCredentials>('octopus-broker', OctopusBrokerNode, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+    },
+  });
+};

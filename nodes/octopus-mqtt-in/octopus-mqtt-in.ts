@@ -1,0 +1,97 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { DeferredAckSubscriber } from '../../lib/mqtt/deferred-ack-subscriber';
+import { ThrottledStatus } from '../../lib/util/throttled-status';
+import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
+import type { BrokerConfigNode } from '../octopus-broker/types';
+
+interface MqttInNodeDef extends NodeDef {
+  broker: string;
+  topics: string;
+  qos: string | number;
+  ackMode: 'after-store' | 'on-receipt';
+  maxInFlight: string | number;
+  sharedGroup: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new ThrottledStatus((s) => node.status(s));
+    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const { filters, problem: topicProblem } = parseTopicFilters(def.topics || '');
+    const qos = Number(def.qos) === 0 ? 0 : 1;
+    const maxInFlight = Number(def.maxInFlight) || 2000;
+    const group = (def.sharedGroup || '').trim();
+    const problem =
+      (!broker && 'no broker configured') ||
+      broker?.problem ||
+      topicProblem ||
+      (group && !SHARE_GROUP.test(group) && `shared group "${group}" may only hold letters, digits, _ . -`) ||
+      (!(maxInFlight >= 1 && maxInFlight <= 65535) && `max in flight ${maxInFlight} is outside 1–65535`) ||
+      undefined;
+    if (problem || !broker) {
+      node.error(`octopus-mqtt-in: ${problem}`);
+      node.status({ fill: 'red', shape: 'ring', text: String(problem) });
+      return;
+    }
+    const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
+    const topics = group ? filters.map((f) => `$share/${group}/${f}`) : filters;
+    const subscriber = new DeferredAckSubscriber(
+      {
+        url: broker.brokerUrl,
+        topics,
+        qos,
+        maxInFlight,
+        ackAfterRelease: ackAfterStore,
+        // A persistent session only makes sense when acks are held: then the broker keeps what was not acknowledged.
+        clientOptions: broker.clientOptions(node.id, { clean: !ackAfterStore }),
+      },
+      (m) => {
+        const msg: NodeMessage & Record<string, unknown> = {
+          topic: m.topic,
+          payload: m.payload,
+          qos: m.qos,
+          retain: m.retain,
+          receivedAt: m.receivedAt,
+        };
+        if (m.ack) msg.octopusAck = m.ack;
+        node.send(msg);
+      },
+    );
+    const client = subscriber.client;
+    let lastError = '';
+    client.on('connect', () => {
+      lastError = '';
+      node.log(`connected to ${broker.brokerUrl}, subscribed to ${topics.join(', ')}`);
+    });
+    client.on('error', (err) => {
+      lastError = err.message;
+      status.set({ fill: 'red', shape: 'ring', text: `broker: ${err.message}` });
+      node.warn(`broker ${broker.brokerUrl}: ${err.message}`);
+    });
+    client.on('offline', () => status.set({ fill: 'red', shape: 'ring', text: `disconnected${lastError ? `: ${lastError}` : ''}` }));
+
+    const refresh = setInterval(() => {
+      if (!client.connected) return;
+      const s = subscriber.stats();
+      if (s.paused) {
+        status.set({ fill: 'yellow', shape: 'dot', text: `paused: ${s.inFlight} in flight, waiting for the store` });
+      } else {
+        status.set({ fill: 'green', shape: 'dot', text: `connected · ${s.received} received · ${s.inFlight} in flight` });
+      }
+    }, 1000);
+    status.set({ fill: 'yellow', shape: 'ring', text: `connecting to ${broker.brokerUrl}` });
+    subscriber.start();
+
+    (node as Node & { octopusStats?: () => unknown }).octopusStats = () => subscriber.stats();
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(refresh);
+      status.close();
+      subscriber.close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('octopus-mqtt-in', OctopusMqttInNode);
+};

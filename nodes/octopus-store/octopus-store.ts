@@ -1,0 +1,171 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { Batcher } from '../../lib/batching/batcher';
+import type { DeadLetter } from '../../lib/db/readings-store';
+import { messageAckOf } from '../../lib/delivery/message-ack';
+import type { Reading, Reject } from '../../lib/model/reading';
+import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
+import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import type { PostgresConfigNode } from '../octopus-postgres/types';
+
+interface StoreNodeDef extends NodeDef {
+  database: string;
+  batchSize: string | number;
+  batchWaitMs: string | number;
+}
+
+interface PendingMessage extends StoreItem {
+  settle: () => void;
+}
+
+interface StoreCounters {
+  received: number;
+  stored: number;
+  duplicates: number;
+  deadLettered: number;
+  batches: number;
+  failedAttempts: number;
+}
+
+/** Turns an incoming message into store work; anything unusable becomes a dead letter, never a drop. */
+function toStoreItem(msg: NodeMessageInFlow & { rejects?: Reject[] }): StoreItem {
+  const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
+  const raw = Buffer.isBuffer(msg.payload) ? msg.payload : typeof msg.payload === 'string' ? Buffer.from(msg.payload) : undefined;
+  if (Array.isArray(msg.rejects) && msg.rejects.length > 0) {
+    const deadLetters: DeadLetter[] = msg.rejects.map((r) => ({
+      topic,
+      payload: raw,
+      code: r.code,
+      reason: r.reason,
+      detail: r.attribute ? { attribute: r.attribute } : undefined,
+    }));
+    return { readings: [], deadLetters };
+  }
+  const candidates: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+  const readings: Reading[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const c of candidates) {
+    const problem = readingProblem(c);
+    if (problem) {
+      deadLetters.push({
+        topic,
+        payload: raw ?? Buffer.from(safeJson(c)),
+        code: 'value-invalid',
+        reason: `octopus-store received something that is not a reading: ${problem}`,
+      });
+    } else {
+      readings.push(c as Reading);
+    }
+  }
+  return { readings, deadLetters };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function OctopusStoreNode(this: Node, def: StoreNodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new ThrottledStatus((s) => node.status(s));
+    const log = new RateLimitedLog((line) => node.warn(line));
+    const config = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const batchSize = Number(def.batchSize) || 1000;
+    const batchWaitMs = def.batchWaitMs === '' || def.batchWaitMs === undefined ? 100 : Number(def.batchWaitMs);
+    const problem =
+      (!config && 'no database configured') ||
+      config?.problem ||
+      (!(batchSize >= 1 && batchSize <= 100000) && `batch size ${batchSize} is outside 1–100000`) ||
+      (!(batchWaitMs >= 0 && batchWaitMs <= 60000) && `batch wait ${batchWaitMs} ms is outside 0–60000`) ||
+      undefined;
+    const database = config?.database;
+    if (problem || !database) {
+      node.error(`octopus-store: ${problem ?? 'database unavailable'}`);
+      node.status({ fill: 'red', shape: 'ring', text: String(problem ?? 'database unavailable') });
+      // Fail every message so a Catch node sees it; nothing is acknowledged, so the broker keeps it.
+      node.on('input', (_msg, _send, done) => done(new Error(`octopus-store: ${problem}`)));
+      return;
+    }
+
+    const counters: StoreCounters = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0, failedAttempts: 0 };
+    let lastError = '';
+    const showStatus = () => {
+      if (lastError) {
+        status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${lastError} · ${batcher.size} queued` });
+      } else {
+        const dl = counters.deadLettered ? ` · ${counters.deadLettered} dead-lettered` : '';
+        status.set({ fill: 'green', shape: 'dot', text: `${counters.stored} stored${dl}` });
+      }
+    };
+
+    const batcher = new Batcher<PendingMessage>({
+      maxItems: batchSize,
+      maxWaitMs: batchWaitMs,
+      flush: async (items) => {
+        const pool = await database.ready();
+        const outcome = await storeBatch(pool, items);
+        counters.batches++;
+        counters.stored += outcome.stored;
+        counters.duplicates += outcome.duplicates;
+        counters.deadLettered += outcome.deadLettered;
+        for (const item of items) item.settle();
+      },
+      onFlushError: (err, attempt, retryInMs) => {
+        counters.failedAttempts++;
+        lastError = err.message;
+        database.reportFailure(err);
+        log.write(`store failed (attempt ${attempt}), retrying in ${retryInMs} ms: ${err.message}`);
+        showStatus();
+      },
+      onFlushed: () => {
+        if (lastError) {
+          node.log('database is back; storing resumed');
+          database.reportSuccess();
+        }
+        lastError = '';
+        showStatus();
+      },
+    });
+
+    node.on('input', (msg, _send, done) => {
+      counters.received++;
+      const item = toStoreItem(msg as NodeMessageInFlow & { rejects?: Reject[] });
+      const ack = messageAckOf(msg as { octopusAck?: unknown });
+      batcher.add({
+        ...item,
+        settle: () => {
+          ack?.release();
+          done();
+        },
+      });
+    });
+
+    (node as Node & { octopusStats?: () => unknown }).octopusStats = () => ({ ...counters, queued: batcher.size });
+    status.set({ fill: 'grey', shape: 'ring', text: `waiting for readings (${config.target})` });
+    database.ready().catch((err: Error) => {
+      lastError = err.message;
+      showStatus();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      // Let the batch in hand commit (bounded wait); what is left stays unacknowledged at the broker.
+      const finish = () => {
+        batcher.close();
+        status.close();
+        done();
+      };
+      if (lastError) return finish();
+      const timeout = setTimeout(finish, 10000);
+      batcher.drain().then(() => {
+        clearTimeout(timeout);
+        finish();
+      });
+    });
+  }
+
+  RED.nodes.registerType('octopus-store', OctopusStoreNode);
+};

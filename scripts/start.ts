@@ -1,0 +1,103 @@
+/**
+ * `npm start`: Node-RED with the Octopus pack and the default flow on PORT (default 1880).
+ * MQTT_URL / DATABASE_URL point it at a real broker and database; whichever is unset is replaced
+ * by an embedded one (aedes on MQTT_PORT, default 1883; PGlite with its data under data/).
+ */
+import { createServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import express from 'express';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+
+interface NodeRedRuntime {
+  init(server: import('node:http').Server, settings: object): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: express.Express;
+  httpNode: express.Express;
+}
+
+function fail(message: string): never {
+  console.error(`\n[octopus] ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.OCTOPUS_DATA_DIR || join(process.cwd(), 'data'));
+  process.env.OCTOPUS_DATA_DIR = dataDir;
+  const port = Number(process.env.PORT || 1880);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${process.env.PORT} is not a TCP port`);
+
+  let broker: EmbeddedBroker | undefined;
+  let postgres: EmbeddedPostgres | undefined;
+
+  if (!process.env.MQTT_URL) {
+    const mqttPort = Number(process.env.MQTT_PORT || 1883);
+    try {
+      broker = await startEmbeddedBroker(mqttPort);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        fail(
+          `port ${mqttPort} is taken, so the embedded MQTT broker cannot start. If a broker (Mosquitto) already runs there, use it:\n` +
+            `    MQTT_URL=mqtt://127.0.0.1:${mqttPort} npm start\n` +
+            `or move the embedded broker to a free port:  MQTT_PORT=1884 npm start`,
+        );
+      }
+      throw err;
+    }
+    process.env.MQTT_URL = broker.url;
+    console.log(`[octopus] embedded MQTT broker on ${broker.url}`);
+  }
+
+  if (!process.env.DATABASE_URL) {
+    const pgDir = join(dataDir, 'pglite');
+    console.log(`[octopus] starting embedded PostgreSQL (PGlite) with data in ${pgDir} …`);
+    postgres = await startEmbeddedPostgres(pgDir, Number(process.env.OCTOPUS_PG_PORT || 0));
+    process.env.DATABASE_URL = postgres.url;
+    console.log(`[octopus] embedded PostgreSQL on ${postgres.url}`);
+  }
+
+  // Loaded only now: settings read the environment set above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require('../settings') as { httpAdminRoot: string; httpNodeRoot: string; uiPort: number; uiHost?: string };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const RED = require('node-red') as NodeRedRuntime;
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  RED.init(server, settings);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  app.use(settings.httpNodeRoot, RED.httpNode);
+
+  await new Promise<void>((resolveListen) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') fail(`port ${port} is taken: set PORT to a free port (PORT=1890 npm start)`);
+      fail(`cannot listen on port ${port}: ${err.message}`);
+    });
+    server.listen(port, settings.uiHost, () => resolveListen());
+  });
+  await RED.start();
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${process.env.MQTT_URL})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[octopus] ${signal}: stopping`);
+    const force = setTimeout(() => process.exit(1), 20000);
+    force.unref();
+    try {
+      await RED.stop();
+      server.close();
+      await broker?.close();
+      await postgres?.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: Error) => fail(err.stack || err.message));

@@ -1,0 +1,49 @@
+/**
+ * Node-RED settings for Octopus. `npm start` uses this file (compiled to dist/settings.js), and so
+ * can a plain `node-red --settings dist/settings.js` (the Docker image does).
+ * Everything that varies by deployment comes from the environment; nothing secret is in here.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const packageRoot = resolve(__dirname, '..');
+const userDir = resolve(process.env.OCTOPUS_DATA_DIR || join(process.cwd(), 'data'), 'node-red');
+const flowFile = 'flows.json';
+
+// First start: the default application flow becomes the user's flow; later edits in the editor stay theirs.
+mkdirSync(userDir, { recursive: true });
+if (!existsSync(join(userDir, flowFile))) copyFileSync(join(packageRoot, 'flows', 'octopus.json'), join(userDir, flowFile));
+
+// Run from the repo, the pack is not installed in userDir/node_modules: load it from here instead.
+const installedInUserDir = existsSync(join(userDir, 'node_modules', 'node-red-contrib-octopus'));
+
+const settings = {
+  uiPort: Number(process.env.PORT) || 1880,
+  uiHost: process.env.HOST || undefined,
+  userDir,
+  flowFile,
+  flowFilePretty: true,
+  nodesDir: installedInUserDir ? [] : [packageRoot],
+  // Unset: Node-RED generates a key and keeps it in userDir/.config.runtime.json (never in the repo).
+  credentialSecret: process.env.OCTOPUS_CREDENTIAL_SECRET || undefined,
+  httpAdminRoot: '/',
+  httpNodeRoot: '/',
+  httpNodeCors: undefined,
+  functionExternalModules: false,
+  exportGlobalContextKeys: false,
+  diagnostics: { enabled: true, ui: true },
+  runtimeState: { enabled: false, ui: false },
+  telemetry: { enabled: false, updateNotification: false },
+  logging: {
+    console: { level: process.env.LOG_LEVEL || 'info', metrics: false, audit: false },
+  },
+  editorTheme: {
+    page: { title: 'Octopus · Node-RED' },
+    header: { title: 'Octopus' },
+    projects: { enabled: false },
+    tours: false,
+    palette: { categories: ['octopus', 'common', 'function', 'network', 'sequence', 'parser', 'storage'] },
+  },
+};
+
+export = settings;
