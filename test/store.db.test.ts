@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { Pool } from 'pg';
+import { loadMigrations, migrate } from '../lib/db/migrate';
+import type { Reading } from '../lib/model/reading';
+import { storeBatch } from '../lib/store/store-batch';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+function reading(over: Partial<Reading> = {}): Reading {
+  return {
+    deviceId: 'casa/salon/termo',
+    site: 'casa',
+    room: 'salon',
+    device: 'termo',
+    attribute: 'temperature',
+    value: 21.5,
+    unit: '°C',
+    ts: Date.parse('2026-11-23T10:00:00Z'),
+    deviceTs: true,
+    ...over,
+  };
+}
+
+describe('migrations and batch store (real Postgres)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+
+  before(async () => {
+    db = await createTestDatabase();
+    pool = new Pool({ connectionString: db.url, max: 3 });
+  });
+  after(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('applies every migration once, in order, and records it', async () => {
+    const all = loadMigrations().map((m) => m.version);
+    assert.ok(all.length >= 1);
+    assert.deepEqual([...all].sort(), all);
+    assert.deepEqual(await migrate(pool), all);
+    assert.deepEqual(await migrate(pool), []);
+    const recorded = (await pool.query('select version from schema_migrations order by version')).rows.map((r) => r.version);
+    assert.deepEqual(recorded, all);
+  });
+
+  it('two instances migrating at once apply each migration once', async () => {
+    const other = await createTestDatabase();
+    const p = new Pool({ connectionString: other.url, max: 4 });
+    try {
+      const [a, b] = await Promise.all([migrate(p), migrate(p)]);
+      assert.deepEqual([...a, ...b].sort(), loadMigrations().map((m) => m.version));
+    } finally {
+      await p.end();
+      await other.drop();
+    }
+  });
+
+  it('a failing migration is rolled back and named, and nothing is recorded for it', async () => {
+    const other = await createTestDatabase();
+    const p = new Pool({ connectionString: other.url, max: 1 });
+    try {
+      await assert.rejects(
+        migrate(p, [
+          { version: '001_ok', sql: 'create table a (x int)' },
+          { version: '002_bad', sql: 'create table b (x int); select * from no_such_table' },
+        ]),
+        /migration 002_bad failed: .*no_such_table/,
+      );
+      const recorded = (await p.query('select version from schema_migrations')).rows.map((r) => r.version);
+      assert.deepEqual(recorded, ['001_ok']);
+      assert.equal((await p.query("select to_regclass('b') as t")).rows[0].t, null);
+    } finally {
+      await p.end();
+      await other.drop();
+    }
+  });
+
+  it('stores readings of every value type and the devices they come from', async () => {
+    const ts = Date.parse('2026-11-23T11:00:00Z');
+    const out = await storeBatch(pool, [
+      {
+        readings: [
+          reading({ ts }),
+          reading({ attribute: 'on', value: true, unit: undefined, ts }),
+          reading({ attribute: 'mode', value: 'eco', unit: undefined, ts }),
+        ],
+        deadLetters: [],
+      },
+    ]);
+    assert.deepEqual(out, { stored: 3, duplicates: 0, deadLettered: 0 });
+    const rows = (
+      await pool.query("select attribute, num, bool, text, unit, device_ts from readings where ts = $1 order by attribute", [new Date(ts)])
+    ).rows;
+    assert.deepEqual(rows, [
+      { attribute: 'mode', num: null, bool: null, text: 'eco', unit: null, device_ts: true },
+      { attribute: 'on', num: null, bool: true, text: null, unit: null, device_ts: true },
+      { attribute: 'temperature', num: 21.5, bool: null, text: null, unit: '°C', device_ts: true },
+    ]);
+    const dev = (await pool.query("select site, room, device from devices where device_id = 'casa/salon/termo'")).rows[0];
+    assert.deepEqual(dev, { site: 'casa', room: 'salon', device: 'termo' });
+  });
+
+  it('a redelivered reading with a device timestamp is stored once; receive-timed ones are all kept', async () => {
+    const ts = Date.parse('2026-11-23T12:00:00Z');
+    await storeBatch(pool, [{ readings: [reading({ ts, attribute: 'dup' })], deadLetters: [] }]);
+    const again = await storeBatch(pool, [{ readings: [reading({ ts, attribute: 'dup' })], deadLetters: [] }]);
+    assert.deepEqual(again, { stored: 0, duplicates: 1, deadLettered: 0 });
+    await storeBatch(pool, [{ readings: [reading({ ts, attribute: 'rx', deviceTs: false }), reading({ ts, attribute: 'rx', deviceTs: false })], deadLetters: [] }]);
+    const counts = (await pool.query("select attribute, count(*)::int as n from readings where attribute in ('dup','rx') group by 1 order by 1")).rows;
+    assert.deepEqual(counts, [{ attribute: 'dup', n: 1 }, { attribute: 'rx', n: 2 }]);
+  });
+
+  it('a poison reading is dead-lettered with the reason and the rest of its batch commits', async () => {
+    await pool.query("alter table readings add constraint readings_sane_temperature check (attribute <> 'poison' or num < 1000)");
+    try {
+      const ts = Date.parse('2026-11-23T13:00:00Z');
+      const out = await storeBatch(pool, [
+        { readings: [reading({ ts, attribute: 'poison', value: 5 })], deadLetters: [] },
+        { readings: [reading({ ts: ts + 1, attribute: 'poison', value: 99999 })], deadLetters: [] },
+        { readings: [reading({ ts: ts + 2, attribute: 'poison', value: 7 })], deadLetters: [] },
+      ]);
+      assert.deepEqual(out, { stored: 2, duplicates: 0, deadLettered: 1 });
+      const kept = (await pool.query("select num from readings where attribute = 'poison' order by ts")).rows.map((r) => r.num);
+      assert.deepEqual(kept, [5, 7]);
+      const dl = (await pool.query("select code, reason, topic, convert_from(payload, 'UTF8') as payload from dead_letters where code = 'store-failed'")).rows;
+      assert.equal(dl.length, 1);
+      assert.match(dl[0].reason, /readings_sane_temperature/);
+      assert.equal(dl[0].topic, 'casa/salon/termo/poison');
+      assert.equal(JSON.parse(dl[0].payload).value, 99999);
+    } finally {
+      await pool.query('alter table readings drop constraint readings_sane_temperature');
+    }
+  });
+
+  it('rejects from the parser land in dead_letters with topic, raw payload and reason', async () => {
+    await storeBatch(pool, [
+      {
+        readings: [],
+        deadLetters: [{ topic: 'a/b', payload: Buffer.from([0xff, 0x00]), code: 'topic-depth', reason: 'topic has 2 levels' }],
+      },
+    ]);
+    const row = (await pool.query("select topic, payload, reason from dead_letters where code = 'topic-depth'")).rows[0];
+    assert.deepEqual(row, { topic: 'a/b', payload: Buffer.from([0xff, 0x00]), reason: 'topic has 2 levels' });
+  });
+
+  it('an unreachable database makes storeBatch throw (so the batch is retried), not drop', async () => {
+    const dead = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 });
+    try {
+      await assert.rejects(storeBatch(dead, [{ readings: [reading()], deadLetters: [] }]), /ECONNREFUSED|connect/);
+    } finally {
+      await dead.end();
+    }
+  });
+});
