@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { Client } from 'pg';
+import { startApp, type RunningApp } from './support/app';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { MQTT_TEST_URL, waitFor } from './support/env';
+import { freePort } from './support/ports';
+
+/** Latest value of a device attribute as the dashboard's state API reports it (any nesting). */
+async function dashboardValue(app: RunningApp, deviceId: string, attribute: string): Promise<unknown> {
+  const res = await fetch(`${app.baseUrl}/ui/api/state`);
+  if (!res.ok) return undefined;
+  const state: unknown = await res.json();
+  return findValue(state, deviceId, attribute);
+}
+
+function findValue(node: unknown, deviceId: string, attribute: string): unknown {
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const v = findValue(x, deviceId, attribute);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.deviceId === deviceId && o.attribute === attribute && 'value' in o) return o.value;
+    if (o.deviceId === deviceId && o.attributes && typeof o.attributes === 'object') {
+      const a = (o.attributes as Record<string, unknown>)[attribute];
+      if (a && typeof a === 'object' && 'value' in (a as object)) return (a as { value: unknown }).value;
+    }
+    for (const v of Object.values(o)) {
+      const found = findValue(v, deviceId, attribute);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+async function countRows(url: string, sql: string, params: unknown[] = []): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query(sql, params)).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+async function publishReadings(client: MqttClient, site: string, n: number, startValue = 20): Promise<void> {
+  const base = Date.parse('2026-11-23T08:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const payload = JSON.stringify({ value: startValue + i, unit: '°C', ts: new Date(base + i * 1000).toISOString() });
+    await client.publishAsync(`${site}/salon/termo/temperature`, payload, { qos: 1 });
+  }
+}
+
+async function paletteTypes(app: RunningApp): Promise<string[]> {
+  const res = await fetch(`${app.baseUrl}/nodes`, { headers: { Accept: 'application/json' } });
+  assert.equal(res.status, 200);
+  const sets = (await res.json()) as Array<{ module: string; types: string[] }>;
+  return sets.filter((s) => s.module === 'node-red-contrib-octopus').flatMap((s) => s.types);
+}
+
+const OCTOPUS_TYPES = ['octopus-broker', 'octopus-postgres', 'octopus-mqtt-in', 'octopus-parse', 'octopus-store', 'octopus-ui'];
+
+describe('the application end to end', function () {
+  this.timeout(120000);
+
+  describe('with the real broker and Postgres (MQTT_URL, DATABASE_URL)', () => {
+    let db: TestDatabase;
+    let app: RunningApp | undefined;
+    let mqtt: MqttClient;
+    const site = `e2e-${randomUUID().slice(0, 8)}`;
+
+    before(async () => {
+      db = await createTestDatabase();
+      mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `e2e-pub-${randomUUID()}` });
+    });
+    after(async () => {
+      await app?.stop();
+      await mqtt.endAsync();
+      await db.drop();
+    });
+
+    it('serves the editor with every Octopus node in the palette', async () => {
+      app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url });
+      const editor = await fetch(`${app.baseUrl}/`);
+      assert.equal(editor.status, 200);
+      assert.match(await editor.text(), /Octopus/);
+      assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
+    });
+
+    it('stores published readings in Postgres and shows them on /ui', async () => {
+      assert.ok(app);
+      await waitFor(async () => (await fetch(`${app!.baseUrl}/ui/`)).status === 200, 10000, '/ui');
+      await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
+      await publishReadings(mqtt, site, 25);
+      await waitFor(
+        async () => (await countRows(db.url, 'select count(*) as n from readings where device_id = $1', [`${site}/salon/termo`])) === 25,
+        15000,
+        '25 rows in readings',
+      );
+      await waitFor(async () => (await dashboardValue(app!, `${site}/salon/termo`, 'temperature')) === 44, 5000, 'the latest value on /ui');
+      // A malformed message is counted and dead-lettered, not lost and not fatal.
+      await mqtt.publishAsync(`${site}/salon/termo/temperature`, 'NaN', { qos: 1 });
+      await waitFor(
+        async () => (await countRows(db.url, "select count(*) as n from dead_letters where topic = $1 and code = 'value-not-finite'", [`${site}/salon/termo/temperature`])) === 1,
+        10000,
+        'the dead letter',
+      );
+    });
+
+    it('a restart applies no migration again and keeps serving', async () => {
+      assert.ok(app);
+      const before = await countRows(db.url, 'select count(*) as n from schema_migrations');
+      assert.ok(before >= 1);
+      assert.match(app.output(), /applied migrations/);
+      assert.equal(await app.stop(), 0);
+      app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url }, { dataDir: app.dataDir });
+      await publishReadings(mqtt, `${site}-b`, 1);
+      await waitFor(async () => (await countRows(db.url, 'select count(*) as n from readings where device_id = $1', [`${site}-b/salon/termo`])) === 1, 15000, 'a row after restart');
+      assert.equal(await countRows(db.url, 'select count(*) as n from schema_migrations'), before);
+      assert.doesNotMatch(app.output(), /applied migrations/);
+    });
+  });
+
+  describe('on the embedded broker and database (no MQTT_URL, no DATABASE_URL)', () => {
+    let app: RunningApp | undefined;
+    let mqtt: MqttClient | undefined;
+
+    after(async () => {
+      await mqtt?.endAsync();
+      await app?.stop();
+    });
+
+    it('runs the whole system, stores readings and keeps them across a restart', async () => {
+      const mqttPort = await freePort();
+      const pgPort = await freePort();
+      const env = { MQTT_URL: undefined, DATABASE_URL: undefined, MQTT_PORT: String(mqttPort), OCTOPUS_PG_PORT: String(pgPort) };
+      app = await startApp(env, { timeoutMs: 90000 });
+      assert.match(app.output(), new RegExp(`embedded MQTT broker on mqtt://127.0.0.1:${mqttPort}`));
+      assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
+      const pgUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+      mqtt = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `e2e-embedded-${randomUUID()}` });
+      await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
+      await publishReadings(mqtt, 'embedded', 10, 100);
+      await waitFor(async () => (await dashboardValue(app!, 'embedded/salon/termo', 'temperature')) === 109, 10000, 'the value on /ui');
+      await waitFor(async () => (await countRows(pgUrl, "select count(*) as n from readings where device_id = 'embedded/salon/termo'")) === 10, 15000, '10 rows');
+      await mqtt.endAsync();
+      mqtt = undefined;
+      assert.equal(await app.stop(), 0);
+
+      app = await startApp(env, { dataDir: app.dataDir, timeoutMs: 90000 });
+      assert.equal(await countRows(pgUrl, "select count(*) as n from readings where device_id = 'embedded/salon/termo'"), 10);
+      assert.doesNotMatch(app.output(), /applied migrations/);
+    });
+
+    it('says how to use the broker already on the port when the embedded one cannot start', async () => {
+      const taken = Number(new URL(MQTT_TEST_URL).port || 1883);
+      await assert.rejects(startApp({ MQTT_URL: undefined, DATABASE_URL: undefined, MQTT_PORT: String(taken) }), (err: Error) => {
+        assert.match(err.message, new RegExp(`port ${taken} is taken`));
+        assert.match(err.message, new RegExp(`MQTT_URL=mqtt://127.0.0.1:${taken} npm start`));
+        return true;
+      });
+    });
+  });
+});
