@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // `const node = this` is the Node-RED idiom: handlers registered later need the node.
+    files: ['nodes/**/*.ts'],
+    rules: { '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }] },
+  },
+  {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
     languageOptions: { globals: globals.node },
   },
