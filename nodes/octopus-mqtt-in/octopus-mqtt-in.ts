@@ -1,4 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { DeferredAckSubscriber } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
 import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
@@ -14,6 +16,8 @@ interface MqttInNodeDef extends NodeDef {
 }
 
 export = function register(RED: NodeAPI): void {
+  ensureMetricsRoute(RED.httpNode);
+
   function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -84,10 +88,11 @@ export = function register(RED: NodeAPI): void {
     status.set({ fill: 'yellow', shape: 'ring', text: `connecting to ${broker.brokerUrl}` });
     subscriber.start();
 
-    (node as Node & { octopusStats?: () => unknown }).octopusStats = () => subscriber.stats();
+    const unregisterStats = registerStatsSource(node.id, () => subscriber.stats());
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(refresh);
+      unregisterStats();
       status.close();
       subscriber.close().then(done, done);
     });

@@ -3,6 +3,8 @@ import { Batcher } from '../../lib/batching/batcher';
 import type { DeadLetter } from '../../lib/db/readings-store';
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import type { Reading, Reject } from '../../lib/model/reading';
+import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -68,6 +70,8 @@ function safeJson(v: unknown): string {
 }
 
 export = function register(RED: NodeAPI): void {
+  ensureMetricsRoute(RED.httpNode);
+
   function OctopusStoreNode(this: Node, def: StoreNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -107,7 +111,10 @@ export = function register(RED: NodeAPI): void {
       maxWaitMs: batchWaitMs,
       flush: async (items) => {
         const pool = await database.ready();
+        const started = process.hrtime.bigint();
         const outcome = await storeBatch(pool, items);
+        commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        batchSizeHistogram.observe(outcome.stored + outcome.duplicates);
         counters.batches++;
         counters.stored += outcome.stored;
         counters.duplicates += outcome.duplicates;
@@ -144,7 +151,12 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    (node as Node & { octopusStats?: () => unknown }).octopusStats = () => ({ ...counters, queued: batcher.size });
+    const unregisterStats = registerStatsSource(node.id, () => ({
+      committed: counters.stored,
+      duplicates: counters.duplicates,
+      deadLettered: counters.deadLettered,
+      queued: batcher.size,
+    }));
     status.set({ fill: 'grey', shape: 'ring', text: `waiting for readings (${config.target})` });
     database.ready().catch((err: Error) => {
       lastError = err.message;
@@ -154,6 +166,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Let the batch in hand commit (bounded wait); what is left stays unacknowledged at the broker.
       const finish = () => {
+        unregisterStats();
         batcher.close();
         status.close();
         done();
