@@ -109,6 +109,8 @@ export = function register(RED: NodeAPI): void {
     const batcher = new Batcher<PendingMessage>({
       maxItems: batchSize,
       maxWaitMs: batchWaitMs,
+      // Short enough that ingest resumes within seconds of the database coming back.
+      maxBackoffMs: 2000,
       flush: async (items) => {
         const pool = await database.ready();
         const started = process.hrtime.bigint();

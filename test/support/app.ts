@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { freePort } from './ports';
 
 export interface RunningApp {
+  pid: number;
   baseUrl: string;
   port: number;
   dataDir: string;
@@ -46,6 +47,7 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: stri
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
+    pid: child.pid as number,
     baseUrl: `http://127.0.0.1:${port}`,
     port,
     dataDir,

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+
+export interface StatusEvent {
+  nodeId: string;
+  text: string;
+  fill?: string;
+  at: number;
+}
+
+export interface StatusWatcher {
+  events: StatusEvent[];
+  close(): void;
+}
+
+/** Listens to node statuses the way the editor does: Node-RED's /comms websocket, topic status/#. */
+export async function watchNodeStatus(baseUrl: string): Promise<StatusWatcher> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/comms`);
+  const events: StatusEvent[] = [];
+  ws.on('message', (data: WebSocket.RawData) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString());
+    } catch {
+      return;
+    }
+    for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+      const { topic, data: d } = m as { topic?: string; data?: { text?: string; fill?: string } };
+      if (typeof topic === 'string' && topic.startsWith('status/') && d) {
+        events.push({ nodeId: topic.slice('status/'.length), text: d.text ?? '', fill: d.fill, at: Date.now() });
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ subscribe: 'status/#' }));
+  return { events, close: () => ws.close() };
+}
+
+/** Resident memory of a process in MB, from /proc. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
