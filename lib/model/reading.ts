@@ -33,7 +33,11 @@ export type RejectCode =
   | 'payload-invalid-json'
   | 'value-not-finite'
   | 'value-invalid'
-  | 'timestamp-invalid';
+  | 'timestamp-invalid'
+  /** A key of a multi-attribute JSON object that cannot be an attribute name (empty, `/`, `+`, `#`, control characters). */
+  | 'attribute-invalid'
+  /** The parser itself failed on this message (a bug): the message is refused rather than lost. */
+  | 'parser-error';
 
 export interface Reject {
   code: RejectCode;
