@@ -30,6 +30,9 @@ const settings = {
   httpNodeRoot: '/',
   httpNodeCors: undefined,
   functionExternalModules: false,
+  // Only the benchmark's baseline flow (a function node doing its own INSERTs) needs a library here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  functionGlobalContext: process.env.OCTOPUS_BENCH_BASELINE === '1' ? { pg: require('pg') } : {},
   exportGlobalContextKeys: false,
   diagnostics: { enabled: true, ui: true },
   runtimeState: { enabled: false, ui: false },

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgre
 
 interface NodeRedRuntime {
   init(server: import('node:http').Server, settings: object): void;
+  events: import('node:events').EventEmitter;
   start(): Promise<void>;
   stop(): Promise<void>;
   httpAdmin: express.Express;
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
     });
     server.listen(port, settings.uiHost, () => resolveListen());
   });
+  // Printed on every (re)start of the flows, whatever the log level: scripts and tests wait for it.
+  RED.events.on('flows:started', () => console.log('[octopus] flows started'));
   await RED.start();
   const base = `http://127.0.0.1:${port}`;
   console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${process.env.MQTT_URL})`);

@@ -39,7 +39,7 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: stri
   const until = Date.now() + (options.timeoutMs ?? 60000);
   for (;;) {
     if (!alive) throw new Error(`app exited during start:\n${out}`);
-    if (/Started flows/.test(out)) break;
+    if (/\[octopus\] flows started/.test(out)) break;
     if (Date.now() > until) {
       child.kill('SIGKILL');
       throw new Error(`app did not start in time:\n${out}`);

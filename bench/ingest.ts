@@ -1,0 +1,240 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Pool } from 'pg';
+import { migrate } from '../lib/db/migrate';
+import { startApp, type RunningApp } from '../test/support/app';
+import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { startMosquitto, type TestBroker } from '../test/support/mosquitto';
+import { rssMb } from '../test/support/node-status';
+import { percentile, round, table, type Figures } from './support/figures';
+import { LoadPublisher } from './support/load-publisher';
+
+/**
+ * The ingest benchmark: three flows on one broker (Mosquitto with the project's config, on a free
+ * port) and one Postgres (the local server, a fresh database per flow), fed the same QoS 1 stream of
+ * numbered, timestamped readings at stepped rates until the flow stops keeping up:
+ *   (a) naive  — core `mqtt in` → function doing one INSERT per message (the usual answer);
+ *   (b) core   — core `mqtt in` → a no-op function: how fast Node-RED alone takes QoS 1 messages;
+ *   (c) octopus — the default application flow, acknowledging after commit.
+ */
+type Variant = 'naive' | 'core' | 'octopus';
+
+interface StepResult {
+  offered: number;
+  published: number;
+  done: number;
+  seconds: number;
+  rate: number;
+  keptUp: boolean;
+}
+
+interface VariantResult {
+  variant: Variant;
+  sustainedRate: number;
+  steps: StepResult[];
+  published: number;
+  acked: number;
+  lost: number;
+  duplicated: number;
+  p50: number;
+  p99: number;
+  peakRssMb: number;
+}
+
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS || 6);
+const MIN_MESSAGES = Number(process.env.BENCH_MIN_MESSAGES || 300000);
+const RATES = (process.env.BENCH_RATES || '5000,10000,20000,30000,40000,50000,60000,80000').split(',').map(Number);
+const TOPIC_PREFIX = 'bench';
+
+const FLOW_FILES: Record<Exclude<Variant, 'octopus'>, string> = {
+  naive: resolve(__dirname, '..', '..', 'bench', 'flows', 'naive.json'),
+  core: resolve(__dirname, '..', '..', 'bench', 'flows', 'core-noop.json'),
+};
+
+async function startVariant(variant: Variant, broker: TestBroker, db: TestDatabase): Promise<RunningApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), `octopus-bench-${variant}-`));
+  if (variant !== 'octopus') {
+    mkdirSync(join(dataDir, 'node-red'), { recursive: true });
+    writeFileSync(join(dataDir, 'node-red', 'flows.json'), readFileSync(FLOW_FILES[variant]));
+  }
+  return startApp(
+    {
+      MQTT_URL: broker.url,
+      DATABASE_URL: db.url,
+      BENCH_MQTT_PORT: String(broker.port),
+      BENCH_TOPIC: `${TOPIC_PREFIX}/#`,
+      OCTOPUS_BENCH_BASELINE: variant === 'naive' ? '1' : undefined,
+      LOG_LEVEL: 'warn',
+    },
+    { dataDir },
+  );
+}
+
+/** How many messages the flow has finished with: committed rows, or counted by the no-op. */
+async function doneCount(variant: Variant, app: RunningApp): Promise<number> {
+  if (variant === 'octopus') {
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const m = /^octopus_readings_committed_total (\d+)/m.exec(text);
+    const d = /^octopus_dead_letters_total (\d+)/m.exec(text);
+    const dup = /^octopus_readings_duplicate_total (\d+)/m.exec(text);
+    return Number(m?.[1] ?? 0) + Number(d?.[1] ?? 0) + Number(dup?.[1] ?? 0);
+  }
+  const res = await fetch(`${app.baseUrl}/bench/count`);
+  return ((await res.json()) as { count: number }).count;
+}
+
+async function runVariant(variant: Variant, broker: TestBroker): Promise<VariantResult> {
+  const db = await createTestDatabase('octopus_bench');
+  const setup = new Pool({ connectionString: db.url, max: 1 });
+  await migrate(setup);
+  await setup.end();
+  const app = await startVariant(variant, broker, db);
+  let peakRss = rssMb(app.pid);
+  const rssTimer = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, rssMb(app.pid));
+    } catch {
+      // the process is gone; its last reading stands
+    }
+  }, 200);
+  const publisher = new LoadPublisher(broker.url, TOPIC_PREFIX);
+  await publisher.connect();
+  await new Promise((r) => setTimeout(r, 1000));
+  const steps: StepResult[] = [];
+  try {
+    let total = 0;
+    for (let i = 0; total < MIN_MESSAGES || i < RATES.length; i++) {
+      const rate = RATES[Math.min(i, RATES.length - 1)];
+      const count = Math.max(rate * STEP_SECONDS, i >= RATES.length ? MIN_MESSAGES - total : 0);
+      const before = await doneCount(variant, app);
+      const t0 = Date.now();
+      const published = await publisher.publish(count, rate);
+      // The step counts until the flow has finished with what was published, within a grace period.
+      const target = before + published;
+      const grace = Date.now() + 15000;
+      let now = before;
+      while (now < target && Date.now() < grace) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await doneCount(variant, app);
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const achieved = (now - before) / seconds;
+      const offered = published / ((publisher.lastPublishMs || 1) / 1000);
+      const keptUp = now >= target && achieved >= 0.9 * Math.min(rate, offered);
+      steps.push({ offered: Math.round(offered), published, done: now - before, seconds: round(seconds, 2), rate: Math.round(achieved), keptUp });
+      console.log(
+        `  ${variant}: offered ${Math.round(offered)}/s (${published} msgs) → ${Math.round(achieved)}/s done in ${round(seconds, 1)} s${keptUp ? '' : ' — not keeping up'}`,
+      );
+      total += published;
+      if (!keptUp && total >= MIN_MESSAGES) break;
+      if (!keptUp && i < RATES.length) i = RATES.length - 1; // saturated: finish the message count at this rate
+    }
+    // Let the backlog drain before counting losses.
+    const drainUntil = Date.now() + 120000;
+    let last = -1;
+    for (;;) {
+      const n = await doneCount(variant, app);
+      if (n >= publisher.acked.size || Date.now() > drainUntil || n === last) break;
+      last = n;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    clearInterval(rssTimer);
+    await publisher.close();
+  }
+  const stored = variant === 'core' ? undefined : await storedSequence(db);
+  await app.stop();
+  await db.drop();
+  const kept = steps.filter((s) => s.keptUp);
+  const sustainedRate = kept.length > 0 ? Math.max(...kept.map((s) => s.rate)) : Math.max(...steps.map((s) => s.rate));
+  const { lost, duplicated } = stored ? countLoss(publisher.acked, stored.values) : { lost: 0, duplicated: 0 };
+  return {
+    variant,
+    sustainedRate,
+    steps,
+    published: publisher.sent,
+    acked: publisher.acked.size,
+    lost,
+    duplicated,
+    p50: stored ? percentile(stored.latencies, 50) : NaN,
+    p99: stored ? percentile(stored.latencies, 99) : NaN,
+    peakRssMb: Math.round(peakRss),
+  };
+}
+
+async function storedSequence(db: TestDatabase): Promise<{ values: number[]; latencies: number[] }> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const res = await c.query<{ num: number; ms: number }>(
+      `select num, extract(epoch from (received_at - ts)) * 1000 as ms from readings where attribute = 'seq'`,
+    );
+    const latencies = res.rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    return { values: res.rows.map((r) => r.num), latencies };
+  } finally {
+    await c.end();
+  }
+}
+
+function countLoss(acked: Set<number>, stored: number[]): { lost: number; duplicated: number } {
+  const seen = new Map<number, number>();
+  for (const v of stored) seen.set(v, (seen.get(v) ?? 0) + 1);
+  let lost = 0;
+  for (const n of acked) if (!seen.has(n)) lost++;
+  let duplicated = 0;
+  for (const c of seen.values()) if (c > 1) duplicated += c - 1;
+  return { lost, duplicated };
+}
+
+export async function runIngestBench(): Promise<Figures> {
+  const broker = await startMosquitto();
+  const results: VariantResult[] = [];
+  try {
+    const variants = (process.env.BENCH_VARIANTS || 'naive,core,octopus').split(',') as Variant[];
+    for (const v of variants) {
+      console.log(`\n-- ${v} --`);
+      results.push(await runVariant(v, broker));
+    }
+  } finally {
+    await broker.stop();
+  }
+  const missing: VariantResult = { variant: 'core', sustainedRate: NaN, steps: [], published: 0, acked: 0, lost: NaN, duplicated: NaN, p50: NaN, p99: NaN, peakRssMb: NaN };
+  const by = { naive: missing, core: missing, octopus: missing, ...Object.fromEntries(results.map((r) => [r.variant, r])) } as Record<Variant, VariantResult>;
+  console.log(
+    '\n' +
+      table(
+        results.map((r) => ({
+          flow: r.variant,
+          'sustained msg/s': r.sustainedRate,
+          published: r.published,
+          'broker-acked': r.acked,
+          lost: r.variant === 'core' ? 'n/a' : r.lost,
+          duplicated: r.variant === 'core' ? 'n/a' : r.duplicated,
+          'p50 ms': r.variant === 'core' ? 'n/a' : round(r.p50, 1),
+          'p99 ms': r.variant === 'core' ? 'n/a' : round(r.p99, 1),
+          'peak RSS MB': r.peakRssMb,
+        })),
+      ),
+  );
+  const figures: Figures = {
+    octopus_msgs_per_s: by.octopus.sustainedRate,
+    naive_msgs_per_s: by.naive.sustainedRate,
+    core_consume_msgs_per_s: by.core.sustainedRate,
+    ratio_vs_naive: round(by.octopus.sustainedRate / by.naive.sustainedRate, 2),
+    ratio_vs_core: round(by.octopus.sustainedRate / by.core.sustainedRate, 2),
+    lost: by.octopus.lost,
+    duplicated: by.octopus.duplicated,
+    p99_commit_ms: round(by.octopus.p99, 1),
+    p50_commit_ms: round(by.octopus.p50, 1),
+    peak_rss_mb: by.octopus.peakRssMb,
+    naive_lost: by.naive.lost,
+    naive_p99_commit_ms: round(by.naive.p99, 1),
+    naive_peak_rss_mb: by.naive.peakRssMb,
+    core_peak_rss_mb: by.core.peakRssMb,
+  };
+  const out = resolve(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'ingest.json'), JSON.stringify({ at: new Date().toISOString(), figures, results }, null, 2) + '\n');
+  return figures;
+}
