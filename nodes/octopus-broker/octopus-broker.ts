@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { IClientOptions } from 'mqtt';
@@ -37,7 +38,11 @@ export = function register(RED: NodeAPI): void {
     if (this.problem) this.error(`octopus-broker: ${this.problem}`);
 
     // A stable client id gives a persistent session: the broker keeps what was not acknowledged.
-    const baseId = (def.clientId || '').trim() || `octopus-${hostname()}-${this.id}`;
+    // It must also differ between Node-RED instances running the same flow (scale-out), hence the
+    // user directory in the default.
+    const userDir = String((RED.settings as unknown as { userDir?: string }).userDir ?? '');
+    const instance = createHash('sha256').update(`${hostname()}|${userDir}`).digest('hex').slice(0, 8);
+    const baseId = (def.clientId || '').trim() || process.env.OCTOPUS_CLIENT_ID || `octopus-${instance}-${this.id}`;
     this.clientOptions = (suffix, overrides = {}) => ({
       clientId: suffix ? `${baseId}-${suffix}` : baseId,
       username: this.credentials?.username || undefined,

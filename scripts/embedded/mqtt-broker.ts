@@ -12,7 +12,7 @@ export interface EmbeddedBroker {
  * paused consumer does not make it drop them.
  */
 export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker({ queueLimit: 100000, concurrency: 1000 });
+  const aedes = await Aedes.createBroker({ queueLimit: 100000, concurrency: 1000, maxClientsIdLength: 256 });
   const server: Server = createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
