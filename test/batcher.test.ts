@@ -48,6 +48,50 @@ describe('Batcher', () => {
     assert.ok(batches.every((x) => x.length <= 2));
   });
 
+  it('runs up to `concurrency` flushes at once, each with its own batch', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const flushed: number[] = [];
+    const b = new Batcher<number>({
+      maxItems: 2,
+      maxWaitMs: 5,
+      concurrency: 3,
+      flush: async (xs) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await tick(20);
+        flushed.push(...xs);
+        running--;
+      },
+    });
+    for (let i = 0; i < 12; i++) b.add(i);
+    await b.drain();
+    assert.equal(maxRunning, 3);
+    assert.deepEqual(flushed.sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('holds new batches back while one is failing, then catches up', async () => {
+    let failuresLeft = 2;
+    const calls: number[][] = [];
+    const b = new Batcher<number>({
+      maxItems: 1,
+      maxWaitMs: 0,
+      concurrency: 4,
+      initialBackoffMs: 10,
+      flush: async (xs) => {
+        calls.push(xs);
+        if (xs[0] === 0 && failuresLeft-- > 0) throw new Error('down');
+      },
+    });
+    b.add(0);
+    await tick(1);
+    b.add(1);
+    b.add(2);
+    assert.equal(b.retrying, true);
+    await b.drain();
+    assert.deepEqual(calls, [[0], [0], [0], [1], [2]]);
+  });
+
   it('retries a failed batch with growing backoff and keeps its items', async () => {
     const attempts: number[] = [];
     const delays: number[] = [];

@@ -1,13 +1,16 @@
 /**
  * Collects items and hands them to `flush` in batches: when `maxItems` are waiting, or when the
- * oldest waiting item has waited `maxWaitMs`. One flush runs at a time so batches commit in
- * arrival order. A failed flush is retried with exponential backoff and its items are kept:
- * deciding that an item is hopeless (dead-lettering it) is the flush function's job.
+ * oldest waiting item has waited `maxWaitMs`. Up to `concurrency` flushes run at once (each on its
+ * own database connection), so the next batch is written while one commits. A failed flush is
+ * retried with exponential backoff and its items are kept: deciding that an item is hopeless
+ * (dead-lettering it) is the flush function's job.
  */
 export interface BatcherOptions<T> {
   maxItems: number;
   maxWaitMs: number;
   flush: (items: T[]) => Promise<void>;
+  /** Flushes running at once (default 1: batches commit in arrival order). */
+  concurrency?: number;
   /** Called after each failed attempt, before the backoff wait. */
   onFlushError?: (err: Error, attempt: number, retryInMs: number) => void;
   /** Called after a flush succeeds (after a failure, this is the recovery signal). */
@@ -18,37 +21,39 @@ export interface BatcherOptions<T> {
 
 export class Batcher<T> {
   private pending: T[] = [];
-  private flushing = false;
+  private running = 0;
+  private inFlight = 0;
+  private failing = 0;
   private timer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private closed = false;
   private idleWaiters: Array<() => void> = [];
-  private attempt = 0;
-  private readonly opts: Required<Omit<BatcherOptions<T>, 'onFlushError' | 'onFlushed'>> &
-    Pick<BatcherOptions<T>, 'onFlushError' | 'onFlushed'>;
+  private readonly concurrency: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
 
-  constructor(options: BatcherOptions<T>) {
-    if (!(options.maxItems >= 1)) throw new RangeError('maxItems must be at least 1');
-    if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must be 0 or more');
-    this.opts = { initialBackoffMs: 100, maxBackoffMs: 5000, ...options };
+  constructor(private readonly opts: BatcherOptions<T>) {
+    if (!(opts.maxItems >= 1)) throw new RangeError('maxItems must be at least 1');
+    if (!(opts.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must be 0 or more');
+    this.concurrency = opts.concurrency ?? 1;
+    if (!(this.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
+    this.initialBackoffMs = opts.initialBackoffMs ?? 100;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
   }
 
-  /** Items waiting, including the batch being flushed. */
+  /** Items waiting, including the batches being flushed. */
   get size(): number {
     return this.pending.length + this.inFlight;
   }
 
-  /** True while the last flush attempt failed and a retry is scheduled. */
+  /** True while some batch's last attempt failed and a retry is scheduled. */
   get retrying(): boolean {
-    return this.attempt > 0;
+    return this.failing > 0;
   }
-
-  private inFlight = 0;
 
   add(item: T): void {
     if (this.closed) throw new Error('batcher is closed');
     this.pending.push(item);
-    if (this.flushing) return;
     if (this.pending.length >= this.opts.maxItems) this.flushNow();
     else if (!this.timer) this.timer = setTimeout(() => this.flushNow(), this.opts.maxWaitMs);
   }
@@ -56,7 +61,7 @@ export class Batcher<T> {
   /** Resolves once every item added so far has been flushed. */
   drain(): Promise<void> {
     if (this.size === 0) return Promise.resolve();
-    if (!this.flushing) this.flushNow();
+    this.flushNow();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -64,8 +69,9 @@ export class Batcher<T> {
   close(): T[] {
     this.closed = true;
     clearTimeout(this.timer);
-    clearTimeout(this.retryTimer);
-    this.timer = this.retryTimer = undefined;
+    this.timer = undefined;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     const left = this.pending;
     this.pending = [];
     return left;
@@ -74,15 +80,17 @@ export class Batcher<T> {
   private flushNow(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.flushing || this.closed || this.pending.length === 0) return;
-    const batch = this.pending.length <= this.opts.maxItems ? this.pending : this.pending.slice(0, this.opts.maxItems);
-    this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
-    this.runFlush(batch);
+    // While a batch is failing, hold new ones back: they would fail the same way.
+    while (!this.closed && this.pending.length > 0 && this.running < this.concurrency && this.failing === 0) {
+      const batch = this.pending.length <= this.opts.maxItems ? this.pending : this.pending.slice(0, this.opts.maxItems);
+      this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
+      this.running++;
+      this.inFlight += batch.length;
+      this.runFlush(batch, 0);
+    }
   }
 
-  private runFlush(batch: T[]): void {
-    this.flushing = true;
-    this.inFlight = batch.length;
+  private runFlush(batch: T[], attempt: number): void {
     const started = Date.now();
     let result: Promise<void>;
     try {
@@ -92,37 +100,38 @@ export class Batcher<T> {
     }
     result.then(
       () => {
-        this.attempt = 0;
-        this.flushing = false;
-        this.inFlight = 0;
+        if (attempt > 0) this.failing--;
+        this.running--;
+        this.inFlight -= batch.length;
         this.opts.onFlushed?.(batch.length, Date.now() - started);
         this.afterFlush();
       },
       (err: unknown) => {
-        this.attempt++;
-        const delay = Math.min(this.opts.maxBackoffMs, this.opts.initialBackoffMs * 2 ** (this.attempt - 1));
-        this.opts.onFlushError?.(err instanceof Error ? err : new Error(String(err)), this.attempt, delay);
+        if (attempt === 0) this.failing++;
+        const delay = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** attempt);
+        this.opts.onFlushError?.(err instanceof Error ? err : new Error(String(err)), attempt + 1, delay);
         if (this.closed) return;
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          if (!this.closed) this.runFlush(batch);
+        const t = setTimeout(() => {
+          this.retryTimers.delete(t);
+          if (!this.closed) this.runFlush(batch, attempt + 1);
         }, delay);
+        this.retryTimers.add(t);
       },
     );
   }
 
   private afterFlush(): void {
     if (this.closed) return;
-    if (this.pending.length >= this.opts.maxItems) {
+    if (this.pending.length >= this.opts.maxItems || (this.idleWaiters.length > 0 && this.pending.length > 0)) {
       this.flushNow();
     } else if (this.pending.length > 0) {
       // Items that arrived during the flush already waited as long as the flush took.
-      if (!this.timer) this.timer = setTimeout(() => this.flushNow(), this.opts.maxWaitMs);
-    } else {
+      if (!this.timer && this.running < this.concurrency) this.timer = setTimeout(() => this.flushNow(), this.opts.maxWaitMs);
+    }
+    if (this.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-    if (this.idleWaiters.length > 0 && this.pending.length > 0 && !this.flushing) this.flushNow();
   }
 }

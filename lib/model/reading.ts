@@ -1,5 +1,13 @@
+import type { ProfileContext } from '../parser/context';
+
 /** A reading's value as stored: numbers, booleans and text cover sensors and actuators alike. */
 export type ReadingValue = number | boolean | string;
+
+/**
+ * The topic dialects the parser understands. `octopus` is the plain `site/room/device/attribute`
+ * format; the others are device firmwares and conventions people already run.
+ */
+export type ProfileName = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie' | 'ha' | 'owntracks';
 
 /**
  * One typed measurement of one attribute of one device, the unit the whole pipeline passes on:
@@ -18,6 +26,11 @@ export interface Reading {
   ts: number;
   /** True when `ts` came from the device; such readings are de-duplicated on (device, attribute, ts). */
   deviceTs: boolean;
+  /**
+   * How the value was converted from the unit the device sent, e.g. `"Wmin → Wh (÷60)"` for a Shelly
+   * Gen1 energy counter. Absent when the value is the device's own number.
+   */
+  converted?: string;
 }
 
 /** Why a message (or one value inside it) was refused. Codes are stable: counters and tests use them. */
@@ -36,6 +49,11 @@ export type RejectCode =
   | 'timestamp-invalid'
   /** A key of a multi-attribute JSON object that cannot be an attribute name (empty, `/`, `+`, `#`, control characters). */
   | 'attribute-invalid'
+  /**
+   * No enabled profile recognises the topic's shape, or a profile recognises the firmware but not
+   * this message of it (e.g. an unknown Tasmota suffix): refused rather than guessed at.
+   */
+  | 'topic-unknown'
   /** The parser itself failed on this message (a bug): the message is refused rather than lost. */
   | 'parser-error';
 
@@ -47,14 +65,101 @@ export interface Reject {
   attribute?: string;
 }
 
+/** Which device an event is about; the same identity fields a reading carries. */
+export interface DeviceRef {
+  /** `<profile>:<native id>`, e.g. `tasmota:plug-kitchen`, stable across messages of the device. */
+  deviceId: string;
+  site: string;
+  room: string;
+  /** The device's own id in its firmware: Tasmota topic, Zigbee2MQTT friendly name, Shelly id, … */
+  device: string;
+  profile: ProfileName;
+}
+
+/** `other` covers states that are neither (Homie `init`, `sleeping`, `alert`); `native` keeps the word. */
+export type AvailabilityState = 'online' | 'offline' | 'other';
+
+/** The device told (or its broker told, by last will) whether it is reachable. */
+export interface AvailabilityEvent extends DeviceRef {
+  kind: 'availability';
+  state: AvailabilityState;
+  /** The payload as the firmware spelled it: `Online`, `true`, `lost`, `{"state":"offline"}` → `offline`. */
+  native: string;
+  ts: number;
+}
+
+/** A message sent *to* a device (Tasmota `cmnd/…`, Zigbee2MQTT `…/set`, Homie `…/set`): not a reading. */
+export interface CommandEvent extends DeviceRef {
+  kind: 'command';
+  /** The command name: `POWER`, `set`, `set/state`, `relay/0/command`, `rpc`, … */
+  command: string;
+  /** The payload text, truncated to 200 characters. */
+  value: string;
+  topic: string;
+  ts: number;
+}
+
+/** One attribute (entity, property) a device announced, with what is known of it. */
+export interface EntityInfo {
+  /** The reading attribute its values arrive under, when known. */
+  attribute?: string;
+  name?: string;
+  unit?: string;
+  deviceClass?: string;
+  /** Home Assistant component (`sensor`, `switch`, …), Homie datatype, ESPHome component. */
+  component?: string;
+  datatype?: string;
+  stateTopic?: string;
+  commandTopic?: string;
+  uniqueId?: string;
+}
+
+/** Discovery and metadata: what the device is, as far as the message says. */
+export interface DeviceInfo extends DeviceRef {
+  kind: 'device';
+  name?: string;
+  model?: string;
+  manufacturer?: string;
+  firmware?: string;
+  hardware?: string;
+  ip?: string;
+  mac?: string;
+  entities?: EntityInfo[];
+  ts: number;
+}
+
+/** A device or one of its entities was removed (an empty retained discovery config, a Zigbee leave). */
+export interface DeletionEvent extends DeviceRef {
+  kind: 'deletion';
+  /** The entity removed; absent when the whole device went. */
+  entity?: string;
+  reason: string;
+  ts: number;
+}
+
+/** What the parse node sends on its third output. */
+export type DeviceEvent = AvailabilityEvent | CommandEvent | DeviceInfo | DeletionEvent;
+
 /**
  * What parsing one MQTT message gives: the readings it carries and what was refused. A message
  * whose every value was refused has `readings.length === 0` and at least one reject; valid
  * values in a partly bad payload still come through as readings.
+ *
+ * Firmware profiles add events (availability, commands, device metadata, deletions) and may
+ * answer with `ignored` alone for a message that is not telemetry (a Zigbee2MQTT log line): the
+ * result then has no reading, reject or event. Plain Octopus results never carry these fields.
  */
 export interface ParseResult {
   readings: Reading[];
   rejects: Reject[];
+  /** The profile that read the message; absent for plain Octopus topics. */
+  profile?: ProfileName;
+  availability?: AvailabilityEvent[];
+  commands?: CommandEvent[];
+  devices?: DeviceInfo[];
+  deletions?: DeletionEvent[];
+  /** Why a message that carries nothing to store was passed over (not an error, not counted as a reject). */
+  ignored?: string;
 }
 
 export interface ParseOptions {
@@ -62,6 +167,19 @@ export interface ParseOptions {
   maxPayloadBytes?: number;
   /** Receive time used for readings without a device timestamp (epoch ms); defaults to now. */
   receivedAt?: number;
+  /**
+   * Which profiles may read a message, in priority order (see lib/parser/detect.ts). Default:
+   * DEFAULT_PROFILE_ORDER. A list with one profile forces it. Unknown names are ignored.
+   */
+  profiles?: readonly ProfileName[];
+  /** Site given to devices of firmware profiles, whose topics name no site. Default `home`. */
+  defaultSite?: string;
+  /**
+   * State kept between messages by the stateful profiles (Home Assistant discovery, Homie metadata,
+   * Zigbee2MQTT units). One per parser instance, from createProfileContext(); without it those
+   * profiles work statelessly (no announced topics, no units learned).
+   */
+  context?: ProfileContext;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;

@@ -60,6 +60,7 @@ export class DeferredAckSubscriber {
   private readonly pending = new Map<number, PendingAck>();
   private heldCallbacks: Array<() => void> = [];
   private received = 0;
+  private corked = false;
   private acknowledged = 0;
   private readonly sendPacket: SendPacket;
 
@@ -67,7 +68,10 @@ export class DeferredAckSubscriber {
     private readonly options: DeferredAckSubscriberOptions,
     private readonly onMessage: (msg: IncomingMessage) => void,
   ) {
-    this.client = connect(options.url, { ...options.clientOptions, manualConnect: true });
+    // mqtt.js calls its debug logger several times per packet; at tens of thousands of messages a
+    // second that alone is a few percent of the CPU.
+    const quiet = process.env.DEBUG ? {} : { log: () => undefined };
+    this.client = connect(options.url, { ...quiet, ...options.clientOptions, manualConnect: true });
     const internals = this.client as unknown as { _sendPacket: SendPacket };
     this.sendPacket = internals._sendPacket.bind(this.client);
     if (options.ackAfterRelease) {
@@ -160,8 +164,25 @@ export class DeferredAckSubscriber {
     if (!entry.pubackHeld) return; // mqtt.js has not asked to send it yet; letPubackThrough will send it.
     this.pending.delete(id);
     this.acknowledged++;
-    if (this.client.connected) this.sendPacket(entry.pubackHeld);
+    if (this.client.connected) this.writeCorked(entry.pubackHeld);
     this.resumeReading();
+  }
+
+  /**
+   * A committed batch releases hundreds of acks in one go: cork the socket for the rest of this
+   * tick so they leave in one write instead of one system call each.
+   */
+  private writeCorked(packet: Packet): void {
+    const stream = (this.client as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+    if (stream?.cork && !this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stream.uncork?.();
+      });
+    }
+    this.sendPacket(packet);
   }
 
   private resumeReading(): void {

@@ -25,7 +25,7 @@ export = function register(RED: NodeAPI): void {
     const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
     const { filters, problem: topicProblem } = parseTopicFilters(def.topics || '');
     const qos = Number(def.qos) === 0 ? 0 : 1;
-    const maxInFlight = Number(def.maxInFlight) || 2000;
+    const maxInFlight = Number(def.maxInFlight) || 10000;
     const group = (def.sharedGroup || '').trim();
     const problem =
       (!broker && 'no broker configured') ||

@@ -15,6 +15,9 @@ interface StoreNodeDef extends NodeDef {
   batchWaitMs: string | number;
 }
 
+/** Batches written at once; the default pool (4 connections) leaves one for other queries. */
+const STORE_CONCURRENCY = 3;
+
 interface PendingMessage extends StoreItem {
   settle: () => void;
 }
@@ -109,6 +112,8 @@ export = function register(RED: NodeAPI): void {
     const batcher = new Batcher<PendingMessage>({
       maxItems: batchSize,
       maxWaitMs: batchWaitMs,
+      // One batch commits while the next is written: the database's latency no longer caps throughput.
+      concurrency: STORE_CONCURRENCY,
       // Short enough that ingest resumes within seconds of the database coming back.
       maxBackoffMs: 2000,
       flush: async (items) => {

@@ -23,12 +23,12 @@ const START_SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'start.js');
  * Starts the real application the way `npm start` does (dist/scripts/start.js, settings and default
  * flow), in a child process with its own data directory, and waits until its HTTP server answers.
  */
-export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: string; timeoutMs?: number } = {}): Promise<RunningApp> {
+export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<RunningApp> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'octopus-app-'));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), OCTOPUS_DATA_DIR: dataDir, ...env };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  const child: ChildProcess = spawn(process.execPath, [START_SCRIPT], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), START_SCRIPT], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
