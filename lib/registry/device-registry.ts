@@ -268,6 +268,12 @@ export class DeviceRegistry {
     return { changed, removed };
   }
 
+  /** Puts back what a failed save took, so the next save writes it. */
+  requeueDirty(changed: readonly string[], removed: readonly string[]): void {
+    for (const id of changed) if (this.devices.has(id)) this.dirty.add(id);
+    for (const id of removed) if (!this.devices.has(id)) this.removed.add(id);
+  }
+
   private transition(d: DeviceRecord, state: DeviceState, now: number, reason: string): RegistryEvent {
     d.state = state;
     d.stateSince = now;
