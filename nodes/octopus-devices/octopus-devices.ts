@@ -1,0 +1,98 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
+import type { RegistryEvent } from '../../lib/registry/device-registry';
+import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import type { RegistryConfigNode } from '../octopus-registry/types';
+
+interface DevicesNodeDef extends NodeDef {
+  registry: string;
+  events: string;
+}
+
+const EVENT_TYPES = new Set(['device-added', 'attribute-added', 'online', 'stale', 'offline', 'metadata-changed', 'device-removed']);
+
+function isDeviceEvent(x: unknown): x is DeviceEvent {
+  const k = (x as { kind?: unknown })?.kind;
+  return k === 'availability' || k === 'device' || k === 'deletion' || k === 'command';
+}
+
+function isReading(x: unknown): x is Reading {
+  const r = x as Partial<Reading>;
+  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
+}
+
+export = function register(RED: NodeAPI): void {
+  function OctopusDevicesNode(this: Node, def: DevicesNodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.registry) as RegistryConfigNode | null;
+    const service = config?.service;
+    if (!service) {
+      const problem = (config && config.problem) || 'no device registry configured';
+      node.error(`octopus-devices: ${problem}`);
+      node.status({ fill: 'red', shape: 'ring', text: problem });
+      node.on('input', (_msg, _send, done) => done(new Error(`octopus-devices: ${problem}`)));
+      return;
+    }
+    const wanted = new Set((def.events || [...EVENT_TYPES].join(',')).split(',').map((s) => s.trim()).filter((s) => EVENT_TYPES.has(s)));
+    const log = new RateLimitedLog((line) => node.warn(line));
+    const status = new ThrottledStatus((s) => node.status(s), 1000);
+
+    const onEvent = (e: RegistryEvent) => {
+      if (!wanted.has(e.type)) return;
+      const d = service.registry.get(e.deviceId);
+      node.send({
+        topic: `${e.type}/${e.deviceId}`,
+        payload: {
+          ...e,
+          device: d && {
+            deviceId: d.deviceId,
+            site: d.site,
+            room: d.meta.room ?? d.room,
+            name: d.meta.name ?? d.device,
+            state: d.state,
+            lastSeen: d.lastSeen,
+            attributes: Object.fromEntries([...d.attributes].map(([k, a]) => [k, { value: a.value, unit: a.unit, ts: a.ts }])),
+          },
+        },
+      });
+    };
+    service.on('event', onEvent);
+
+    const refresh = setInterval(() => {
+      let online = 0;
+      let stale = 0;
+      let offline = 0;
+      for (const d of service.registry.all()) {
+        if (d.state === 'online') online++;
+        else if (d.state === 'stale') stale++;
+        else offline++;
+      }
+      const err = service.lastSaveError ? ` · not saved: ${service.lastSaveError}` : '';
+      status.set({ fill: err ? 'red' : stale + offline > 0 ? 'yellow' : 'green', shape: 'dot', text: `${online} online · ${stale} stale · ${offline} offline${err}` });
+    }, 2000);
+
+    node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+      const readings: Reading[] = [];
+      const events: DeviceEvent[] = [];
+      for (const x of items) {
+        if (isReading(x)) readings.push(x);
+        else if (isDeviceEvent(x)) events.push(x);
+        else log.write('octopus-devices takes readings (octopus-parse output 1) or device events (output 3); ignored something else');
+      }
+      const profile = (msg as { profile?: unknown }).profile;
+      if (readings.length > 0) service.observeReadings(readings, typeof profile === 'string' ? (profile as ProfileName) : undefined);
+      if (events.length > 0) service.observeDeviceEvents(events);
+      done();
+    });
+
+    node.on('close', () => {
+      clearInterval(refresh);
+      status.close();
+      service.off('event', onEvent);
+    });
+  }
+
+  RED.nodes.registerType('octopus-devices', OctopusDevicesNode);
+};

@@ -1,0 +1,103 @@
+import type { MqttClient } from 'mqtt';
+import { connect } from 'mqtt';
+import type { NodeAPI, NodeDef } from 'node-red';
+import { activateRegistry } from '../../lib/registry/active-registry';
+import { RegistryService } from '../../lib/registry/registry-service';
+import type { BrokerConfigNode } from '../octopus-broker/types';
+import type { PostgresConfigNode } from '../octopus-postgres/types';
+import type { RegistryConfigNode } from './types';
+
+interface RegistryNodeDef extends NodeDef {
+  database: string;
+  broker: string;
+  commandTimeoutS: string | number;
+  staleAfterIntervals: string | number;
+  offlineAfterIntervals: string | number;
+  defaultIntervalS: string | number;
+}
+
+function numberIn(v: string | number | undefined, fallback: number, min: number, max: number, what: string): { value: number; problem?: string } {
+  const n = v === '' || v === undefined ? fallback : Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) return { value: fallback, problem: `${what} ${String(v)} is outside ${min}–${max}` };
+  return { value: n };
+}
+
+export = function register(RED: NodeAPI): void {
+  function OctopusRegistryNode(this: RegistryConfigNode, def: RegistryNodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.service = undefined;
+    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const timeout = numberIn(def.commandTimeoutS, 10, 1, 3600, 'command timeout (s)');
+    const stale = numberIn(def.staleAfterIntervals, 3, 1, 1000, 'stale after (intervals)');
+    const offline = numberIn(def.offlineAfterIntervals, 10, 1, 10000, 'offline after (intervals)');
+    const interval = numberIn(def.defaultIntervalS, 300, 1, 86400 * 7, 'default interval (s)');
+    node.problem =
+      (!db && 'no database configured') ||
+      db?.problem ||
+      (!broker && 'no broker configured (commands are published through it)') ||
+      broker?.problem ||
+      timeout.problem ||
+      stale.problem ||
+      offline.problem ||
+      interval.problem ||
+      (offline.value <= stale.value ? 'offline after must be more intervals than stale after' : undefined);
+    const database = db?.database;
+    if (node.problem || !database || !broker) {
+      node.error(`octopus-registry: ${node.problem}`);
+      return;
+    }
+
+    // Commands go out on a connection of their own, so a paused ingest never holds them back.
+    const publisher: MqttClient = connect(broker.brokerUrl, broker.clientOptions('commands', { clean: true, log: () => undefined }));
+    publisher.on('error', (err) => node.warn(`command publisher: ${err.message}`));
+
+    const service = new RegistryService({
+      database: () => database.ready(),
+      publish: async (topic, payload) => {
+        if (!publisher.connected) throw new Error(`broker ${broker.brokerUrl} not connected`);
+        await publisher.publishAsync(topic, payload, { qos: 1 });
+      },
+      commandTimeoutMs: timeout.value * 1000,
+      registry: {
+        staleAfterIntervals: stale.value,
+        offlineAfterIntervals: offline.value,
+        defaultIntervalMs: interval.value * 1000,
+      },
+    });
+    node.service = service;
+    const deactivate = activateRegistry(service);
+    service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
+
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const start = () => {
+      service.start().then(
+        () => node.log(`device registry loaded: ${service.registry.size} devices`),
+        (err: Error) => {
+          node.warn(`device registry waiting for the database: ${err.message}`);
+          if (!stopped) retry = setTimeout(start, 5000);
+        },
+      );
+    };
+    start();
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      stopped = true;
+      clearTimeout(retry);
+      deactivate();
+      const timer = setTimeout(done, 10000);
+      service
+        .stop()
+        .catch(() => undefined)
+        .then(() => new Promise<void>((r) => publisher.end(false, {}, () => r())))
+        .then(() => {
+          clearTimeout(timer);
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('octopus-registry', OctopusRegistryNode);
+};
