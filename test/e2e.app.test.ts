@@ -63,7 +63,8 @@ async function paletteTypes(app: RunningApp): Promise<string[]> {
   return sets.filter((s) => s.module === 'node-red-contrib-octopus').flatMap((s) => s.types);
 }
 
-const OCTOPUS_TYPES = ['octopus-broker', 'octopus-postgres', 'octopus-mqtt-in', 'octopus-parse', 'octopus-store', 'octopus-ui'];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const OCTOPUS_TYPES = Object.keys((require('../../package.json') as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
 
 describe('the application end to end', function () {
   this.timeout(120000);
