@@ -8,6 +8,7 @@ type Part = () => Promise<Figures>;
 
 const parts: Record<string, () => Promise<Part>> = {
   parse: async () => (await import('./parse')).runParseBench,
+  registry: async () => (await import('./registry')).runRegistryBench,
   ingest: async () => (await import('./ingest')).runIngestBench,
 };
 
