@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const from = join(root, 'nodes');
 const to = join(root, 'dist', 'nodes');
-if (existsSync(join(to, 'octopus-ui', 'public'))) rmSync(join(to, 'octopus-ui', 'public'), { recursive: true });
+if (existsSync(join(to, "octopus-dashboard", "public"))) rmSync(join(to, "octopus-dashboard", "public"), { recursive: true });
 cpSync(from, to, {
   recursive: true,
   filter: (src) => !src.endsWith('.ts'),

@@ -1,0 +1,114 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
+import { SseHub } from '../../lib/live/sse-hub';
+import type { Reading } from '../../lib/model/reading';
+import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
+import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import type { RegistryConfigNode } from '../octopus-registry/types';
+import { dashboardSlot } from './dashboard-routes';
+
+interface DashboardNodeDef extends NodeDef {
+  path: string;
+  registry: string;
+}
+
+const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+
+function toLive(d: DeviceRecord): LiveDevice {
+  const attributes: LiveDevice['attributes'] = {};
+  for (const [k, a] of d.attributes) attributes[k] = a.unit === undefined ? { value: a.value, ts: a.ts } : { value: a.value, unit: a.unit, ts: a.ts };
+  return { deviceId: d.deviceId, site: d.site, room: d.meta.room ?? d.room, device: d.device, name: d.meta.name, state: d.state, lastSeen: d.lastSeen, attributes };
+}
+
+function isReading(x: unknown): x is Reading {
+  const r = x as Partial<Reading>;
+  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
+}
+
+export = function register(RED: NodeAPI): void {
+  function OctopusDashboardNode(this: Node, def: DashboardNodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const path = (def.path || '/ui').replace(/\/+$/, '') || '/ui';
+    const config = def.registry ? (RED.nodes.getNode(def.registry) as RegistryConfigNode | null) : null;
+    const problem = !PATH.test(path) ? `path "${def.path}" must look like /ui (letters, digits, - _ . ~ and /)` : undefined;
+    if (problem) {
+      node.error(`octopus-dashboard: ${problem}`);
+      node.status({ fill: 'red', shape: 'ring', text: problem });
+      return;
+    }
+    const slot = dashboardSlot(RED.httpNode, path);
+    if (slot.current && slot.owner !== node.id) {
+      const taken = `path ${path} already served by node ${slot.owner}`;
+      node.error(`octopus-dashboard: ${taken}`);
+      node.status({ fill: 'red', shape: 'ring', text: taken });
+      return;
+    }
+
+    const model = new LiveModel();
+    const hub = new SseHub(100);
+    const status = new ThrottledStatus((s) => node.status(s), 1000);
+    const log = new RateLimitedLog((line) => node.warn(line));
+    const service = config?.service;
+    const seed = () => {
+      if (!service) return;
+      for (const d of service.registry.all()) model.upsert(toLive(d));
+    };
+    seed();
+    const onRegistryEvent = (e: RegistryEvent) => {
+      const d = service?.registry.get(e.deviceId);
+      if (e.type === 'device-removed') {
+        model.remove(e.deviceId);
+        hub.send('removed', { deviceId: e.deviceId });
+      } else if (d && e.type !== 'attribute-added') {
+        const live = toLive(d);
+        model.upsert(live);
+        hub.send('device', live);
+      }
+    };
+    service?.on('event', onRegistryEvent);
+    // The registry loads from the database shortly after start: show what it knew once it has.
+    const reseed = setTimeout(seed, 3000);
+
+    slot.owner = node.id;
+    slot.current = {
+      state: (res) => {
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(JSON.stringify({ devices: model.snapshot(), serverTime: Date.now() }));
+      },
+      events: (_req, res) => hub.attach(res, { event: 'snapshot', data: { devices: model.snapshot(), serverTime: Date.now() } }),
+    };
+
+    const refresh = setInterval(() => status.set({ fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }), 1000);
+
+    node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+      const now = Date.now();
+      for (const x of items) {
+        if (!isReading(x)) {
+          log.write('octopus-dashboard takes readings (octopus-parse output 1); ignored something else');
+          continue;
+        }
+        if (model.apply(x, now)) {
+          hub.queueReading({ deviceId: x.deviceId, site: x.site, room: x.room, device: x.device, attribute: x.attribute, value: x.value, unit: x.unit, ts: x.ts });
+        }
+      }
+      done();
+    });
+
+    node.on('close', () => {
+      clearInterval(refresh);
+      clearTimeout(reseed);
+      status.close();
+      service?.off('event', onRegistryEvent);
+      if (slot.owner === node.id) {
+        slot.current = undefined;
+        slot.owner = undefined;
+      }
+      hub.close();
+    });
+  }
+
+  RED.nodes.registerType('octopus-dashboard', OctopusDashboardNode);
+};
