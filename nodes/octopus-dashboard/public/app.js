@@ -37,7 +37,7 @@
     for (var i = 0; i < parent.children.length; i++) {
       if (parent.children[i].dataset.key === key) found = parent.children[i];
     }
-    if (found) return found.querySelector('.devices') || found;
+    if (found) return found.querySelector(':scope > .devices, :scope > .rooms');
     var section = el('section', cls);
     section.dataset.key = key;
     section.appendChild(el(tag, null, title));
@@ -54,8 +54,11 @@
 
   function sparkline(row, attr) {
     if (!window.Chart || typeof attr.value !== 'number') return;
+    // Chart.js sizes a responsive chart from its container: the container's height must be fixed.
+    var box = el('div', 'spark');
     var canvas = el('canvas');
-    row.appendChild(canvas);
+    box.appendChild(canvas);
+    row.appendChild(box);
     row._series = [attr.value];
     row._chart = new window.Chart(canvas, {
       type: 'line',
