@@ -1,0 +1,132 @@
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { applyCommand, createFleet, prng, step, type FleetOptions, type SimAttribute, type SimDevice } from './fleet';
+
+export interface SimulatorOptions extends FleetOptions {
+  url: string;
+  /** Messages per second, all devices together. */
+  rate: number;
+  qos: 0 | 1;
+  /** Plain numeric/boolean payloads instead of JSON with unit, ts and seq. */
+  plain: boolean;
+  /** Leave out the device timestamp (readings are then timed on receipt). */
+  timestamps: boolean;
+  /** Stop after this many messages (0: run until stopped). */
+  count: number;
+  /** Most QoS 1 publishes awaiting their PUBACK. */
+  maxInFlight: number;
+  clientOptions?: IClientOptions;
+  log?: (line: string) => void;
+}
+
+export interface SimulatorStats {
+  sent: number;
+  acked: number;
+  errors: number;
+  commands: number;
+}
+
+/**
+ * Publishes the fleet's readings at a steady total rate and plays the actuators: a light told
+ * `on` on `<site>/<room>/<device>/<attribute>/set` takes it and reports its new state at once.
+ * Payloads carry a per-run sequence number so that a consumer can count losses and duplicates.
+ */
+export class Simulator {
+  readonly devices: SimDevice[];
+  readonly stats: SimulatorStats = { sent: 0, acked: 0, errors: 0, commands: 0 };
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly rnd: () => number;
+  private readonly byTopic = new Map<string, { device: SimDevice; attr: SimAttribute }>();
+  private readonly series: Array<{ device: SimDevice; attr: SimAttribute; topic: string }> = [];
+  private cursor = 0;
+  private inFlight = 0;
+  private finished: (() => void) | undefined;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.devices = createFleet(options);
+    this.rnd = prng(options.seed + 1);
+    for (const device of this.devices) {
+      for (const attr of device.attributes) {
+        const topic = `${device.site}/${device.room}/${device.device}/${attr.name}`;
+        this.series.push({ device, attr, topic });
+        if (attr.controllable) this.byTopic.set(`${topic}/set`, { device, attr });
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    const client = await connectAsync(this.options.url, { reconnectPeriod: 1000, ...this.options.clientOptions });
+    this.client = client;
+    const sites = [...new Set(this.devices.map((d) => d.site))];
+    await client.subscribeAsync(sites.map((s) => `${s}/+/+/+/set`), { qos: 1 });
+    client.on('message', (topic, payload) => this.onCommand(topic, payload.toString()));
+    const tickMs = 10;
+    const started = Date.now();
+    this.timer = setInterval(() => {
+      const due = Math.floor(((Date.now() - started) / 1000) * this.options.rate);
+      const limit = this.options.count > 0 ? Math.min(due, this.options.count) : due;
+      while (this.stats.sent < limit && (this.options.qos === 0 || this.inFlight < this.options.maxInFlight)) this.publishNext();
+      if (this.options.count > 0 && this.stats.sent >= this.options.count && this.inFlight === 0) this.finish();
+    }, tickMs);
+  }
+
+  /** Resolves when `count` messages are sent and acknowledged. */
+  done(): Promise<void> {
+    return new Promise((resolve) => (this.finished = resolve));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.client?.endAsync();
+  }
+
+  private finish(): void {
+    clearInterval(this.timer);
+    this.finished?.();
+  }
+
+  private publishNext(): void {
+    const s = this.series[this.cursor++ % this.series.length];
+    const now = Date.now();
+    step(s.attr, now, this.rnd);
+    this.publish(s.topic, s.attr, now);
+  }
+
+  private publish(topic: string, attr: SimAttribute, now: number): void {
+    const client = this.client;
+    if (!client) return;
+    const seq = ++this.stats.sent;
+    let payload: string;
+    if (this.options.plain) {
+      payload = String(attr.value);
+    } else {
+      const body: Record<string, unknown> = { value: attr.value };
+      if (attr.unit) body.unit = attr.unit;
+      if (this.options.timestamps) body.ts = new Date(now).toISOString();
+      body.seq = seq;
+      payload = JSON.stringify(body);
+    }
+    if (this.options.qos === 0) {
+      client.publish(topic, payload, { qos: 0 });
+      this.stats.acked++;
+      return;
+    }
+    this.inFlight++;
+    client.publish(topic, payload, { qos: 1 }, (err) => {
+      this.inFlight--;
+      if (err) this.stats.errors++;
+      else this.stats.acked++;
+    });
+  }
+
+  private onCommand(topic: string, payload: string): void {
+    const target = this.byTopic.get(topic);
+    if (!target) return;
+    if (!applyCommand(target.attr, payload)) {
+      this.options.log?.(`ignored command ${JSON.stringify(payload.slice(0, 40))} on ${topic}`);
+      return;
+    }
+    this.stats.commands++;
+    this.publish(topic.slice(0, -'/set'.length), target.attr, Date.now());
+  }
+}
