@@ -104,6 +104,12 @@ describe('the application end to end', function () {
         '25 rows in readings',
       );
       await waitFor(async () => (await dashboardValue(app!, `${site}/salon/termo`, 'temperature')) === 44, 5000, 'the latest value on /ui');
+      // The registry saw it too, and the REST API serves it.
+      const api = await fetch(`${app!.baseUrl}/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);
+      assert.equal(api.status, 200);
+      const device = (await api.json()) as { state: string; attributes: Array<{ name: string; value: unknown; unit?: string }> };
+      assert.equal(device.state, 'online');
+      assert.deepEqual(device.attributes.map((a) => [a.name, a.value, a.unit]), [['temperature', 44, '°C']]);
       // A malformed message is counted and dead-lettered, not lost and not fatal.
       await mqtt.publishAsync(`${site}/salon/termo/temperature`, 'NaN', { qos: 1 });
       await waitFor(

@@ -168,6 +168,11 @@ export class RegistryService extends EventEmitter {
     return res.rows.map(rowToCommand);
   }
 
+  /** The service's database, for readers of the tables it shares (the REST API's readings and paging counts). */
+  database(): Promise<Pool> {
+    return this.options.database();
+  }
+
   /** Writes changed devices and command outcomes. Serialised: one save at a time. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {

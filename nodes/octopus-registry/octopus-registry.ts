@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { activateRegistry } from '../../lib/registry/active-registry';
+import { registerApiRoutes } from '../../lib/api/routes';
+import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
 import { RegistryService } from '../../lib/registry/registry-service';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -23,6 +24,9 @@ function numberIn(v: string | number | undefined, fallback: number, min: number,
 }
 
 export = function register(RED: NodeAPI): void {
+  // The REST API lives as long as the runtime; it serves whichever registry is deployed.
+  registerApiRoutes(RED.httpNode, activeRegistry, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+
   function OctopusRegistryNode(this: RegistryConfigNode, def: RegistryNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;

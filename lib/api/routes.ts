@@ -1,0 +1,231 @@
+import type { ServerResponse } from 'node:http';
+import type { DeviceRecord } from '../registry/device-registry';
+import type { RegistryService } from '../registry/registry-service';
+import { HttpError, readJsonBody, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
+import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
+import { countCommands, queryReadings } from './readings-query';
+import { ValidationError, createValidators } from './validate';
+import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
+
+export type { ApiHandler, ApiRequest, HttpApp } from './http';
+
+export interface ApiOptions {
+  /** Where the API lives under the app (default /api/v1). */
+  basePath?: string;
+  /** Told about unexpected failures (answered 500), e.g. RED.log.error. */
+  onError?: (err: Error) => void;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_RANGE_MS = 366 * DAY_MS;
+
+interface Context {
+  req: ApiRequest;
+  service: RegistryService;
+  path: Record<string, unknown>;
+  query: Record<string, unknown>;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler = (ctx: Context) => Reply | Promise<Reply>;
+
+const registered = new WeakSet<object>();
+
+/**
+ * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
+ * nodes ask; `getService` is read on every request because registry nodes come and go with
+ * deploys, and while none runs every route but the OpenAPI document answers 503.
+ */
+export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
+  if (registered.has(app)) return;
+  registered.add(app);
+  const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  const doc = openApiDocument(base);
+  const validators = createValidators(doc);
+
+  const fail = (res: ServerResponse, err: unknown) => {
+    if (err instanceof HttpError) {
+      // An oversized body may still be arriving: closing is cheaper than reading it to the end.
+      sendError(res, err.status, err.message, err.status === 413 ? { Connection: 'close' } : undefined);
+      return;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    options.onError?.(e);
+    sendError(res, 500, `internal error: ${e.message}`);
+  };
+
+  /** Checks path and query against the route's documented parameters; answers 400 with one sentence. */
+  const parameters = (path: string, method: HttpMethod, req: ApiRequest) => {
+    try {
+      return validators.parameters(path, method, { path: req.params ?? {}, query: req.query ?? {} });
+    } catch (err) {
+      if (err instanceof ValidationError && (err.field === 'from' || err.field === 'to')) throw new HttpError(400, `bad time range: ${err.message}`);
+      throw err;
+    }
+  };
+
+  const serve = (method: HttpMethod, path: string, answer: (req: ApiRequest) => Reply | Promise<Reply>) => {
+    if (!doc.paths[path]?.[method]) throw new Error(`${method.toUpperCase()} ${path} is missing from the OpenAPI document`);
+    app[method](base + path.replace(/\{(\w+)\}/g, ':$1'), (req, res) => {
+      // Inside a promise chain, whatever a handler throws, at once or later, becomes an answer.
+      Promise.resolve(req)
+        .then(answer)
+        .then((reply) => (reply.status === 204 ? sendNoContent(res) : sendJson(res, reply.status, reply.body, reply.headers)))
+        .catch((err: unknown) => fail(res, err));
+    });
+  };
+
+  /** A route that needs the running registry: 503 while none is deployed. */
+  const route = (method: HttpMethod, path: string, handler: Handler) =>
+    serve(method, path, (req) => {
+      const service = getService();
+      if (!service) throw new HttpError(503, 'device registry not deployed');
+      return handler({ req, service, ...parameters(path, method, req) });
+    });
+
+  const device = (ctx: Context): DeviceRecord => {
+    const id = String(ctx.path.id);
+    const d = ctx.service.registry.get(id);
+    if (!d) throw new HttpError(404, `unknown device "${id}"`);
+    return d;
+  };
+
+  route('get', '/sites', ({ service }) => {
+    const sites = new Map<string, { site: string; rooms: Set<string>; devices: number; online: number; stale: number; offline: number }>();
+    for (const d of service.registry.all()) {
+      let s = sites.get(d.site);
+      if (!s) sites.set(d.site, (s = { site: d.site, rooms: new Set(), devices: 0, online: 0, stale: 0, offline: 0 }));
+      s.rooms.add(displayRoom(d));
+      s.devices++;
+      s[d.state]++;
+    }
+    const items = [...sites.values()].sort((a, b) => compare(a.site, b.site)).map((s) => ({ ...s, rooms: s.rooms.size }));
+    return { status: 200, body: { items } };
+  });
+
+  route('get', '/sites/{site}/rooms', ({ service, path }) => {
+    const site = String(path.site);
+    const rooms = new Map<string, { room: string; devices: number; online: number; stale: number; offline: number }>();
+    for (const d of service.registry.all()) {
+      if (d.site !== site) continue;
+      const name = displayRoom(d);
+      let r = rooms.get(name);
+      if (!r) rooms.set(name, (r = { room: name, devices: 0, online: 0, stale: 0, offline: 0 }));
+      r.devices++;
+      r[d.state]++;
+    }
+    if (rooms.size === 0) throw new HttpError(404, `unknown site "${site}"`);
+    return { status: 200, body: { site, items: [...rooms.values()].sort((a, b) => compare(a.room, b.room)) } };
+  });
+
+  route('get', '/devices', ({ service, query }) => {
+    const { site, room, state, kind } = query as Partial<Record<'site' | 'room' | 'state' | 'kind', string>>;
+    const q = typeof query.q === 'string' ? query.q.toLowerCase() : undefined;
+    const limit = query.limit as number;
+    const offset = query.offset as number;
+    const matches: DeviceRecord[] = [];
+    for (const d of service.registry.all()) {
+      if (site !== undefined && d.site !== site) continue;
+      if (room !== undefined && displayRoom(d) !== room) continue;
+      if (state !== undefined && d.state !== state) continue;
+      if (kind !== undefined && d.meta.kind !== kind) continue;
+      if (q !== undefined && ![d.deviceId, d.device, displayRoom(d), d.meta.name ?? ''].some((t) => t.toLowerCase().includes(q))) continue;
+      matches.push(d);
+    }
+    matches.sort((a, b) => compare(a.deviceId, b.deviceId));
+    const items = matches.slice(offset, offset + limit).map((d) => deviceView(service.registry, d));
+    return { status: 200, body: { items, total: matches.length, limit, offset } };
+  });
+
+  route('get', '/devices/{id}', (ctx) => ({ status: 200, body: deviceDetailView(ctx.service.registry, device(ctx)) }));
+
+  route('patch', '/devices/{id}', async (ctx) => {
+    const d = device(ctx);
+    const patch = validators.body<Record<string, unknown>>('DeviceMetaPatch', await readJsonBody(ctx.req));
+    // The service checks what a schema cannot: min below max, a step that fits the range.
+    const result = ctx.service.updateMeta(d.deviceId, patch);
+    if (!result.ok) throw new HttpError(result.status, result.error);
+    return { status: 200, body: deviceDetailView(ctx.service.registry, d) };
+  });
+
+  route('delete', '/devices/{id}', (ctx) => {
+    const id = String(ctx.path.id);
+    if (!ctx.service.forget(id)) throw new HttpError(404, `unknown device "${id}"`);
+    return { status: 204 };
+  });
+
+  route('get', '/devices/{id}/attributes', (ctx) => {
+    const d = device(ctx);
+    return { status: 200, body: { deviceId: d.deviceId, items: attributeViews(d) } };
+  });
+
+  // Raw readings only: a bucketed history (min/avg/max per interval, for charts) comes with the dashboard.
+  route('get', '/devices/{id}/readings', async (ctx) => {
+    const d = device(ctx);
+    const attribute = String(ctx.query.attribute);
+    if (!d.attributes.has(attribute)) {
+      throw new HttpError(404, `device "${d.deviceId}" has no attribute "${attribute}" (it has: ${[...d.attributes.keys()].sort(compare).join(', ') || 'none yet'})`);
+    }
+    const to = typeof ctx.query.to === 'string' ? Date.parse(ctx.query.to) : ctx.service.now();
+    const from = typeof ctx.query.from === 'string' ? Date.parse(ctx.query.from) : to - DAY_MS;
+    if (!(from < to)) throw new HttpError(400, 'bad time range: from must be before to');
+    if (to - from > MAX_RANGE_MS) throw new HttpError(400, 'bad time range: at most 366 days at a time');
+    const limit = ctx.query.limit as number;
+    const pool = await database(ctx.service);
+    const { items, truncated } = await fromDatabase(queryReadings(pool, { deviceId: d.deviceId, attribute, from, to, limit }));
+    return {
+      status: 200,
+      body: { deviceId: d.deviceId, attribute, from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit, truncated, items },
+    };
+  });
+
+  route('get', '/devices/{id}/commands', async (ctx) => {
+    const d = device(ctx);
+    const limit = ctx.query.limit as number;
+    const offset = ctx.query.offset as number;
+    const commands = await fromDatabase(ctx.service.commandHistory(d.deviceId, limit, offset));
+    const total = await fromDatabase(database(ctx.service).then((pool) => countCommands(pool, d.deviceId)));
+    return { status: 200, body: { items: commands.map(commandView), total, limit, offset } };
+  });
+
+  route('post', '/commands', async (ctx) => {
+    const body = validators.body<{ deviceId: string; attribute: string; value: unknown; timeoutMs?: number }>('CommandRequest', await readJsonBody(ctx.req));
+    const result = await ctx.service.sendCommand({ ...body, requestedBy: 'api' });
+    if (!result.ok) throw new HttpError(result.status, result.error);
+    const location = `${ctx.req.baseUrl ?? ''}${base}/commands/${result.command.id}`;
+    return { status: 202, body: commandView(result.command), headers: { Location: location } };
+  });
+
+  route('get', '/commands/{id}', async (ctx) => {
+    const id = String(ctx.path.id);
+    const command = await fromDatabase(ctx.service.commandById(id));
+    if (!command) throw new HttpError(404, `unknown command "${id}"`);
+    return { status: 200, body: commandView(command) };
+  });
+
+  // Served without a registry too: it describes the API, not the devices.
+  serve('get', '/openapi.json', (req) => {
+    parameters('/openapi.json', 'get', req);
+    // Paths in the document are relative to where Node-RED mounted its HTTP nodes (httpNodeRoot).
+    return { status: 200, body: openApiDocument(`${req.baseUrl ?? ''}${base}`) };
+  });
+}
+
+function database(service: RegistryService) {
+  return fromDatabase(service.database());
+}
+
+/** A database that does not answer is the service being unavailable, not a bug of ours. */
+async function fromDatabase<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(503, `database unavailable: ${(err as Error).message}`);
+  }
+}
