@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { createMessageAck, type MessageAck } from '../lib/delivery/message-ack';
-import type { Reading, Reject } from '../lib/model/reading';
+import type { DeviceEvent, Reading, Reject } from '../lib/model/reading';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseNode = require('../nodes/octopus-parse/octopus-parse');
@@ -47,6 +47,17 @@ function flow(extra: Record<string, unknown> = {}) {
     { id: 'parse', z: 'tab', type: 'octopus-parse', name: 'sensor parser', maxPayloadBytes: 65536, wires: [['readings'], ['rejects']], ...extra },
     { id: 'readings', z: 'tab', type: 'helper' },
     { id: 'rejects', z: 'tab', type: 'helper' },
+  ];
+}
+
+/** A parse node with all three outputs wired to helpers. */
+function flow3(extra: Record<string, unknown> = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'parse', z: 'tab', type: 'octopus-parse', name: 'sensor parser', maxPayloadBytes: 65536, wires: [['readings'], ['rejects'], ['events']], ...extra },
+    { id: 'readings', z: 'tab', type: 'helper' },
+    { id: 'rejects', z: 'tab', type: 'helper' },
+    { id: 'events', z: 'tab', type: 'helper' },
   ];
 }
 
@@ -226,5 +237,116 @@ describe('octopus-parse node (Node-RED runtime)', function () {
     await waitFor(() => errors.length === 1, 5000, 'the error');
     assert.match(errors[0], /max payload lots is not a whole number of bytes/);
     assert.equal(acked, 0);
+  });
+
+  describe('firmware profiles and device events (output 3)', () => {
+    it('has three outputs; a Tasmota LWT goes to output 3 only, not to rejects, and its ack is released once sent', async () => {
+      await helper.load(parseNode, flow3());
+      const readings = collect('readings');
+      const rejects = collect('rejects');
+      const events = collect('events');
+      let acked = 0;
+      node('parse').receive({ topic: 'tele/plug-kitchen/LWT', payload: Buffer.from('Offline'), octopusAck: createMessageAck(() => acked++), receivedAt: NOW });
+      await waitFor(() => events.length === 1, 5000, 'an event');
+      const out = events[0];
+      assert.equal(out.topic, 'tele/plug-kitchen/LWT');
+      assert.deepEqual(out.payload, [
+        {
+          kind: 'availability',
+          deviceId: 'tasmota:plug-kitchen',
+          site: 'home',
+          room: '',
+          device: 'plug-kitchen',
+          profile: 'tasmota',
+          state: 'offline',
+          native: 'Offline',
+          ts: NOW,
+        },
+      ]);
+      assert.equal(out.octopusAck, undefined, 'events carry no ack: nothing downstream may release it');
+      assert.equal(acked, 1, 'released when sent: events are informational');
+      assert.equal(readings.length + rejects.length, 0);
+    });
+
+    it('readings of a firmware device on output 1 with the configured site; metadata of the same message on output 3; the ack waits for the readings', async () => {
+      await helper.load(parseNode, flow3({ site: 'oficina' }));
+      const readings = collect('readings');
+      const events = collect('events');
+      let acked = 0;
+      const ack = createMessageAck(() => acked++);
+      node('parse').receive({
+        topic: 'stat/plug-kitchen/STATUS0',
+        payload: Buffer.from(
+          '{"Status":{"Module":1,"DeviceName":"Kitchen plug","FriendlyName":["Kitchen plug"],"Topic":"plug-kitchen"},"StatusFWR":{"Version":"13.2.0(tasmota)","Hardware":"ESP8266EX"},"StatusNET":{"Hostname":"plug-kitchen","IPAddress":"192.168.1.60","Mac":"A4:CF:12:AB:CD:EF"},"StatusSNS":{"Time":"2026-11-23T10:59:00","ENERGY":{"Power":12,"Voltage":231}}}',
+        ),
+        octopusAck: ack,
+        receivedAt: NOW,
+      });
+      await waitFor(() => readings.length === 1 && events.length === 1, 5000, 'both outputs');
+      assert.deepEqual(
+        (readings[0].payload as Reading[]).map((r) => [r.deviceId, r.site, r.attribute, r.value, r.unit]),
+        [
+          ['tasmota:plug-kitchen', 'oficina', 'ENERGY.Power', 12, 'W'],
+          ['tasmota:plug-kitchen', 'oficina', 'ENERGY.Voltage', 231, 'V'],
+        ],
+      );
+      const [device] = events[0].payload as DeviceEvent[];
+      assert.deepEqual(device.kind === 'device' ? [device.name, device.firmware, device.ip, device.mac] : [], ['Kitchen plug', '13.2.0(tasmota)', '192.168.1.60', 'A4:CF:12:AB:CD:EF']);
+      assert.equal(acked, 0, 'the readings part still holds it');
+      readings[0].octopusAck?.release();
+      assert.equal(acked, 1);
+    });
+
+    it('a message that is not telemetry (a Zigbee2MQTT log line) goes nowhere and is acknowledged at once', async () => {
+      await helper.load(parseNode, flow3());
+      const all = [collect('readings'), collect('rejects'), collect('events')];
+      let acked = 0;
+      const parser = node('parse');
+      const { statuses } = spy(parser);
+      parser.receive({ topic: 'zigbee2mqtt/bridge/logging', payload: Buffer.from('{"level":"info","message":"Zigbee: allowing new devices to join."}'), octopusAck: createMessageAck(() => acked++) });
+      await waitFor(() => acked === 1, 5000, 'the ack');
+      await waitFor(() => statuses.some((s) => s.text === '0 readings · 0 rejected · 1 ignored'), 3000, 'the ignored count');
+      assert.deepEqual(all.map((x) => x.length), [0, 0, 0]);
+    });
+
+    it('a profile override: only Tasmota enabled, a plain topic is refused as unknown', async () => {
+      await helper.load(parseNode, flow3({ profiles: 'tasmota' }));
+      const rejects = collect('rejects');
+      node('parse').receive({ topic: 'casa/salon/termo/temperature', payload: Buffer.from('21.5'), receivedAt: NOW });
+      await waitFor(() => rejects.length === 1, 5000, 'a reject');
+      assert.equal(rejects[0].error?.code, 'topic-unknown');
+    });
+
+    it('each node keeps its own discovery context', async () => {
+      await helper.load(parseNode, [
+        ...flow3(),
+        { id: 'parse2', z: 'tab', type: 'octopus-parse', wires: [['readings2'], ['rejects2'], []] },
+        { id: 'readings2', z: 'tab', type: 'helper' },
+        { id: 'rejects2', z: 'tab', type: 'helper' },
+      ]);
+      const readings = collect('readings');
+      const rejects2 = collect('rejects2');
+      const config = Buffer.from('{"device_class":"motion","state_topic":"homeassistant/binary_sensor/garden/state","unique_id":"motion01ad","device":{"identifiers":["01ad"],"name":"Garden"}}');
+      node('parse').receive({ topic: 'homeassistant/binary_sensor/garden/config', payload: config, receivedAt: NOW });
+      node('parse').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
+      node('parse2').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
+      await waitFor(() => readings.length === 1 && rejects2.length === 1, 5000, 'a reading on the first node, a reject on the second');
+      assert.deepEqual((readings[0].payload as Reading[]).map((r) => [r.deviceId, r.value]), [['ha:01ad', true]]);
+      assert.equal(rejects2[0].error?.code, 'topic-unknown');
+    });
+
+    it('refuses an unknown profile name: every message fails and nothing is acknowledged', async () => {
+      await helper.load(parseNode, flow3({ profiles: 'octopus,zigbee' }));
+      const parser = node('parse');
+      const errors: string[] = [];
+      parser.error = (e) => {
+        errors.push(e instanceof Error ? e.message : String(e));
+      };
+      let acked = 0;
+      parser.receive({ topic: 'a/b/c/d', payload: '1', octopusAck: createMessageAck(() => acked++) });
+      await waitFor(() => errors.length === 1, 5000, 'the error');
+      assert.match(errors[0], /unknown profile "zigbee"/);
+      assert.equal(acked, 0);
+    });
   });
 });

@@ -22,6 +22,7 @@ const ALL_CODES = {
   'value-invalid': true,
   'timestamp-invalid': true,
   'attribute-invalid': true,
+  'topic-unknown': true,
   'parser-error': true,
 } satisfies Record<RejectCode, true>;
 
@@ -514,6 +515,7 @@ describe('parseMessage', () => {
         ['value-invalid', TOPIC, '{"value":null}'],
         ['timestamp-invalid', TOPIC, '{"value":1,"ts":"x"}'],
         ['attribute-invalid', DEVICE, '{"a/b":1}'],
+        ['topic-unknown', TOPIC, '1', { profiles: ['tasmota'] }],
         [
           'parser-error',
           TOPIC,

@@ -1,33 +1,104 @@
 /**
- * The parser entry: turns one MQTT message (topic + payload) into readings and rejects.
+ * The parser entry: turns one MQTT message (topic + payload) into readings, rejects and device
+ * events, whichever dialect the device speaks: the plain Octopus format, Tasmota, Zigbee2MQTT,
+ * Shelly, ESPHome, Homie, Home Assistant discovery or OwnTracks (see detect.ts for which reads what).
  * Pure: no Node-RED import, usable from any flow, script or test.
  */
-import type { ParseOptions, ParseResult } from '../model/reading';
-import { parseOctopusMessage, reject } from './octopus-format';
+import type { DeviceRef, ParseOptions, ParseResult, ProfileName } from '../model/reading';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../model/reading';
+import { detect, planOf, type DetectPlan } from './detect';
+import { decodePayload, parseOctopusMessage, reject, show } from './octopus-format';
+import { answered, PROFILE_LABEL, type Profile, type ProfileInput, refusedBy, splitTopic } from './profiles/common';
+import { esphome } from './profiles/esphome';
+import { ha } from './profiles/ha';
+import { homie } from './profiles/homie';
+import { octopus } from './profiles/octopus';
+import { owntracks } from './profiles/owntracks';
+import { shelly } from './profiles/shelly';
+import { tasmota } from './profiles/tasmota';
+import { z2m } from './profiles/z2m';
 
 export { MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS } from './octopus-format';
+export { createProfileContext, ProfileContext } from './context';
+export { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';
+
+const PROFILES: Record<ProfileName, Profile> = { octopus, tasmota, z2m, shelly, esphome, homie, ha, owntracks };
+
+const DEFAULT_SITE = 'home';
 
 /**
- * Parses one message. Never throws: whatever the input, the result has at least one reading or
- * at least one reject (with a reason an operator can act on), never neither.
+ * Parses one message. Never throws: whatever the input, the result has at least one reading, one
+ * reject (with a reason an operator can act on), one device event, or an `ignored` reason.
  *
- * @param topic   `site/room/device/attribute`, or `site/room/device` for a JSON object of attributes
+ * @param topic   the MQTT topic: `site/room/device/attribute`, `site/room/device` for a JSON object of
+ *                attributes, or a firmware topic (`tele/plug/SENSOR`, `zigbee2mqtt/Lamp`, …)
  * @param payload the raw MQTT payload (a Buffer, as mqtt.js gives it) or its text
- * @param options `maxPayloadBytes` (default DEFAULT_MAX_PAYLOAD_BYTES), `receivedAt` (epoch ms, default now)
+ * @param options `maxPayloadBytes` (default DEFAULT_MAX_PAYLOAD_BYTES), `receivedAt` (epoch ms, default now),
+ *                `profiles` (order / override), `defaultSite` (default `home`), `context` (createProfileContext())
  */
 export function parseMessage(topic: string, payload: Buffer | string, options?: ParseOptions): ParseResult {
   try {
-    const result = parseOctopusMessage(topic, payload, options?.maxPayloadBytes, options?.receivedAt);
-    if (result.readings.length === 0 && result.rejects.length === 0) {
-      result.rejects.push(reject('parser-error', 'the parser found neither a reading nor a problem in this message (a bug); it is refused so that it is not lost silently'));
+    const plan = planOf(options?.profiles);
+    const profile = typeof topic === 'string' ? detect(topic, plan, options?.context) : (plan.enabled & 1) !== 0 ? 'octopus' : undefined;
+    if (profile === 'octopus') {
+      const result = parseOctopusMessage(topic, payload, options?.maxPayloadBytes, options?.receivedAt);
+      if (result.readings.length === 0 && result.rejects.length === 0) result.rejects.push(noAnswer());
+      return result;
     }
+    if (profile === undefined) return { readings: [], rejects: [unclaimed(topic, plan)] };
+    const result = parseFirmware(PROFILES[profile], topic, payload, options, plan);
+    if (!answered(result)) result.rejects.push(noAnswer());
     return result;
   } catch (err) {
-    // The last resort, not the design: every expected problem is a reject value above.
+    // The last resort, not the design: every expected problem is a reject value.
     const detail = err instanceof Error ? err.message : String(err);
     return {
       readings: [],
       rejects: [reject('parser-error', `the parser failed on this message (a bug; please report it with the payload): ${JSON.stringify(detail.slice(0, 80))}`)],
     };
   }
+}
+
+function noAnswer() {
+  return reject('parser-error', 'the parser found neither a reading nor a problem in this message (a bug); it is refused so that it is not lost silently');
+}
+
+function unclaimed(topic: unknown, plan: DetectPlan) {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    return reject('topic-empty', `the message has no topic (got ${topic === null ? 'null' : typeof topic === 'string' ? 'an empty one' : typeof topic})`);
+  }
+  const names = plan.order.map((p) => PROFILE_LABEL[p]).join(', ') || 'none';
+  return reject('topic-unknown', `topic ${show(topic)} matches no enabled profile (enabled: ${names}); the parser does not guess a dialect`);
+}
+
+function isEmptyPayload(payload: unknown): boolean {
+  if (payload === null || payload === undefined) return true;
+  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload.length === 0;
+  return false;
+}
+
+function parseFirmware(profile: Profile, topic: string, payload: Buffer | string, options: ParseOptions | undefined, plan: DetectPlan): ParseResult {
+  const levels = splitTopic(topic);
+  if (!Array.isArray(levels)) return refusedBy(profile.name, levels);
+  let text = '';
+  if (!isEmptyPayload(payload)) {
+    const limit = typeof options?.maxPayloadBytes === 'number' && options.maxPayloadBytes > 0 ? options.maxPayloadBytes : DEFAULT_MAX_PAYLOAD_BYTES;
+    const decoded = decodePayload(payload, limit);
+    if (typeof decoded !== 'string') return refusedBy(profile.name, decoded);
+    text = decoded;
+  }
+  const receivedAt = options?.receivedAt;
+  const now = typeof receivedAt === 'number' && Number.isFinite(receivedAt) ? receivedAt : Date.now();
+  const configured = options?.defaultSite;
+  const site = typeof configured === 'string' && configured.trim().length > 0 ? configured.trim() : DEFAULT_SITE;
+  const input: ProfileInput = { topic, levels, text, now, site, ctx: options?.context, resolve: (t) => resolveDevice(t, plan, site) };
+  return profile.parse(input);
+}
+
+/** The device the profile that would read `topic` names, for linking discovery to readings. */
+function resolveDevice(topic: string, plan: DetectPlan, site: string): DeviceRef | undefined {
+  const p = detect(topic, plan, undefined, true);
+  if (p === undefined || p === 'ha') return undefined;
+  const levels = splitTopic(topic);
+  return Array.isArray(levels) ? PROFILES[p].deviceOf(levels, site) : undefined;
 }

@@ -58,7 +58,7 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
 const DEL_AND_C1 = /[\u007f-\u009f]/g;
 
 /** Where the slashes of a valid topic are; s3 is -1 for a 3-level topic. */
-interface TopicShape {
+export interface TopicShape {
   depth: number;
   s1: number;
   s2: number;
@@ -115,10 +115,35 @@ export function parseOctopusMessage(topic: string, payload: Buffer | string, max
 // ---------------------------------------------------------------------------------------------
 // topic
 
-/** One pass over the topic: the first problem by position, else where the slashes are. */
-function scanTopic(topic: string): TopicShape | Reject {
+/**
+ * How topic problems are worded: level names and what a valid topic looks like. The Octopus format
+ * names its four levels; firmware profiles number theirs and name their own dialect.
+ */
+export interface TopicStyle {
+  /** Names of the first levels, for "level 2 (room)"; later levels are numbered only. */
+  levelNames: readonly string[];
+  /** Ends the wildcard reason, e.g. "publish on a concrete site/room/device/attribute". */
+  wildcardAdvice: string;
+  /** Ends the empty-level reason, e.g. "every level of site/room/device/attribute needs a name". */
+  emptyLevelAdvice: string;
+  /** Ends the empty-topic reason. */
+  emptyTopicAdvice: string;
+}
+
+const OCTOPUS_STYLE: TopicStyle = {
+  levelNames: LEVEL_NAMES,
+  wildcardAdvice: 'wildcards belong in subscriptions, publish on a concrete site/room/device/attribute',
+  emptyLevelAdvice: 'every level of site/room/device/attribute needs a name',
+  emptyTopicAdvice: 'publish on site/room/device/attribute',
+};
+
+/**
+ * One pass over the topic: the first problem by position, else where the slashes are (`s1`–`s3`
+ * for the first three). Exported for the firmware profiles, which check topics by the same rules.
+ */
+export function scanTopic(topic: string, style: TopicStyle = OCTOPUS_STYLE): TopicShape | Reject {
   const n = topic.length;
-  if (n === 0) return reject('topic-empty', 'the message has an empty topic; publish on site/room/device/attribute');
+  if (n === 0) return reject('topic-empty', `the message has an empty topic; ${style.emptyTopicAdvice}`);
   let depth = 1;
   let levelStart = 0;
   let s1 = -1;
@@ -128,7 +153,7 @@ function scanTopic(topic: string): TopicShape | Reject {
     const c = topic.charCodeAt(i);
     if (c > 0x2f && c < 0x7f) continue; // digits, letters, most punctuation: the common case
     if (c === 0x2f /* / */) {
-      if (i === levelStart) return emptyLevelReject(topic, depth, i === 0 ? ': leading /' : ': two / in a row');
+      if (i === levelStart) return emptyLevelReject(topic, depth, i === 0 ? ': leading /' : ': two / in a row', style);
       if (depth === 1) s1 = i;
       else if (depth === 2) s2 = i;
       else if (depth === 3) s3 = i;
@@ -137,15 +162,15 @@ function scanTopic(topic: string): TopicShape | Reject {
     } else if (c === 0x2b /* + */ || c === 0x23 /* # */) {
       return reject(
         'topic-wildcard',
-        `topic ${show(topic)} contains the wildcard "${String.fromCharCode(c)}" in level ${levelLabel(depth)}; wildcards belong in subscriptions, publish on a concrete site/room/device/attribute`,
+        `topic ${show(topic)} contains the wildcard "${String.fromCharCode(c)}" in level ${levelLabel(depth, style)}; ${style.wildcardAdvice}`,
       );
     } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xfffd || isLoneSurrogate(topic, i, c)) {
-      return reject('topic-invalid-char', `topic ${show(topic)} contains ${charLabel(c)} in level ${levelLabel(depth)}; ${charAdvice(c)}`);
+      return reject('topic-invalid-char', `topic ${show(topic)} contains ${charLabel(c)} in level ${levelLabel(depth, style)}; ${charAdvice(c)}`);
     } else if (c >= 0xd800 && c <= 0xdbff) {
       i++; // a valid surrogate pair (isLoneSurrogate said so): skip its second half
     }
   }
-  if (levelStart === n) return emptyLevelReject(topic, depth, ': trailing /');
+  if (levelStart === n) return emptyLevelReject(topic, depth, ': trailing /', style);
   return { depth, s1, s2, s3 };
 }
 
@@ -153,11 +178,8 @@ function isShape(x: TopicShape | Reject): x is TopicShape {
   return (x as TopicShape).depth !== undefined;
 }
 
-function emptyLevelReject(topic: string, level: number, where: string): Reject {
-  return reject(
-    'topic-empty-level',
-    `topic ${show(topic)} has an empty level ${levelLabel(level)}${where}; every level of site/room/device/attribute needs a name`,
-  );
+function emptyLevelReject(topic: string, level: number, where: string, style: TopicStyle): Reject {
+  return reject('topic-empty-level', `topic ${show(topic)} has an empty level ${levelLabel(level, style)}${where}; ${style.emptyLevelAdvice}`);
 }
 
 function depthReject(topic: string, depth: number): Reject {
@@ -174,15 +196,15 @@ function threeLevelsNeedObject(topic: string): Reject {
   );
 }
 
-function levelLabel(level: number): string {
-  return level <= LEVEL_NAMES.length ? `${level} (${LEVEL_NAMES[level - 1]})` : String(level);
+function levelLabel(level: number, style: TopicStyle): string {
+  return level <= style.levelNames.length ? `${level} (${style.levelNames[level - 1]})` : String(level);
 }
 
 // ---------------------------------------------------------------------------------------------
 // payload
 
 /** Checks size (before decoding), emptiness and UTF-8; returns the text or the reject. */
-function decodePayload(payload: unknown, limit: number): string | Reject {
+export function decodePayload(payload: unknown, limit: number): string | Reject {
   if (Buffer.isBuffer(payload)) {
     const len = payload.length;
     if (len === 0) return emptyPayload();
@@ -237,10 +259,10 @@ function tooLarge(bytes: number, limit: number): Reject {
   return reject('payload-too-large', `the payload has ${bytes} bytes, more than the limit of ${limit}; split it into several messages or raise the limit`);
 }
 
-type JsonOutcome = { ok: true; value: unknown } | { ok: false; reject: Reject };
+export type JsonOutcome = { ok: true; value: unknown } | { ok: false; reject: Reject };
 
 /** JSON.parse, with the failure turned into a reject an operator can act on. */
-function parseJson(text: string): JsonOutcome {
+export function parseJson(text: string): JsonOutcome {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
@@ -282,7 +304,7 @@ function scalarFromText(text: string): ReadingValue | Reject {
 }
 
 /** Decimal number syntax: [+-] digits [. digits] [e [+-] digits], at least one mantissa digit. */
-function isDecimal(s: string): boolean {
+export function isDecimal(s: string): boolean {
   const n = s.length;
   let i = 0;
   let c = s.charCodeAt(0);
@@ -313,7 +335,7 @@ function isDecimal(s: string): boolean {
   return i === n;
 }
 
-function isNonFiniteWord(s: string): boolean {
+export function isNonFiniteWord(s: string): boolean {
   return s.length <= 9 && NON_FINITE_WORDS.has(s.toLowerCase());
 }
 
@@ -322,7 +344,7 @@ function notFinite(text: string, attribute?: string): Reject {
 }
 
 /** A text value: refused when it spells a non-finite number, is empty, `null`, or cannot be stored. */
-function textValue(s: string, what: string, attribute?: string): string | Reject {
+export function textValue(s: string, what: string, attribute?: string): string | Reject {
   if (s.length === 0) return reject('value-invalid', `${what} is an empty string; send a value, or nothing`, attribute);
   if (isNonFiniteWord(s.trim())) return notFinite(s, attribute);
   if (s === 'null') return reject('value-invalid', `${what} is null; send a number, true/false or text, or nothing when there is no value`, attribute);
@@ -420,7 +442,7 @@ function tsReject(reason: string, attribute: string | undefined): Reject {
 }
 
 /** Epoch number to ms by magnitude: s < 1e11 ≤ ms < 1e14 ≤ µs < 1e17 ≤ ns < 1e20. NaN when unusable. */
-function epochToMs(x: number): number {
+export function epochToMs(x: number): number {
   if (!Number.isFinite(x) || x <= 0) return NaN;
   if (x < 1e11) return Math.round(x * 1000);
   if (x < 1e14) return Math.round(x);
@@ -432,7 +454,7 @@ function epochToMs(x: number): number {
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** ISO-8601 date-time with a zone, checked field by field (Date.parse guesses, and reads zone-less times as local). */
-function isoToMs(s: string): number {
+export function isoToMs(s: string): number {
   const m = ISO_TIME.exec(s);
   if (!m) return NaN;
   const year = Number(m[1]);
@@ -539,7 +561,7 @@ function multiFromObject(topic: string, shape: TopicShape, obj: Record<string, u
 }
 
 /** Why a JSON key cannot be an attribute name (the same rules as a topic level), or undefined. */
-function attributeNameProblem(name: string): string | undefined {
+export function attributeNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
@@ -552,7 +574,7 @@ function attributeNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -577,7 +599,7 @@ function refused(r: Reject): ParseResult {
   return { readings: [], rejects: [r] };
 }
 
-function isReject(x: unknown): x is Reject {
+export function isReject(x: unknown): x is Reject {
   return typeof x === 'object' && x !== null && typeof (x as Reject).code === 'string' && typeof (x as Reject).reason === 'string';
 }
 
@@ -623,7 +645,7 @@ function describeJson(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function truncate(s: string, max: number): string {
+export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
   let end = max;
   const c = s.charCodeAt(end - 1);
@@ -632,14 +654,14 @@ function truncate(s: string, max: number): string {
 }
 
 /** Quotes text for a reason: truncated, and escaped (control characters, lone surrogates) by JSON.stringify. */
-function show(s: string): string {
+export function show(s: string): string {
   const quoted = JSON.stringify(truncate(s, ECHO_MAX));
   // JSON.stringify leaves DEL and the C1 controls as they are
   return quoted.replace(DEL_AND_C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Replaces what a database text or jsonb value cannot hold (NUL, control characters, lone surrogates) by U+FFFD. */
-function sanitize(s: string): string {
+export function sanitize(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -2,12 +2,16 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type ParseOptions, type ParseResult, type Reject } from '../../lib/model/reading';
-import { parseMessage } from '../../lib/parser';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reject } from '../../lib/model/reading';
+import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList } from '../../lib/parser';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
 interface ParseNodeDef extends NodeDef {
   maxPayloadBytes?: string | number;
+  /** Enabled profiles in priority order, comma-separated; empty or absent: all, in the default order. */
+  profiles?: string;
+  /** Site given to firmware devices (their topics name none). */
+  site?: string;
 }
 
 /** What the parser node reads from an incoming message besides topic and payload. */
@@ -24,6 +28,10 @@ interface ParseCounters {
   parsed: number;
   readings: number;
   rejected: Record<string, number>;
+  /** Device events sent on output 3, by kind. */
+  events: Record<DeviceEvent['kind'], number>;
+  /** Messages passed over as not telemetry (a Zigbee2MQTT log line, a Homie broadcast). */
+  ignored: number;
 }
 
 /** The payload as the parser takes it: numbers and booleans become their text, objects their JSON. */
@@ -46,6 +54,25 @@ function parserInput(payload: unknown): Buffer | string | Reject {
   return payload as string;
 }
 
+/** The configured profile list, or the problem with it. */
+function parseProfiles(v: string | undefined): readonly ProfileName[] | string {
+  if (v === undefined || v.trim() === '') return DEFAULT_PROFILE_ORDER;
+  const { profiles, unknown } = parseProfileList(v);
+  if (unknown.length > 0) return `unknown profile${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${DEFAULT_PROFILE_ORDER.join(', ')}`;
+  if (profiles.length === 0) return 'no profile enabled; enable at least one';
+  return profiles;
+}
+
+/** The events of a result, in one list for output 3. */
+function eventsOf(r: ParseResult): DeviceEvent[] {
+  const events: DeviceEvent[] = [];
+  if (r.availability) events.push(...r.availability);
+  if (r.devices) events.push(...r.devices);
+  if (r.deletions) events.push(...r.deletions);
+  if (r.commands) events.push(...r.commands);
+  return events;
+}
+
 function parseLimit(v: string | number | undefined): number | undefined {
   if (v === undefined || v === '') return DEFAULT_MAX_PAYLOAD_BYTES;
   const n = Number(v);
@@ -59,8 +86,9 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const limit = parseLimit(def.maxPayloadBytes);
-    if (limit === undefined) {
-      const problem = `max payload ${String(def.maxPayloadBytes)} is not a whole number of bytes in 1–${MAX_LIMIT}`;
+    const profiles = parseProfiles(def.profiles);
+    if (limit === undefined || typeof profiles === 'string') {
+      const problem = limit === undefined ? `max payload ${String(def.maxPayloadBytes)} is not a whole number of bytes in 1–${MAX_LIMIT}` : `profiles: ${String(profiles)}`;
       node.error(`octopus-parse: ${problem}`);
       node.status({ fill: 'red', shape: 'ring', text: problem });
       // Fail every message so a Catch node sees it; its ack is not released, so the broker keeps it.
@@ -68,13 +96,22 @@ export = function register(RED: NodeAPI): void {
       return;
     }
 
-    const counters: ParseCounters = { messages: 0, parsed: 0, readings: 0, rejected: {} };
+    const counters: ParseCounters = { messages: 0, parsed: 0, readings: 0, rejected: {}, events: { availability: 0, device: 0, deletion: 0, command: 0 }, ignored: 0 };
+    let eventsTotal = 0;
     let rejectedTotal = 0;
     let rejectsSinceStatus = 0;
     let lastReject: Reject | undefined;
     const log = new RateLimitedLog((line) => node.warn(line));
-    // Reused for every message: parseMessage reads it synchronously and keeps no reference.
-    const options: ParseOptions = { maxPayloadBytes: limit, receivedAt: undefined };
+    // Reused for every message: parseMessage reads it synchronously and keeps no reference. The
+    // context holds what the stateful profiles learned (Home Assistant discovery, Homie units):
+    // one per node, so that two parse nodes on different brokers do not mix their devices.
+    const options: ParseOptions = {
+      maxPayloadBytes: limit,
+      receivedAt: undefined,
+      profiles,
+      defaultSite: typeof def.site === 'string' && def.site.trim() !== '' ? def.site.trim() : 'home',
+      context: createProfileContext(),
+    };
 
     // The status is drawn by a timer at most every STATUS_INTERVAL_MS, never per message: status
     // updates go to every open editor. New rejects show red with the last reason until the next draw.
@@ -82,7 +119,9 @@ export = function register(RED: NodeAPI): void {
     let lastStatus = '';
     const drawStatus = () => {
       statusTimer = undefined;
-      const counts = `${counters.readings} readings · ${rejectedTotal} rejected`;
+      let counts = `${counters.readings} readings · ${rejectedTotal} rejected`;
+      if (eventsTotal > 0) counts += ` · ${eventsTotal} events`;
+      if (counters.ignored > 0) counts += ` · ${counters.ignored} ignored`;
       let s: { fill: 'green' | 'red'; shape: 'dot' | 'ring'; text: string };
       if (rejectsSinceStatus > 0 && lastReject) {
         const reason = lastReject.reason.length > 60 ? `${lastReject.reason.slice(0, 60)}…` : lastReject.reason;
@@ -113,13 +152,16 @@ export = function register(RED: NodeAPI): void {
         result = parseMessage(typeof m.topic === 'string' ? m.topic : '', input, options);
       }
       const { readings, rejects } = result;
+      const events = eventsOf(result);
 
       let readingsMsg: NodeMessage | null = null;
       let rejectsMsg: NodeMessage | null = null;
+      let eventsMsg: NodeMessage | null = null;
       if (readings.length > 0) {
         counters.parsed++;
         counters.readings += readings.length;
-        readingsMsg = { ...m, payload: readings };
+        // msg.profile tells a registry which dialect the device speaks (command topics differ)
+        readingsMsg = { ...m, payload: readings, profile: result.profile ?? 'octopus' } as NodeMessage;
       }
       if (rejects.length > 0) {
         for (const r of rejects) counters.rejected[r.code] = (counters.rejected[r.code] ?? 0) + 1;
@@ -132,19 +174,32 @@ export = function register(RED: NodeAPI): void {
         const more = rejects.length > 1 ? ` (and ${rejects.length - 1} more in this message)` : '';
         log.write(`rejected ${JSON.stringify(String(m.topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
       }
+      if (events.length > 0) {
+        for (const e of events) counters.events[e.kind]++;
+        eventsTotal += events.length;
+        // No octopusAck on this message: nothing downstream stores events yet, so this part of the
+        // acknowledgement is released here (below), and a node wired to output 3 cannot release it twice.
+        const copy: ParseInput = { ...m };
+        delete copy.octopusAck;
+        eventsMsg = { ...copy, payload: events, profile: result.profile } as NodeMessage;
+      }
+      if (result.ignored !== undefined && !readingsMsg && !rejectsMsg && !eventsMsg) counters.ignored++;
       scheduleStatus();
 
       const ack = messageAckOf(m);
-      if (readingsMsg && rejectsMsg) {
-        // two messages now hold the broker acknowledgement; each holder releases its part
-        ack?.retain();
-      } else if (!readingsMsg && !rejectsMsg) {
-        // cannot happen (the parser always answers), but never strand an ack
+      const holders = (readingsMsg ? 1 : 0) + (rejectsMsg ? 1 : 0) + (eventsMsg ? 1 : 0);
+      if (holders === 0) {
+        // ignored (not telemetry), or, impossibly, no answer at all: never strand an ack
         ack?.release();
         done();
         return;
       }
-      send([readingsMsg, rejectsMsg]);
+      // every message sent holds a part of the broker acknowledgement; each holder releases its part
+      for (let i = 1; i < holders; i++) ack?.retain();
+      send([readingsMsg, rejectsMsg, eventsMsg]);
+      // Events are informational until a device registry consumes output 3: their part is released
+      // once sent. Readings and rejects are released by the store (committed or dead-lettered).
+      if (eventsMsg) ack?.release();
       done();
     });
 
