@@ -152,6 +152,18 @@ describe('Batcher', () => {
     assert.throws(() => b.add(3), /closed/);
   });
 
+  it('counts items by weight when asked: a batch holds up to maxItems of weight, at least one item', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number>({ maxItems: 10, maxWaitMs: 1000, weight: (n) => n, flush: async (xs) => void batches.push(xs) });
+    b.add(4);
+    b.add(5);
+    assert.deepEqual(batches, []);
+    b.add(3); // 12 ≥ 10: flush what fits in 10
+    b.add(25); // heavier than a whole batch: goes alone
+    await b.drain();
+    assert.deepEqual(batches, [[4, 5], [3], [25]]);
+  });
+
   it('rejects nonsensical limits', () => {
     assert.throws(() => new Batcher<number>({ maxItems: 0, maxWaitMs: 1, flush: async () => {} }), RangeError);
     assert.throws(() => new Batcher<number>({ maxItems: 1, maxWaitMs: -1, flush: async () => {} }), RangeError);

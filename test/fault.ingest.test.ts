@@ -50,7 +50,9 @@ describe('ingest under faults', function () {
     broker = await startMosquitto();
     db = await createTestDatabase();
   });
-  afterEach(async () => {
+  afterEach(async function () {
+    // A failed test shows what the application said: the reason is usually there.
+    if (this.currentTest?.state === 'failed' && app) console.log(app.output().split('\n').slice(-60).join('\n'));
     await app?.kill();
     app = undefined;
     await proxy?.close();

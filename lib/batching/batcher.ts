@@ -9,6 +9,8 @@ export interface BatcherOptions<T> {
   maxItems: number;
   maxWaitMs: number;
   flush: (items: T[]) => Promise<void>;
+  /** How much an item counts towards `maxItems` (default 1): a message carrying 500 readings counts 500. */
+  weight?: (item: T) => number;
   /** Flushes running at once (default 1: batches commit in arrival order). */
   concurrency?: number;
   /** Called after each failed attempt, before the backoff wait. */
@@ -21,6 +23,7 @@ export interface BatcherOptions<T> {
 
 export class Batcher<T> {
   private pending: T[] = [];
+  private pendingWeight = 0;
   private running = 0;
   private inFlight = 0;
   private failing = 0;
@@ -54,7 +57,8 @@ export class Batcher<T> {
   add(item: T): void {
     if (this.closed) throw new Error('batcher is closed');
     this.pending.push(item);
-    if (this.pending.length >= this.opts.maxItems) this.flushNow();
+    this.pendingWeight += this.weigh(item);
+    if (this.pendingWeight >= this.opts.maxItems) this.flushNow();
     else if (!this.timer) this.timer = setTimeout(() => this.flushNow(), this.opts.maxWaitMs);
   }
 
@@ -74,6 +78,7 @@ export class Batcher<T> {
     this.retryTimers.clear();
     const left = this.pending;
     this.pending = [];
+    this.pendingWeight = 0;
     return left;
   }
 
@@ -82,12 +87,37 @@ export class Batcher<T> {
     this.timer = undefined;
     // While a batch is failing, hold new ones back: they would fail the same way.
     while (!this.closed && this.pending.length > 0 && this.running < this.concurrency && this.failing === 0) {
-      const batch = this.pending.length <= this.opts.maxItems ? this.pending : this.pending.slice(0, this.opts.maxItems);
-      this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
+      const batch = this.takeBatch();
       this.running++;
       this.inFlight += batch.length;
       this.runFlush(batch, 0);
     }
+  }
+
+  private weigh(item: T): number {
+    return this.opts.weight ? Math.max(1, this.opts.weight(item)) : 1;
+  }
+
+  /** The oldest items up to `maxItems` of weight (always at least one item). */
+  private takeBatch(): T[] {
+    if (this.pendingWeight <= this.opts.maxItems) {
+      const all = this.pending;
+      this.pending = [];
+      this.pendingWeight = 0;
+      return all;
+    }
+    let n = 0;
+    let w = 0;
+    while (n < this.pending.length) {
+      const next = this.weigh(this.pending[n]);
+      if (n > 0 && w + next > this.opts.maxItems) break;
+      w += next;
+      n++;
+    }
+    const batch = this.pending.slice(0, n);
+    this.pending = this.pending.slice(n);
+    this.pendingWeight -= w;
+    return batch;
   }
 
   private runFlush(batch: T[], attempt: number): void {
@@ -122,7 +152,7 @@ export class Batcher<T> {
 
   private afterFlush(): void {
     if (this.closed) return;
-    if (this.pending.length >= this.opts.maxItems || (this.idleWaiters.length > 0 && this.pending.length > 0)) {
+    if (this.pendingWeight >= this.opts.maxItems || (this.idleWaiters.length > 0 && this.pending.length > 0)) {
       this.flushNow();
     } else if (this.pending.length > 0) {
       // Items that arrived during the flush already waited as long as the flush took.

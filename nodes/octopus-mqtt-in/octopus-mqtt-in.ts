@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { DeferredAckSubscriber } from '../../lib/mqtt/deferred-ack-subscriber';
+import { createMessageAck, type MessageAck } from '../../lib/delivery/message-ack';
+import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
 import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
 import type { BrokerConfigNode } from '../octopus-broker/types';
@@ -13,7 +14,12 @@ interface MqttInNodeDef extends NodeDef {
   ackMode: 'after-store' | 'on-receipt';
   maxInFlight: string | number;
   sharedGroup: string;
+  /** `group`: the messages read together travel as one Node-RED message (octopus-parse understands it). */
+  output: 'single' | 'group';
 }
+
+/** Most MQTT messages in one group; what arrives in one socket read is usually far fewer. */
+const MAX_GROUP = 1000;
 
 export = function register(RED: NodeAPI): void {
   ensureMetricsRoute(RED.httpNode);
@@ -26,12 +32,12 @@ export = function register(RED: NodeAPI): void {
     const { filters, problem: topicProblem } = parseTopicFilters(def.topics || '');
     const qos = Number(def.qos) === 0 ? 0 : 1;
     const maxInFlight = Number(def.maxInFlight) || 10000;
-    const group = (def.sharedGroup || '').trim();
+    const shareGroup = (def.sharedGroup || '').trim();
     const problem =
       (!broker && 'no broker configured') ||
       broker?.problem ||
       topicProblem ||
-      (group && !SHARE_GROUP.test(group) && `shared group "${group}" may only hold letters, digits, _ . -`) ||
+      (shareGroup && !SHARE_GROUP.test(shareGroup) && `shared group "${shareGroup}" may only hold letters, digits, _ . -`) ||
       (!(maxInFlight >= 1 && maxInFlight <= 65535) && `max in flight ${maxInFlight} is outside 1–65535`) ||
       undefined;
     if (problem || !broker) {
@@ -40,7 +46,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
-    const topics = group ? filters.map((f) => `$share/${group}/${f}`) : filters;
+    const topics = shareGroup ? filters.map((f) => `$share/${shareGroup}/${f}`) : filters;
     const subscriber = new DeferredAckSubscriber(
       {
         url: broker.brokerUrl,
@@ -51,18 +57,36 @@ export = function register(RED: NodeAPI): void {
         // A persistent session only makes sense when acks are held: then the broker keeps what was not acknowledged.
         clientOptions: broker.clientOptions(node.id, { clean: !ackAfterStore }),
       },
-      (m) => {
-        const msg: NodeMessage & Record<string, unknown> = {
-          topic: m.topic,
-          payload: m.payload,
-          qos: m.qos,
-          retain: m.retain,
-          receivedAt: m.receivedAt,
-        };
-        if (m.ack) msg.octopusAck = m.ack;
-        node.send(msg);
-      },
+      (m) => (grouping ? addToGroup(m) : sendOne(m)),
     );
+    const grouping = def.output === 'group';
+    const sendOne = (m: IncomingMessage) => {
+      const msg: NodeMessage & Record<string, unknown> = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, receivedAt: m.receivedAt };
+      if (m.ack) msg.octopusAck = m.ack;
+      node.send(msg);
+    };
+    let group: IncomingMessage[] = [];
+    const sendGroup = () => {
+      const members = group;
+      group = [];
+      if (members.length === 0) return;
+      const acks = members.map((x) => x.ack).filter((a): a is MessageAck => a !== undefined);
+      const msg: NodeMessage & Record<string, unknown> = {
+        topic: members[0].topic,
+        payload: members.map((x) => ({ topic: x.topic, payload: x.payload, qos: x.qos, retain: x.retain, receivedAt: x.receivedAt })),
+        octopusGroup: true,
+        count: members.length,
+      };
+      // One ack for the group: released downstream once, it releases every member's.
+      if (acks.length > 0) msg.octopusAck = createMessageAck(() => acks.forEach((a) => a.release()));
+      node.send(msg);
+    };
+    // Messages parsed from one socket read arrive in one turn of the event loop: send them together after it.
+    const addToGroup = (m: IncomingMessage) => {
+      group.push(m);
+      if (group.length === 1) setImmediate(sendGroup);
+      else if (group.length >= MAX_GROUP) sendGroup();
+    };
     const client = subscriber.client;
     let lastError = '';
     client.on('connect', () => {

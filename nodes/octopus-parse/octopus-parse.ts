@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reject } from '../../lib/model/reading';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList } from '../../lib/parser';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
@@ -140,54 +140,83 @@ export = function register(RED: NodeAPI): void {
       if (!statusTimer) statusTimer = setTimeout(drawStatus, STATUS_INTERVAL_MS);
     };
 
-    node.on('input', (msg, send, done) => {
-      const m = msg as ParseInput;
+    /** Parses one MQTT message's topic and payload, counting what it gave. */
+    const parseOne = (topic: unknown, payload: unknown, receivedAt: unknown): ParseResult => {
       counters.messages++;
-      const input = parserInput(m.payload);
+      const input = parserInput(payload);
       let result: ParseResult;
       if (typeof input === 'object' && !Buffer.isBuffer(input)) {
         result = { readings: [], rejects: [input] };
       } else {
-        options.receivedAt = typeof m.receivedAt === 'number' ? m.receivedAt : undefined;
-        result = parseMessage(typeof m.topic === 'string' ? m.topic : '', input, options);
+        options.receivedAt = typeof receivedAt === 'number' ? receivedAt : undefined;
+        result = parseMessage(typeof topic === 'string' ? topic : '', input, options);
       }
-      const { readings, rejects } = result;
-      const events = eventsOf(result);
-
-      let readingsMsg: NodeMessage | null = null;
-      let rejectsMsg: NodeMessage | null = null;
-      let eventsMsg: NodeMessage | null = null;
-      if (readings.length > 0) {
+      if (result.readings.length > 0) {
         counters.parsed++;
-        counters.readings += readings.length;
-        // msg.profile tells a registry which dialect the device speaks (command topics differ)
-        readingsMsg = { ...m, payload: readings, profile: result.profile ?? 'octopus' } as NodeMessage;
+        counters.readings += result.readings.length;
       }
-      if (rejects.length > 0) {
-        for (const r of rejects) counters.rejected[r.code] = (counters.rejected[r.code] ?? 0) + 1;
-        rejectedTotal += rejects.length;
-        rejectsSinceStatus += rejects.length;
-        const first = rejects[0];
+      if (result.rejects.length > 0) {
+        for (const r of result.rejects) counters.rejected[r.code] = (counters.rejected[r.code] ?? 0) + 1;
+        rejectedTotal += result.rejects.length;
+        rejectsSinceStatus += result.rejects.length;
+        const first = result.rejects[0];
         lastReject = first;
-        // the original payload stays on msg.payload, for the dead letter
-        rejectsMsg = { ...m, rejects, error: { code: first.code, message: first.reason } } as NodeMessage;
-        const more = rejects.length > 1 ? ` (and ${rejects.length - 1} more in this message)` : '';
-        log.write(`rejected ${JSON.stringify(String(m.topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
+        const more = result.rejects.length > 1 ? ` (and ${result.rejects.length - 1} more in this message)` : '';
+        log.write(`rejected ${JSON.stringify(String(topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
       }
-      if (events.length > 0) {
-        for (const e of events) counters.events[e.kind]++;
-        eventsTotal += events.length;
-        // No octopusAck on this message: nothing downstream stores events yet, so this part of the
-        // acknowledgement is released here (below), and a node wired to output 3 cannot release it twice.
-        const copy: ParseInput = { ...m };
-        delete copy.octopusAck;
-        eventsMsg = { ...copy, payload: events, profile: result.profile } as NodeMessage;
+      return result;
+    };
+
+    node.on('input', (msg, send, done) => {
+      const m = msg as ParseInput & { octopusGroup?: unknown };
+      // A group (octopus-mqtt-in's "group messages") carries many MQTT messages in one Node-RED
+      // message: the flow's per-message overhead is paid once per group.
+      type Raw = { topic?: unknown; payload?: unknown; receivedAt?: unknown };
+      const raws: Raw[] = m.octopusGroup === true && Array.isArray(m.payload) ? (m.payload as Raw[]) : [m];
+      const base: Record<string, unknown> = { ...m };
+      delete base.octopusGroup;
+
+      // readings by profile: a registry needs to know which dialect a device speaks
+      const readingsByProfile = new Map<string, Reading[]>();
+      const rejectMsgs: NodeMessage[] = [];
+      const events: DeviceEvent[] = [];
+      let ignored = 0;
+      for (const raw of raws) {
+        const result = parseOne(raw.topic, raw.payload, raw.receivedAt);
+        if (result.readings.length > 0) {
+          const profile = result.profile ?? 'octopus';
+          const list = readingsByProfile.get(profile);
+          if (list) for (const r of result.readings) list.push(r);
+          else readingsByProfile.set(profile, result.readings);
+        }
+        if (result.rejects.length > 0) {
+          const first = result.rejects[0];
+          // the original topic and payload travel with the reasons, for the dead letter
+          rejectMsgs.push({ ...base, topic: raw.topic, payload: raw.payload, rejects: result.rejects, error: { code: first.code, message: first.reason } } as NodeMessage);
+        }
+        for (const e of eventsOf(result)) {
+          counters.events[e.kind]++;
+          eventsTotal++;
+          events.push(e);
+        }
+        if (result.ignored !== undefined && result.readings.length === 0 && result.rejects.length === 0 && eventsOf(result).length === 0) ignored++;
       }
-      if (result.ignored !== undefined && !readingsMsg && !rejectsMsg && !eventsMsg) counters.ignored++;
+      counters.ignored += ignored;
       scheduleStatus();
 
+      const readingsMsgs: NodeMessage[] = [];
+      for (const [profile, readings] of readingsByProfile) readingsMsgs.push({ ...base, payload: readings, profile } as NodeMessage);
+      let eventsMsg: NodeMessage | null = null;
+      if (events.length > 0) {
+        // No octopusAck on this message: nothing downstream stores events yet, so this part of the
+        // acknowledgement is released here (below), and a node wired to output 3 cannot release it twice.
+        const copy = { ...base };
+        delete copy.octopusAck;
+        eventsMsg = { ...copy, payload: events, profile: events[0].profile } as NodeMessage;
+      }
+
       const ack = messageAckOf(m);
-      const holders = (readingsMsg ? 1 : 0) + (rejectsMsg ? 1 : 0) + (eventsMsg ? 1 : 0);
+      const holders = readingsMsgs.length + rejectMsgs.length + (eventsMsg ? 1 : 0);
       if (holders === 0) {
         // ignored (not telemetry), or, impossibly, no answer at all: never strand an ack
         ack?.release();
@@ -196,7 +225,7 @@ export = function register(RED: NodeAPI): void {
       }
       // every message sent holds a part of the broker acknowledgement; each holder releases its part
       for (let i = 1; i < holders; i++) ack?.retain();
-      send([readingsMsg, rejectsMsg, eventsMsg]);
+      send([readingsMsgs.length > 0 ? readingsMsgs : null, rejectMsgs.length > 0 ? rejectMsgs : null, eventsMsg] as unknown as NodeMessage[]);
       // Events are informational until a device registry consumes output 3: their part is released
       // once sent. Readings and rejects are released by the store (committed or dead-lettered).
       if (eventsMsg) ack?.release();

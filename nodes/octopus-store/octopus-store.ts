@@ -114,6 +114,8 @@ export = function register(RED: NodeAPI): void {
       maxWaitMs: batchWaitMs,
       // One batch commits while the next is written: the database's latency no longer caps throughput.
       concurrency: STORE_CONCURRENCY,
+      // A message may carry hundreds of readings (a grouped source): batch size counts readings.
+      weight: (item) => item.readings.length + item.deadLetters.length,
       // Short enough that ingest resumes within seconds of the database coming back.
       maxBackoffMs: 2000,
       flush: async (items) => {
