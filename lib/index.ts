@@ -2,8 +2,22 @@
  * The pack's library entry (package.json "main"): the pure pieces usable without Node-RED.
  * Node-RED itself loads the nodes from package.json's "node-red" section, not from here.
  */
-export { parseMessage } from './parser';
-export type { Reading, ReadingValue, Reject, RejectCode, ParseResult, ParseOptions } from './model/reading';
+export { parseMessage, createProfileContext, DEFAULT_PROFILE_ORDER, parseProfileList } from './parser';
+export type {
+  Reading,
+  ReadingValue,
+  Reject,
+  RejectCode,
+  ParseResult,
+  ParseOptions,
+  ProfileName,
+  DeviceEvent,
+  AvailabilityEvent,
+  CommandEvent,
+  DeviceInfo,
+  DeletionEvent,
+  EntityInfo,
+} from './model/reading';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './model/reading';
 export { Batcher, type BatcherOptions } from './batching/batcher';
 export { createMessageAck, type MessageAck } from './delivery/message-ack';

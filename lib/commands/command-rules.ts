@@ -82,13 +82,15 @@ export function commandMessage(device: DeviceRecord, attribute: string, value: R
     case 'z2m':
       return { topic: `zigbee2mqtt/${device.device}/set`, payload: JSON.stringify({ [attribute]: typeof value === 'boolean' ? onOff(value) : value }) };
     case 'shelly': {
-      const relay = /^relay(\d+)?/.exec(attribute)?.[1] ?? '0';
+      // Gen1 relays arrive as `relay.0`, `relay.1`…
+      const relay = /^relay[.:]?(\d+)/.exec(attribute)?.[1] ?? '0';
       return { topic: `shellies/${device.device}/relay/${relay}/command`, payload: typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value) };
     }
     case 'esphome':
       return { topic: `${device.device}/${typeof value === 'boolean' ? 'switch' : 'number'}/${attribute}/command`, payload: onOff(value) };
     case 'homie':
-      return { topic: `homie/${device.device}/${attribute}/set`, payload: String(value) };
+      // Homie attributes are `<node>.<property>`; the topic takes them as two levels.
+      return { topic: `homie/${device.device}/${attribute.replace('.', '/')}/set`, payload: String(value) };
     default:
       return { topic: `${device.deviceId}/${attribute}/set`, payload: String(value) };
   }
