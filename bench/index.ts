@@ -9,6 +9,7 @@ type Part = () => Promise<Figures>;
 const parts: Record<string, () => Promise<Part>> = {
   parse: async () => (await import('./parse')).runParseBench,
   registry: async () => (await import('./registry')).runRegistryBench,
+  alerts: async () => (await import('./alerts')).runAlertsBench,
   ingest: async () => (await import('./ingest')).runIngestBench,
 };
 

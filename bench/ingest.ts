@@ -9,6 +9,7 @@ import { startMosquitto, type TestBroker } from '../test/support/mosquitto';
 import { rssMb } from '../test/support/node-status';
 import { percentile, round, table, type Figures } from './support/figures';
 import { LoadPublisher } from './support/load-publisher';
+import { barChartSvg } from './support/svg-chart';
 
 /**
  * The ingest benchmark: three flows on one broker (Mosquitto with the project's config, on a free
@@ -236,5 +237,13 @@ export async function runIngestBench(): Promise<Figures> {
   const out = resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'ingest.json'), JSON.stringify({ at: new Date().toISOString(), figures, results }, null, 2) + '\n');
+  writeFileSync(
+    join(out, 'ingest.svg'),
+    barChartSvg('Sustained QoS 1 ingest on one 2-core machine (msg/s)', 'msg/s', [
+      { label: '(a) naive INSERT', value: by.naive.sustainedRate, note: `p99 ${round(by.naive.p99, 0)} ms, ${by.naive.lost} lost` },
+      { label: '(b) core no-op', value: by.core.sustainedRate, note: 'stores nothing' },
+      { label: '(c) Octopus', value: by.octopus.sustainedRate, note: `p99 ${round(by.octopus.p99, 0)} ms, ${by.octopus.lost} lost` },
+    ]),
+  );
   return figures;
 }
