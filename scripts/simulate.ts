@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultMqttUrl } from '../lib/util/env-config';
+import { DIALECTS, type Dialect } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 
 const USAGE = `usage: npm run simulate -- [options]
@@ -18,6 +19,7 @@ const USAGE = `usage: npm run simulate -- [options]
   --no-ts          JSON without the device timestamp
   --seed N         reproducible fleet and values (default 1)
   --prefix NAME    site name prefix (default casa)
+  --profile NAME   the firmware the devices speak: octopus (default), tasmota, z2m, shelly, esphome, homie
   --username U --password P`;
 
 function int(v: string | undefined, name: string, fallback: number, min: number): number {
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       'no-ts': { type: 'boolean' },
       seed: { type: 'string' },
       prefix: { type: 'string' },
+      profile: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -54,6 +57,11 @@ async function main(): Promise<void> {
     return;
   }
   const url = values.url ?? defaultMqttUrl();
+  const dialect = (values.profile ?? 'octopus') as Dialect;
+  if (!DIALECTS.includes(dialect)) {
+    console.error(`--profile must be one of ${DIALECTS.join(', ')}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const qos = int(values.qos, 'qos', 1, 0);
   const sim = new Simulator({
     url,
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
     timestamps: !values['no-ts'],
     seed: int(values.seed, 'seed', 1, 0),
     sitePrefix: values.prefix,
+    dialect,
     maxInFlight: 2000,
     clientOptions: { username: values.username, password: values.password, reconnectPeriod: 0, connectTimeout: 5000 },
     log: (line) => console.log(line),

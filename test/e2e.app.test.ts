@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
+import { DIALECTS } from '../lib/simulation/dialects';
+import { Simulator } from '../lib/simulation/simulator';
 import { startApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
@@ -117,6 +119,35 @@ describe('the application end to end', function () {
         10000,
         'the dead letter',
       );
+    });
+
+    it('devices speaking Tasmota, Zigbee2MQTT, Shelly, ESPHome and Homie reach the registry and Postgres', async () => {
+      assert.ok(app);
+      const tag = `fw${randomUUID().slice(0, 6)}`;
+      const sims: Simulator[] = [];
+      for (const dialect of DIALECTS.filter((d) => d !== 'octopus')) {
+        const sim = new Simulator({ url: MQTT_TEST_URL, sites: 1, roomsPerSite: 1, devicesPerRoom: 3, seed: 2, sitePrefix: `${tag}-${dialect}`, rate: 200, qos: 1, plain: false, timestamps: true, count: 30, maxInFlight: 50, dialect });
+        sims.push(sim);
+        await sim.start();
+        await sim.done();
+      }
+      for (const dialect of DIALECTS.filter((d) => d !== 'octopus')) {
+        const prefix = `${dialect}:${tag}-${dialect}`;
+        await waitFor(
+          async () => (await countRows(db.url, 'select count(distinct device_id) as n from readings where device_id like $1', [`${prefix}%`])) === 3,
+          15000,
+          `${dialect} readings in Postgres`,
+        );
+        const res = await fetch(`${app!.baseUrl}/api/v1/devices?q=${encodeURIComponent(prefix)}`);
+        const list = (await res.json()) as { total: number; items: Array<{ deviceId: string; profile: string; attributes: unknown[] }> };
+        assert.equal(list.total, 3, `${dialect} devices in the registry`);
+        for (const d of list.items) {
+          assert.equal(d.profile, dialect);
+          assert.ok(d.attributes.length > 0, `${d.deviceId} has attributes`);
+        }
+      }
+      // Leave no retained announcements behind on the shared broker (for Homie that also removes the devices).
+      for (const sim of sims) await sim.stop(true);
     });
 
     it('a restart applies no migration again and keeps serving', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync } from 'mqtt';
-import { parseMessage } from '../lib/parser';
+import { createProfileContext, parseMessage } from '../lib/parser';
+import { announce, DIALECTS, nativeId, report } from '../lib/simulation/dialects';
 import { applyCommand, createFleet, prng, step } from '../lib/simulation/fleet';
 import { Simulator } from '../lib/simulation/simulator';
 import { MQTT_TEST_URL, waitFor } from './support/env';
@@ -88,4 +89,34 @@ describe('simulator', () => {
     await client.endAsync();
     await sim.stop();
   });
+});
+
+describe('simulator firmware dialects', () => {
+  const prefixes: Record<string, string> = { tasmota: 'tasmota:', z2m: 'z2m:', shelly: 'shelly:', esphome: 'esphome:', homie: 'homie:' };
+
+  for (const dialect of DIALECTS.filter((d) => d !== 'octopus')) {
+    it(`${dialect}: every message the devices send is understood by the parser, as that firmware`, () => {
+      const fleet = createFleet({ sites: 1, roomsPerSite: 2, devicesPerRoom: 8, seed: 5, sitePrefix: 'dialect' });
+      const context = createProfileContext();
+      let readings = 0;
+      let availability = 0;
+      for (const d of fleet) {
+        for (const m of announce(dialect, d)) {
+          const r = parseMessage(m.topic, Buffer.from(m.payload), { context });
+          assert.equal(r.rejects.length, 0, `${m.topic}: ${JSON.stringify(r.rejects)}`);
+          availability += r.availability?.length ?? 0;
+        }
+        for (const a of d.attributes) {
+          const m = report(dialect, d, a, Date.parse('2026-11-23T10:00:00Z'));
+          const r = parseMessage(m.topic, Buffer.from(m.payload), { context });
+          assert.equal(r.rejects.length, 0, `${m.topic} ${m.payload}: ${JSON.stringify(r.rejects)}`);
+          assert.equal(r.profile, dialect);
+          for (const x of r.readings) assert.ok(x.deviceId.startsWith(prefixes[dialect]) && x.deviceId.includes(nativeId(d)), x.deviceId);
+          readings += r.readings.length;
+        }
+      }
+      assert.ok(readings >= fleet.length, `${readings} readings from ${fleet.length} devices`);
+      if (dialect !== 'homie') assert.equal(availability, fleet.length);
+    });
+  }
 });

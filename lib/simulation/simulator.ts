@@ -1,4 +1,5 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { announce, commandTopic, commandValue, report, type Dialect } from './dialects';
 import { applyCommand, createFleet, prng, step, type FleetOptions, type SimAttribute, type SimDevice } from './fleet';
 
 export interface SimulatorOptions extends FleetOptions {
@@ -10,6 +11,8 @@ export interface SimulatorOptions extends FleetOptions {
   plain: boolean;
   /** Leave out the device timestamp (readings are then timed on receipt). */
   timestamps: boolean;
+  /** The firmware the devices run (default: the Octopus format). */
+  dialect?: Dialect;
   /** Stop after this many messages (0: run until stopped). */
   count: number;
   /** Most QoS 1 publishes awaiting their PUBACK. */
@@ -38,6 +41,7 @@ export class Simulator {
   private readonly rnd: () => number;
   private readonly byTopic = new Map<string, { device: SimDevice; attr: SimAttribute }>();
   private readonly series: Array<{ device: SimDevice; attr: SimAttribute; topic: string }> = [];
+  private readonly dialect: Dialect;
   private cursor = 0;
   private inFlight = 0;
   private finished: (() => void) | undefined;
@@ -45,11 +49,15 @@ export class Simulator {
   constructor(private readonly options: SimulatorOptions) {
     this.devices = createFleet(options);
     this.rnd = prng(options.seed + 1);
+    this.dialect = options.dialect ?? 'octopus';
     for (const device of this.devices) {
       for (const attr of device.attributes) {
         const topic = `${device.site}/${device.room}/${device.device}/${attr.name}`;
         this.series.push({ device, attr, topic });
-        if (attr.controllable) this.byTopic.set(`${topic}/set`, { device, attr });
+        // Firmware dialects: only switches obey (a light's power), as on the real devices.
+        if (attr.controllable && (this.dialect === 'octopus' || attr.controllable === 'switch')) {
+          this.byTopic.set(commandTopic(this.dialect, device, attr), { device, attr });
+        }
       }
     }
   }
@@ -57,9 +65,11 @@ export class Simulator {
   async start(): Promise<void> {
     const client = await connectAsync(this.options.url, { reconnectPeriod: 1000, ...this.options.clientOptions });
     this.client = client;
-    const sites = [...new Set(this.devices.map((d) => d.site))];
-    await client.subscribeAsync(sites.map((s) => `${s}/+/+/+/set`), { qos: 1 });
+    if (this.byTopic.size > 0) await client.subscribeAsync([...this.byTopic.keys()], { qos: 1 });
     client.on('message', (topic, payload) => this.onCommand(topic, payload.toString()));
+    for (const d of this.devices) {
+      for (const m of announce(this.dialect, d)) await client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+    }
     const tickMs = 10;
     const started = Date.now();
     this.timer = setInterval(() => {
@@ -75,8 +85,14 @@ export class Simulator {
     return new Promise((resolve) => (this.finished = resolve));
   }
 
-  async stop(): Promise<void> {
+  /** Stops publishing; `forget` also clears the retained availability messages the devices left. */
+  async stop(forget = false): Promise<void> {
     clearInterval(this.timer);
+    if (forget && this.client?.connected) {
+      for (const d of this.devices) {
+        for (const m of announce(this.dialect, d)) if (m.retain) await this.client.publishAsync(m.topic, '', { qos: 1, retain: true });
+      }
+    }
     await this.client?.endAsync();
   }
 
@@ -89,15 +105,19 @@ export class Simulator {
     const s = this.series[this.cursor++ % this.series.length];
     const now = Date.now();
     step(s.attr, now, this.rnd);
-    this.publish(s.topic, s.attr, now);
+    this.publish(s.device, s.topic, s.attr, now);
   }
 
-  private publish(topic: string, attr: SimAttribute, now: number): void {
+  private publish(device: SimDevice, topic: string, attr: SimAttribute, now: number): void {
     const client = this.client;
     if (!client) return;
     const seq = ++this.stats.sent;
     let payload: string;
-    if (this.options.plain) {
+    if (this.dialect !== 'octopus') {
+      const m = report(this.dialect, device, attr, now);
+      topic = m.topic;
+      payload = m.payload;
+    } else if (this.options.plain) {
       payload = String(attr.value);
     } else {
       const body: Record<string, unknown> = { value: attr.value };
@@ -122,11 +142,12 @@ export class Simulator {
   private onCommand(topic: string, payload: string): void {
     const target = this.byTopic.get(topic);
     if (!target) return;
-    if (!applyCommand(target.attr, payload)) {
+    if (!applyCommand(target.attr, commandValue(this.dialect, payload))) {
       this.options.log?.(`ignored command ${JSON.stringify(payload.slice(0, 40))} on ${topic}`);
       return;
     }
     this.stats.commands++;
-    this.publish(topic.slice(0, -'/set'.length), target.attr, Date.now());
+    const { device, attr } = target;
+    this.publish(device, `${device.site}/${device.room}/${device.device}/${attr.name}`, attr, Date.now());
   }
 }

@@ -1,0 +1,100 @@
+import type { SimAttribute, SimDevice } from './fleet';
+
+/**
+ * How the simulated devices speak when they run a real firmware instead of the Octopus format:
+ * the topics and payloads of Tasmota, Zigbee2MQTT, Shelly Gen1, ESPHome and Homie v4, including
+ * their availability messages and the command topics their actuators listen on.
+ */
+export type Dialect = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie';
+export const DIALECTS: readonly Dialect[] = ['octopus', 'tasmota', 'z2m', 'shelly', 'esphome', 'homie'];
+
+export interface OutMessage {
+  topic: string;
+  payload: string;
+  retain?: boolean;
+}
+
+/** The device's own id in its firmware: one word, unique in the fleet. */
+export function nativeId(d: SimDevice): string {
+  return `${d.site}-${d.room}-${d.device}`;
+}
+
+const onOff = (v: number | boolean) => (v ? 'ON' : 'OFF');
+const tasmotaKey = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** What a device says when it comes online (retained, as the firmwares do). */
+export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
+  const id = nativeId(d);
+  switch (dialect) {
+    case 'tasmota':
+      return [{ topic: `tele/${id}/LWT`, payload: 'Online', retain: true }];
+    case 'z2m':
+      return [{ topic: `zigbee2mqtt/${id}/availability`, payload: '{"state":"online"}', retain: true }];
+    case 'shelly':
+      return [{ topic: `shellies/${id}/online`, payload: 'true', retain: true }];
+    case 'esphome':
+      return [{ topic: `${id}/status`, payload: 'online', retain: true }];
+    case 'homie':
+      return [
+        { topic: `homie/${id}/$homie`, payload: '4.0.0', retain: true },
+        { topic: `homie/${id}/$name`, payload: d.device, retain: true },
+        { topic: `homie/${id}/$state`, payload: 'ready', retain: true },
+      ];
+    default:
+      return [];
+  }
+}
+
+/** One attribute's current value in the dialect. `ts` is the publish time (epoch ms). */
+export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: number): OutMessage {
+  const id = nativeId(d);
+  const v = a.value;
+  switch (dialect) {
+    case 'tasmota':
+      if (a.controllable === 'switch') return { topic: `stat/${id}/POWER`, payload: onOff(v) };
+      return { topic: `tele/${id}/SENSOR`, payload: JSON.stringify({ Time: new Date(ts).toISOString().slice(0, 19), SIM: { [tasmotaKey(a.name)]: v } }) };
+    case 'z2m':
+      return { topic: `zigbee2mqtt/${id}`, payload: JSON.stringify({ [a.name === 'on' ? 'state' : a.name]: a.name === 'on' ? onOff(v) : v, linkquality: 120 }) };
+    case 'shelly':
+      if (a.controllable === 'switch') return { topic: `shellies/${id}/relay/0`, payload: v ? 'on' : 'off' };
+      return { topic: `shellies/${id}/sensor/${a.name}`, payload: String(v) };
+    case 'esphome':
+      if (typeof v === 'boolean') return { topic: `${id}/${a.controllable ? 'switch' : 'binary_sensor'}/${a.name}/state`, payload: onOff(v) };
+      return { topic: `${id}/sensor/${a.name}/state`, payload: String(v) };
+    case 'homie':
+      return { topic: `homie/${id}/sim/${a.name}`, payload: String(v) };
+    default:
+      return { topic: `${d.site}/${d.room}/${d.device}/${a.name}`, payload: JSON.stringify(a.unit ? { value: v, unit: a.unit } : { value: v }) };
+  }
+}
+
+/** The topic an actuator listens on for a command to `a`, and how to read the command's payload. */
+export function commandTopic(dialect: Dialect, d: SimDevice, a: SimAttribute): string {
+  const id = nativeId(d);
+  switch (dialect) {
+    case 'tasmota':
+      return `cmnd/${id}/POWER`;
+    case 'z2m':
+      return `zigbee2mqtt/${id}/set`;
+    case 'shelly':
+      return `shellies/${id}/relay/0/command`;
+    case 'esphome':
+      return `${id}/switch/${a.name}/command`;
+    case 'homie':
+      return `homie/${id}/sim/${a.name}/set`;
+    default:
+      return `${d.site}/${d.room}/${d.device}/${a.name}/set`;
+  }
+}
+
+/** Turns a dialect's command payload into the text the actuator model takes (`on`, `off`, `40`). */
+export function commandValue(dialect: Dialect, payload: string): string {
+  if (dialect !== 'z2m') return payload;
+  try {
+    const body = JSON.parse(payload) as Record<string, unknown>;
+    const v = body.state ?? body.on ?? Object.values(body)[0];
+    return String(v);
+  } catch {
+    return payload;
+  }
+}
