@@ -105,9 +105,12 @@ async function runVariant(variant: Variant, broker: TestBroker): Promise<Variant
   const steps: StepResult[] = [];
   try {
     let total = 0;
-    for (let i = 0; total < MIN_MESSAGES || i < RATES.length; i++) {
-      const rate = RATES[Math.min(i, RATES.length - 1)];
-      const count = Math.max(rate * STEP_SECONDS, i >= RATES.length ? MIN_MESSAGES - total : 0);
+    // Step the offered rate up until the flow stops keeping up; then offer the rest of the message
+    // count at that rate in one last step (the saturated figure).
+    let saturatedAt: number | undefined;
+    for (let i = 0; total < MIN_MESSAGES || (saturatedAt === undefined && i < RATES.length); i++) {
+      const rate = saturatedAt ?? RATES[Math.min(i, RATES.length - 1)];
+      const count = saturatedAt !== undefined || i >= RATES.length - 1 ? Math.max(rate * STEP_SECONDS, MIN_MESSAGES - total) : rate * STEP_SECONDS;
       const before = await doneCount(variant, app);
       const t0 = Date.now();
       const published = await publisher.publish(count, rate);
@@ -128,11 +131,11 @@ async function runVariant(variant: Variant, broker: TestBroker): Promise<Variant
         `  ${variant}: offered ${Math.round(offered)}/s (${published} msgs) → ${Math.round(achieved)}/s done in ${round(seconds, 1)} s${keptUp ? '' : ' — not keeping up'}`,
       );
       total += published;
-      if (!keptUp && total >= MIN_MESSAGES) break;
-      if (!keptUp && i < RATES.length) i = RATES.length - 1; // saturated: finish the message count at this rate
+      if (!keptUp && (saturatedAt !== undefined || total >= MIN_MESSAGES)) break;
+      if (!keptUp) saturatedAt = rate;
     }
     // Let the backlog drain before counting losses.
-    const drainUntil = Date.now() + 120000;
+    const drainUntil = Date.now() + 180000;
     let last = -1;
     for (;;) {
       const n = await doneCount(variant, app);

@@ -20,6 +20,8 @@ const USAGE = `usage: npm run simulate -- [options]
   --seed N         reproducible fleet and values (default 1)
   --prefix NAME    site name prefix (default casa)
   --profile NAME   the firmware the devices speak: octopus (default), tasmota, z2m, shelly, esphome, homie
+  --silent N       after 10 s, the first N devices stop reporting (the registry marks them stale, then offline)
+  --drop N         after 10 s, the next N devices drop off: their last will says offline (firmware profiles)
   --username U --password P`;
 
 function int(v: string | undefined, name: string, fallback: number, min: number): number {
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       prefix: { type: 'string' },
       profile: { type: 'string' },
+      silent: { type: 'string' },
+      drop: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -88,6 +92,17 @@ async function main(): Promise<void> {
   }
   const target = Number(values.rate ?? 10);
   console.log(`simulating ${sim.devices.length} devices in ${new Set(sim.devices.map((d) => d.site)).size} houses → ${url} at ${target} msg/s`);
+  const silent = int(values.silent, 'silent', 0, 0);
+  const drop = int(values.drop, 'drop', 0, 0);
+  if (silent + drop > 0) {
+    setTimeout(() => {
+      const quiet = sim.devices.slice(0, silent);
+      const dropped = sim.devices.slice(silent, silent + drop);
+      quiet.forEach((d) => sim.silence(d));
+      dropped.forEach((d) => void sim.dropOff(d));
+      console.log(`silenced ${quiet.map((d) => `${d.site}/${d.room}/${d.device}`).join(', ') || 'none'}; dropped ${dropped.map((d) => `${d.site}/${d.room}/${d.device}`).join(', ') || 'none'}`);
+    }, 10000).unref();
+  }
   let last = 0;
   const report = setInterval(() => {
     const s = sim.stats;

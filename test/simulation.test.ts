@@ -91,6 +91,36 @@ describe('simulator', () => {
   });
 });
 
+describe('simulator availability', () => {
+  it('a dropped device publishes its last will and stops reporting; revived, it announces itself again (real broker)', async () => {
+    const prefix = `simdrop-${randomUUID().slice(0, 6)}`;
+    const sim = new Simulator({ url: MQTT_TEST_URL, sites: 1, roomsPerSite: 1, devicesPerRoom: 2, seed: 1, sitePrefix: prefix, rate: 200, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 50, dialect: 'tasmota' });
+    const watcher = await connectAsync(MQTT_TEST_URL);
+    const seen: Array<[string, string]> = [];
+    await watcher.subscribeAsync(['tele/#', 'stat/#'], { qos: 1 });
+    watcher.on('message', (t, p) => {
+      if (t.includes(prefix)) seen.push([t, p.toString()]);
+    });
+    try {
+      await sim.start();
+      const [gone, stays] = sim.devices;
+      await sim.dropOff(gone);
+      const mark = seen.length;
+      await waitFor(() => seen.some(([t, p]) => t === `tele/${nativeId(gone)}/LWT` && p === 'Offline'), 5000, 'the last will');
+      await new Promise((r) => setTimeout(r, 300));
+      const after = seen.slice(mark).filter(([t]) => !t.endsWith('/LWT'));
+      assert.ok(after.length > 10, 'the other device keeps reporting');
+      assert.ok(after.every(([t]) => !t.includes(nativeId(gone))), 'the dropped device is quiet');
+      assert.ok(after.some(([t]) => t.includes(nativeId(stays))));
+      await sim.revive(gone);
+      await waitFor(() => seen.slice(-50).some(([t, p]) => t === `tele/${nativeId(gone)}/LWT` && p === 'Online'), 5000, 'online again');
+    } finally {
+      await sim.stop(true);
+      await watcher.endAsync();
+    }
+  });
+});
+
 describe('simulator firmware dialects', () => {
   const prefixes: Record<string, string> = { tasmota: 'tasmota:', z2m: 'z2m:', shelly: 'shelly:', esphome: 'esphome:', homie: 'homie:' };
 

@@ -45,6 +45,25 @@ export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
   }
 }
 
+/** What the broker says for a device that dropped off (its last will), where the firmware has one. */
+export function farewell(dialect: Dialect, d: SimDevice): OutMessage[] {
+  const id = nativeId(d);
+  switch (dialect) {
+    case 'tasmota':
+      return [{ topic: `tele/${id}/LWT`, payload: 'Offline', retain: true }];
+    case 'z2m':
+      return [{ topic: `zigbee2mqtt/${id}/availability`, payload: '{"state":"offline"}', retain: true }];
+    case 'shelly':
+      return [{ topic: `shellies/${id}/online`, payload: 'false', retain: true }];
+    case 'esphome':
+      return [{ topic: `${id}/status`, payload: 'offline', retain: true }];
+    case 'homie':
+      return [{ topic: `homie/${id}/$state`, payload: 'lost', retain: true }];
+    default:
+      return [];
+  }
+}
+
 /** One attribute's current value in the dialect. `ts` is the publish time (epoch ms). */
 export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: number): OutMessage {
   const id = nativeId(d);

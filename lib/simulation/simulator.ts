@@ -1,5 +1,5 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { announce, commandTopic, commandValue, report, type Dialect } from './dialects';
+import { announce, commandTopic, commandValue, farewell, report, type Dialect } from './dialects';
 import { applyCommand, createFleet, prng, step, type FleetOptions, type SimAttribute, type SimDevice } from './fleet';
 
 export interface SimulatorOptions extends FleetOptions {
@@ -43,6 +43,8 @@ export class Simulator {
   private readonly series: Array<{ device: SimDevice; attr: SimAttribute; topic: string }> = [];
   private readonly dialect: Dialect;
   private cursor = 0;
+  /** Devices that stopped reporting (silenced or dropped off): the registry should notice. */
+  private readonly quiet = new Set<SimDevice>();
   private inFlight = 0;
   private finished: (() => void) | undefined;
 
@@ -101,8 +103,32 @@ export class Simulator {
     this.finished?.();
   }
 
+  /** The device stops reporting, as a sensor with a flat battery would; the broker says nothing. */
+  silence(device: SimDevice): void {
+    this.quiet.add(device);
+  }
+
+  /** The device drops off the network: it stops reporting and its last will is published. */
+  async dropOff(device: SimDevice): Promise<void> {
+    this.quiet.add(device);
+    for (const m of farewell(this.dialect, device)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+  }
+
+  /** A silenced or dropped device reports again (and announces itself). */
+  async revive(device: SimDevice): Promise<void> {
+    this.quiet.delete(device);
+    for (const m of announce(this.dialect, device)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+  }
+
   private publishNext(): void {
-    const s = this.series[this.cursor++ % this.series.length];
+    let s = this.series[this.cursor++ % this.series.length];
+    // Skip quiet devices, but never loop forever when all of them are.
+    for (let i = 0; this.quiet.has(s.device) && i < this.series.length; i++) s = this.series[this.cursor++ % this.series.length];
+    if (this.quiet.has(s.device)) {
+      this.stats.sent++;
+      this.stats.acked++;
+      return;
+    }
     const now = Date.now();
     step(s.attr, now, this.rnd);
     this.publish(s.device, s.topic, s.attr, now);
