@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
+import { dataDirWithDefaultFlow, nodeOfType } from './support/flows';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
@@ -21,7 +22,12 @@ describe('the /ui page in a real browser', function () {
 
   before(async () => {
     db = await createTestDatabase();
-    app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url });
+    const dataDir = dataDirWithDefaultFlow((nodes) => {
+      nodeOfType(nodes, 'octopus-alert').rules = JSON.stringify([
+        { id: 'too-hot', site, attribute: 'temperature', condition: 'above', threshold: 30, deadband: 1, severity: 'critical', message: '{device} is {value}{unit}' },
+      ]);
+    });
+    app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url }, { dataDir });
     mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `web-${randomUUID()}` });
     await waitFor(() => /connected to mqtt/.test(app.output()), 10000, 'the source');
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -55,6 +61,18 @@ describe('the /ui page in a real browser', function () {
     // A new device appears live too.
     await mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4', { qos: 1 });
     await valueLocator(`${site}/cocina/nevera`, 'temperature').waitFor({ timeout: 5000 });
+  });
+
+  it('shows an alert on its device card as it is raised, and removes it when it is cleared', async () => {
+    await mqtt.publishAsync(`${site}/salon/termo/temperature`, JSON.stringify({ value: 35, unit: '°C' }), { qos: 1 });
+    const alert = page.locator(`article.device[data-device-id="${site}/salon/termo"] li.alert`);
+    await alert.waitFor({ timeout: 10000 });
+    assert.equal(await alert.getAttribute('data-severity'), 'critical');
+    assert.equal(await alert.textContent(), 'termo is 35°C');
+    const id = await alert.getAttribute('data-alert-id');
+    const res = await fetch(`${app.baseUrl}/api/v1/alerts/${id}/clear`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'test', note: 'checked' }) });
+    assert.equal(res.status, 200);
+    await waitFor(async () => (await alert.count()) === 0, 5000, 'the alert to leave the card');
   });
 
   it('renders a device named <script> as text and runs no script from it', async () => {

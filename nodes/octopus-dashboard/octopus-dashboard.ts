@@ -1,4 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { AlertTransition } from '../../lib/alerts/alert-engine';
+import { activeAlertService, type AlertService } from '../../lib/alerts/alert-service';
 import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
 import type { Reading } from '../../lib/model/reading';
@@ -70,14 +72,31 @@ export = function register(RED: NodeAPI): void {
     // The registry loads from the database shortly after start: show what it knew once it has.
     const reseed = setTimeout(seed, 3000);
 
+    // Alerts come from whichever alert node is deployed; it may start after this node, or be
+    // redeployed on its own, so follow it rather than look it up once.
+    let alerts: AlertService | undefined;
+    const onAlert = (t: AlertTransition) => hub.send('alert', { type: t.type, alert: t.alert });
+    const followAlerts = () => {
+      const current = activeAlertService();
+      if (current === alerts) return;
+      alerts?.off('transition', onAlert);
+      alerts = current;
+      alerts?.on('transition', onAlert);
+      // Whatever happened before we followed this service: resync the open alerts.
+      hub.send('alerts', alerts?.activeAlerts() ?? []);
+    };
+    followAlerts();
+    const alertWatch = setInterval(followAlerts, 1000);
+    const snapshot = () => ({ devices: model.snapshot(), alerts: alerts?.activeAlerts() ?? [], serverTime: Date.now() });
+
     slot.owner = node.id;
     slot.current = {
       state: (res) => {
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
         res.setHeader('Cache-Control', 'no-store');
-        res.end(JSON.stringify({ devices: model.snapshot(), serverTime: Date.now() }));
+        res.end(JSON.stringify(snapshot()));
       },
-      events: (_req, res) => hub.attach(res, { event: 'snapshot', data: { devices: model.snapshot(), serverTime: Date.now() } }),
+      events: (_req, res) => hub.attach(res, { event: 'snapshot', data: snapshot() }),
     };
 
     const refresh = setInterval(() => status.set({ fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }), 1000);
@@ -99,6 +118,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', () => {
       clearInterval(refresh);
+      clearInterval(alertWatch);
+      alerts?.off('transition', onAlert);
       clearTimeout(reseed);
       status.close();
       service?.off('event', onRegistryEvent);

@@ -153,6 +153,38 @@
     }
   }
 
+  // Open alerts by device: shown on the device's card, worst first.
+  var alertsByDevice = new Map(); // deviceId -> Map(alertId -> alert)
+  var SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+
+  function renderAlerts(deviceId) {
+    var entry = cards.get(deviceId);
+    if (!entry) return;
+    if (!entry.alerts) {
+      entry.alerts = el('ul', 'alerts');
+      entry.card.insertBefore(entry.alerts, entry.card.children[1] || null);
+    }
+    entry.alerts.textContent = '';
+    var open = Array.from((alertsByDevice.get(deviceId) || new Map()).values());
+    open.sort(function (a, b) { return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]; });
+    open.forEach(function (a) {
+      var li = el('li', 'alert', a.message || a.attribute);
+      li.dataset.severity = a.severity;
+      li.dataset.state = a.state;
+      li.dataset.alertId = a.id;
+      entry.alerts.appendChild(li);
+    });
+    entry.card.dataset.alert = open.length ? open[0].severity : '';
+  }
+
+  function applyAlert(a) {
+    var byId = alertsByDevice.get(a.deviceId) || new Map();
+    if (a.state === 'cleared') byId.delete(a.id);
+    else byId.set(a.id, a);
+    alertsByDevice.set(a.deviceId, byId);
+    renderAlerts(a.deviceId);
+  }
+
   function snapshot(data) {
     serverOffset = data.serverTime ? data.serverTime - Date.now() : 0;
     var seen = new Set();
@@ -169,6 +201,14 @@
       }
     });
     emptyEl.hidden = devices.size > 0;
+    resetAlerts(data.alerts || []);
+  }
+
+  function resetAlerts(open) {
+    var before = Array.from(alertsByDevice.keys());
+    alertsByDevice = new Map();
+    open.forEach(applyAlert);
+    before.forEach(function (id) { if (!alertsByDevice.has(id)) renderAlerts(id); });
   }
 
   function applyFilter(card) {
@@ -199,6 +239,8 @@
   source.addEventListener('snapshot', function (e) { snapshot(JSON.parse(e.data)); setConnection('live', 'live'); });
   source.addEventListener('readings', function (e) { JSON.parse(e.data).forEach(applyReading); });
   source.addEventListener('device', function (e) { renderDevice(JSON.parse(e.data)); });
+  source.addEventListener('alert', function (e) { applyAlert(JSON.parse(e.data).alert); });
+  source.addEventListener('alerts', function (e) { resetAlerts(JSON.parse(e.data)); });
   source.addEventListener('removed', function (e) {
     var id = JSON.parse(e.data).deviceId;
     var entry = cards.get(id);
