@@ -19,7 +19,8 @@ const USAGE = `usage: npm run simulate -- [options]
   --no-ts          JSON without the device timestamp
   --seed N         reproducible fleet and values (default 1)
   --prefix NAME    site name prefix (default casa)
-  --profile NAME   the firmware the devices speak: octopus (default), tasmota, z2m, shelly, esphome, homie
+  --profile NAME   the firmware the devices speak: octopus (default), tasmota, z2m, shelly, esphome, homie,
+                   ha (Home Assistant discovery), owntracks
   --silent N       after 10 s, the first N devices stop reporting (the registry marks them stale, then offline)
   --drop N         after 10 s, the next N devices drop off: their last will says offline (firmware profiles)
   --username U --password P`;

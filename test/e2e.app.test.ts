@@ -121,7 +121,7 @@ describe('the application end to end', function () {
       );
     });
 
-    it('devices speaking Tasmota, Zigbee2MQTT, Shelly, ESPHome and Homie reach the registry and Postgres', async () => {
+    it('devices speaking Tasmota, Zigbee2MQTT, Shelly, ESPHome, Homie, Home Assistant discovery and OwnTracks reach the registry and Postgres', async () => {
       assert.ok(app);
       const tag = `fw${randomUUID().slice(0, 6)}`;
       const sims: Simulator[] = [];

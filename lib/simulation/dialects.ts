@@ -5,8 +5,8 @@ import type { SimAttribute, SimDevice } from './fleet';
  * the topics and payloads of Tasmota, Zigbee2MQTT, Shelly Gen1, ESPHome and Homie v4, including
  * their availability messages and the command topics their actuators listen on.
  */
-export type Dialect = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie';
-export const DIALECTS: readonly Dialect[] = ['octopus', 'tasmota', 'z2m', 'shelly', 'esphome', 'homie'];
+export type Dialect = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie' | 'ha' | 'owntracks';
+export const DIALECTS: readonly Dialect[] = ['octopus', 'tasmota', 'z2m', 'shelly', 'esphome', 'homie', 'ha', 'owntracks'];
 
 export interface OutMessage {
   topic: string;
@@ -40,6 +40,20 @@ export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
         { topic: `homie/${id}/$name`, payload: d.device, retain: true },
         { topic: `homie/${id}/$state`, payload: 'ready', retain: true },
       ];
+    case 'ha':
+      // Home Assistant MQTT discovery: one retained config per entity, naming its state topic.
+      return d.attributes.map((a) => {
+        const component = a.controllable === 'switch' ? 'switch' : typeof a.value === 'boolean' ? 'binary_sensor' : 'sensor';
+        const config: Record<string, unknown> = {
+          name: a.name,
+          unique_id: `${id}-${a.name}`,
+          state_topic: `sim/${id}/${a.name}`,
+          device: { identifiers: [id], name: d.device, manufacturer: 'Octopus simulator' },
+        };
+        if (a.unit) config.unit_of_measurement = a.unit;
+        if (component === 'switch') config.command_topic = `sim/${id}/${a.name}/set`;
+        return { topic: `homeassistant/${component}/${id}/${a.name}/config`, payload: JSON.stringify(config), retain: true };
+      });
     default:
       return [];
   }
@@ -82,6 +96,16 @@ export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: numb
       return { topic: `${id}/sensor/${a.name}/state`, payload: String(v) };
     case 'homie':
       return { topic: `homie/${id}/sim/${a.name}`, payload: String(v) };
+    case 'ha':
+      return { topic: `sim/${id}/${a.name}`, payload: typeof v === 'boolean' ? onOff(v) : String(v) };
+    case 'owntracks': {
+      // A phone reports where it is: a point that wanders around the house's place.
+      const seed = [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+      const lat = 40.4 + (seed % 1000) / 100000 + Math.sin(ts / 600_000) / 1000;
+      const lon = -3.7 + (seed % 777) / 100000 + Math.cos(ts / 600_000) / 1000;
+      const batt = 20 + (seed % 80);
+      return { topic: `owntracks/${d.site}/${id}`, payload: JSON.stringify({ _type: 'location', lat: Math.round(lat * 1e6) / 1e6, lon: Math.round(lon * 1e6) / 1e6, acc: 12, batt, tst: Math.floor(ts / 1000) }) };
+    }
     default:
       return { topic: `${d.site}/${d.room}/${d.device}/${a.name}`, payload: JSON.stringify(a.unit ? { value: v, unit: a.unit } : { value: v }) };
   }
@@ -101,6 +125,8 @@ export function commandTopic(dialect: Dialect, d: SimDevice, a: SimAttribute): s
       return `${id}/switch/${a.name}/command`;
     case 'homie':
       return `homie/${id}/sim/${a.name}/set`;
+    case 'ha':
+      return `sim/${id}/${a.name}/set`;
     default:
       return `${d.site}/${d.room}/${d.device}/${a.name}/set`;
   }
