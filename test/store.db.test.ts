@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { loadMigrations, migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
+import { DeviceTouches } from '../lib/store/device-touches';
 import { storeBatch } from '../lib/store/store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
@@ -150,5 +151,17 @@ describe('migrations and batch store (real Postgres)', () => {
     } finally {
       await dead.end();
     }
+  });
+});
+
+describe('DeviceTouches', () => {
+  it('writes a device when new and again only after the refresh interval', () => {
+    const t = new DeviceTouches(60_000);
+    const r = (deviceId: string, ts: number): Reading => ({ deviceId, site: 's', room: 'r', device: deviceId, attribute: 'a', value: 1, ts, deviceTs: true });
+    const first = t.due([r('a', 1000), r('a', 2000), r('b', 1500)]);
+    assert.deepEqual(first.map((x) => [x.deviceId, x.ts]).sort(), [['a', 2000], ['b', 1500]]);
+    t.markWritten(first);
+    assert.deepEqual(t.due([r('a', 30_000), r('b', 40_000)]), []);
+    assert.deepEqual(t.due([r('a', 70_000)]).map((x) => x.deviceId), ['a']);
   });
 });

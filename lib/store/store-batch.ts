@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { insertDeadLetters, insertReadings, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
+import type { DeviceTouches } from './device-touches';
 
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
 export interface StoreItem {
@@ -25,7 +26,7 @@ export function isRowError(err: unknown): boolean {
 }
 
 /** Stores a batch in one transaction. Throws only for errors worth retrying (connection, server). */
-export async function storeBatch(pool: Pool, items: readonly StoreItem[]): Promise<StoreOutcome> {
+export async function storeBatch(pool: Pool, items: readonly StoreItem[], touches?: DeviceTouches): Promise<StoreOutcome> {
   const readings: Reading[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const item of items) {
@@ -45,9 +46,11 @@ export async function storeBatch(pool: Pool, items: readonly StoreItem[]): Promi
       await client.query('rollback to savepoint whole_batch');
       stored = await insertOneByOne(client, readings, deadLetters);
     }
-    await upsertDevices(client, readings);
+    const devices = touches ? touches.due(readings) : readings;
+    await upsertDevices(client, devices);
     await insertDeadLetters(client, deadLetters);
     await client.query('commit');
+    touches?.markWritten(devices);
     // `readings` now holds only what the database accepted; the rest were already stored once.
     return { stored, duplicates: readings.length - stored, deadLettered: deadLetters.length };
   } catch (err) {

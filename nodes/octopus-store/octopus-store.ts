@@ -5,6 +5,7 @@ import { messageAckOf } from '../../lib/delivery/message-ack';
 import type { Reading, Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
+import { DeviceTouches } from '../../lib/store/device-touches';
 import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -98,6 +99,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
 
+    const touches = new DeviceTouches();
     const counters: StoreCounters = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0, failedAttempts: 0 };
     let lastError = '';
     const showStatus = () => {
@@ -121,7 +123,7 @@ export = function register(RED: NodeAPI): void {
       flush: async (items) => {
         const pool = await database.ready();
         const started = process.hrtime.bigint();
-        const outcome = await storeBatch(pool, items);
+        const outcome = await storeBatch(pool, items, touches);
         commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         batchSizeHistogram.observe(outcome.stored + outcome.duplicates);
         counters.batches++;
