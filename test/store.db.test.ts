@@ -165,3 +165,37 @@ describe('DeviceTouches', () => {
     assert.deepEqual(t.due([r('a', 70_000)]).map((x) => x.deviceId), ['a']);
   });
 });
+
+describe('a database connection that drops while checked out', () => {
+  it('fails the work in hand and does not crash the process', async () => {
+    const { Database } = await import('../lib/db/database');
+    const { startTcpProxy } = await import('./support/tcp-proxy');
+    const { PG_TEST_URL } = await import('./support/env');
+    const db = await createTestDatabase();
+    const proxy = await startTcpProxy(Number(new URL(PG_TEST_URL).port || 5432));
+    const url = new URL(db.url);
+    url.port = String(proxy.port);
+    const database = new Database({ connectionString: url.toString(), poolSize: 2 });
+    const crashes: Error[] = [];
+    const onCrash = (err: Error) => crashes.push(err);
+    process.on('uncaughtException', onCrash);
+    try {
+      const pool = await database.ready();
+      const client = await pool.connect();
+      await client.query('begin');
+      proxy.cut(); // the link drops between two queries of a checked-out client
+      await new Promise((r) => setTimeout(r, 200));
+      await assert.rejects(client.query('select 1'));
+      client.release(true);
+      assert.deepEqual(crashes, []);
+      assert.equal(database.state, 'error');
+      proxy.restore();
+      assert.equal((await pool.query('select 1 as one')).rows[0].one, 1);
+    } finally {
+      process.off('uncaughtException', onCrash);
+      await database.close();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});

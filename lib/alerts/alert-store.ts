@@ -117,6 +117,8 @@ async function connectForWrite(pool: Pool): Promise<{ client: Pick<PoolClient, '
     return { client, release: async () => client.release() };
   }
   const client = new Client({ ...pool.options, connectionTimeoutMillis: 5000 });
+  // A dropped connection must fail the write, not crash the runtime with an unheard 'error'.
+  client.on('error', () => undefined);
   await client.connect();
   return { client, release: () => client.end().catch(() => undefined) };
 }

@@ -39,6 +39,10 @@ export class Database extends EventEmitter {
     this.pool = new Pool(config);
     // An idle client whose server went away emits here; without a listener the process dies.
     this.pool.on('error', (err) => this.setState('error', err.message));
+    // A client checked out of the pool has no such listener (pg-pool removes it on checkout): if
+    // the connection drops between two queries, the client itself emits 'error', and unheard that
+    // kills Node-RED. The query in flight, or the next one, fails and is retried by its caller.
+    this.pool.on('connect', (client) => client.on('error', (err) => this.setState('error', err.message)));
   }
 
   get state(): DatabaseState {
