@@ -67,6 +67,8 @@ export class Simulator {
   async start(): Promise<void> {
     const client = await connectAsync(this.options.url, { reconnectPeriod: 1000, ...this.options.clientOptions });
     this.client = client;
+    // mqtt.js reconnects by itself; an unheard 'error' would end the process instead.
+    client.on('error', (err) => this.options.log?.(`broker: ${err.message}`));
     if (this.byTopic.size > 0) await client.subscribeAsync([...this.byTopic.keys()], { qos: 1 });
     client.on('message', (topic, payload) => this.onCommand(topic, payload.toString()));
     for (const d of this.devices) {
