@@ -192,6 +192,8 @@ describe('the application end to end', function () {
 
       app = await startApp(env, { dataDir: app.dataDir, timeoutMs: 90000 });
       assert.equal(await countRows(pgUrl, "select count(*) as n from readings where device_id = 'embedded/salon/termo'"), 10);
+      // The page shows the last known values at once after a restart, before any new reading.
+      await waitFor(async () => (await dashboardValue(app!, 'embedded/salon/termo', 'temperature')) === 109, 15000, 'the last value on /ui after the restart');
       assert.doesNotMatch(app.output(), /applied migrations/);
     });
 

@@ -23,6 +23,8 @@ export class Database extends EventEmitter {
   private readying: Promise<Pool> | undefined;
   private current: DatabaseState = 'idle';
   private detail = '';
+  private users = 0;
+  private readonly drained: Array<() => void> = [];
   /** Migration versions applied by this process (empty when the schema was already current). */
   appliedMigrations: string[] = [];
 
@@ -81,7 +83,33 @@ export class Database extends EventEmitter {
     if (this.current === 'error' && this.readying) this.setState('ready', '');
   }
 
-  async close(): Promise<void> {
+  /**
+   * Declares a user that will still write while shutting down (a final save); `close()` waits for
+   * it. Node-RED closes config nodes in flow order, so the database may be asked to close before
+   * the node that needs it for one last write. Returns the release function.
+   */
+  retain(): () => void {
+    this.users++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.users--;
+      if (this.users === 0) for (const w of this.drained.splice(0)) w();
+    };
+  }
+
+  /** Closes the pool once every retained user is done (at most `waitMs`). */
+  async close(waitMs = 10000): Promise<void> {
+    if (this.users > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.drained.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     this.setState('closed', '');
     await this.pool.end().catch(() => undefined);
   }

@@ -52,6 +52,7 @@ export class RegistryService extends EventEmitter {
       // Devices seen since start (before the load finished) stay as observed.
       this.registry.load(stored.filter((d) => !this.registry.get(d.deviceId)));
       this.loaded = true;
+      this.emit('loaded', this.registry.size);
       this.emitAll(this.registry.sweep(this.now()));
     }
     this.timers.push(

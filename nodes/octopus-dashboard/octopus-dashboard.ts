@@ -69,8 +69,13 @@ export = function register(RED: NodeAPI): void {
       }
     };
     service?.on('event', onRegistryEvent);
-    // The registry loads from the database shortly after start: show what it knew once it has.
-    const reseed = setTimeout(seed, 3000);
+    // The registry loads from the database after start (it may wait for the database): show what
+    // it knew as soon as it has, and tell the browsers already connected.
+    const onLoaded = () => {
+      seed();
+      hub.send('snapshot', snapshot());
+    };
+    service?.on('loaded', onLoaded);
 
     // Alerts come from whichever alert node is deployed; it may start after this node, or be
     // redeployed on its own, so follow it rather than look it up once.
@@ -120,7 +125,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(refresh);
       clearInterval(alertWatch);
       alerts?.off('transition', onAlert);
-      clearTimeout(reseed);
+      service?.off('loaded', onLoaded);
       status.close();
       service?.off('event', onRegistryEvent);
       if (slot.owner === node.id) {

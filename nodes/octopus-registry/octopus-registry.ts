@@ -71,6 +71,8 @@ export = function register(RED: NodeAPI): void {
       },
     });
     node.service = service;
+    // The last save on close needs the database even if its config node is closed first.
+    const releaseDatabase = database.retain();
     const deactivate = activateRegistry(service);
     service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
 
@@ -95,7 +97,10 @@ export = function register(RED: NodeAPI): void {
       service
         .stop()
         .catch(() => undefined)
-        .then(() => new Promise<void>((r) => publisher.end(false, {}, () => r())))
+        .then(() => {
+          releaseDatabase();
+          return new Promise<void>((r) => publisher.end(false, {}, () => r()));
+        })
         .then(() => {
           clearTimeout(timer);
           done();

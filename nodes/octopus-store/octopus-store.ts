@@ -100,6 +100,8 @@ export = function register(RED: NodeAPI): void {
     }
 
     const touches = new DeviceTouches();
+    // The batch in hand on close must still reach the database, even if its config node closes first.
+    const releaseDatabase = database.retain();
     const counters: StoreCounters = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0, failedAttempts: 0 };
     let lastError = '';
     const showStatus = () => {
@@ -177,6 +179,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Let the batch in hand commit (bounded wait); what is left stays unacknowledged at the broker.
       const finish = () => {
+        releaseDatabase();
         unregisterStats();
         batcher.close();
         status.close();
