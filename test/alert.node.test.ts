@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync } from 'mqtt';
 import type { NodeAPI } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { Client } from 'pg';
 import type { Alert } from '../lib/alerts/alert-engine';
 import type { AlertRule } from '../lib/alerts/rules';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { useRealServices } from './support/node-red-services';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const alertModule = require('../nodes/octopus-alert/octopus-alert') as (RED: NodeAPI) => void;
@@ -68,27 +68,11 @@ function flow(site: string, prefix: string) {
 
 describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
   this.timeout(60000);
-  let db: TestDatabase;
-  let mqtt: MqttClient;
+  const services = useRealServices('alert-dev');
   let server: Server | undefined;
   let baseUrl = '';
-  const savedDbUrl = process.env.DATABASE_URL;
 
-  before(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
-    mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `alert-dev-${randomUUID()}` });
-    await helper.startServer();
-  });
-  after(async () => {
-    await mqtt.endAsync();
-    await helper.stopServer();
-    if (savedDbUrl === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = savedDbUrl;
-    await db.drop();
-  });
   afterEach(async () => {
-    await helper.unload();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server = undefined;
   });
@@ -116,7 +100,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
   }
 
   async function storedReadings(deviceId: string): Promise<number> {
-    const c = new Client({ connectionString: db.url });
+    const c = new Client({ connectionString: services.db.url });
     await c.connect();
     try {
       return (await c.query<{ n: number }>('select count(*)::int as n from readings where device_id = $1', [deviceId])).rows[0].n;
@@ -137,7 +121,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     await watcher.subscribeAsync(`${prefix}/alerts/#`, { qos: 1 });
     try {
       const { events } = await load(site, prefix);
-      const send = (attr: string, value: string) => mqtt.publishAsync(`${site}/salon/termo/${attr}`, value, { qos: 1 });
+      const send = (attr: string, value: string) => services.mqtt.publishAsync(`${site}/salon/termo/${attr}`, value, { qos: 1 });
 
       await send('temperature', '31');
       await new Promise((r) => setTimeout(r, 300));
@@ -222,7 +206,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const site = `ar-${randomUUID().slice(0, 6)}`;
     const prefix = `t${randomUUID().slice(0, 6)}`;
     const first = await load(site, prefix);
-    await mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
     await waitFor(() => first.events.length === 1, 5000, 'raised');
     assert.deepEqual([first.events[0].transition, first.events[0].severity, first.events[0].message], ['raised', 'info', 'puerta is open']);
     const id = first.events[0].id;
@@ -232,7 +216,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     await helper.unload();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     const second = await load(site, prefix);
-    await mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(second.events.length, 0, 'restored, not raised again');
     const open = await api(`/api/v1/alerts?site=${site}`);
@@ -282,7 +266,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       const resolved: string[] = [];
       (helper.getNode('ex-alert-email-out') as unknown as TestNode).on('input', (msg) => mails.push(String(msg.payload)));
       (helper.getNode('ex-alert-resolved') as unknown as TestNode).on('input', (msg) => resolved.push((msg.payload as AlertPayload).transition));
-      await mqtt.publishAsync(`${site}/sotano/sensor-agua/water`, 'true', { qos: 1 });
+      await services.mqtt.publishAsync(`${site}/sotano/sensor-agua/water`, 'true', { qos: 1 });
       await waitFor(() => posted.length === 1 && mails.length === 1, 5000, 'the webhook and the e-mail');
       const id = posted[0].alert.id;
       assert.match(posted[0].text, new RegExp(`^🔴 Water detected by sensor-agua in sotano — acknowledge: http://localhost:1880/alert-ack\\?id=${id}$`));

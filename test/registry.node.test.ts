@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync } from 'mqtt';
 import helper from 'node-red-node-test-helper';
 import type { TrackedCommand } from '../lib/commands/command-tracker';
 import type { RegistryEvent } from '../lib/registry/device-registry';
 import type { RegistryService } from '../lib/registry/registry-service';
-import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
+import { useRealServices } from './support/node-red-services';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nodes = [
   require('../nodes/octopus-broker/octopus-broker'),
@@ -65,26 +65,7 @@ function serviceOf(): RegistryService {
 
 describe('device registry in Node-RED (real broker, real Postgres)', function () {
   this.timeout(60000);
-  let db: TestDatabase;
-  let mqtt: MqttClient;
-  const savedDbUrl = process.env.DATABASE_URL;
-
-  before(async () => {
-    db = await createTestDatabase();
-    process.env.DATABASE_URL = db.url;
-    mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `reg-dev-${randomUUID()}` });
-    await helper.startServer();
-  });
-  after(async () => {
-    await mqtt.endAsync();
-    await helper.stopServer();
-    if (savedDbUrl === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = savedDbUrl;
-    await db.drop();
-  });
-  afterEach(async () => {
-    await helper.unload();
-  });
+  const services = useRealServices('reg-dev');
 
   async function load(site: string, opts?: Parameters<typeof flow>[1]) {
     await helper.load(nodes, flow(site, opts) as never);
@@ -102,7 +83,7 @@ describe('device registry in Node-RED (real broker, real Postgres)', function ()
     const site = `reg-${randomUUID().slice(0, 6)}`;
     await load(site);
     const events = collect<RegistryEvent & { device?: { attributes: Record<string, { value: unknown }> } }>('events');
-    await mqtt.publishAsync(`${site}/salon/termo`, JSON.stringify({ temperature: { value: 21.5, unit: '°C' }, humidity: 40 }), { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/salon/termo`, JSON.stringify({ temperature: { value: 21.5, unit: '°C' }, humidity: 40 }), { qos: 1 });
     await waitFor(() => events.some((e) => e.type === 'device-added'), 5000, 'device-added');
     const added = events.find((e) => e.type === 'device-added');
     assert.equal(added?.deviceId, `${site}/salon/termo`);
@@ -130,14 +111,14 @@ describe('device registry in Node-RED (real broker, real Postgres)', function ()
     await load(site);
     const events = collect<RegistryEvent>('events');
     const service = serviceOf();
-    await mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.5', { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.5', { qos: 1 });
     await waitFor(() => service.registry.get(`${site}/cocina/nevera`) !== undefined, 5000, 'the fridge');
     // Silence: with a 1 s expected interval and the registry's floors lowered, a sweep finds it stale then offline.
     service.updateMeta(`${site}/cocina/nevera`, { expectedIntervalMs: 1000 });
     Object.assign(service.registry.options, { minStaleMs: 0, minOfflineMs: 0 });
     await waitFor(() => events.some((e) => e.type === 'stale' && e.deviceId === `${site}/cocina/nevera`), 15000, 'stale');
     await waitFor(() => events.some((e) => e.type === 'offline' && e.deviceId === `${site}/cocina/nevera`), 20000, 'offline');
-    await mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.6', { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.6', { qos: 1 });
     await waitFor(() => events.some((e) => e.type === 'online' && /silence/.test(e.reason)), 5000, 'online again');
 
     // A last will: the parser's availability event takes it offline at once, online brings it back.
@@ -145,7 +126,7 @@ describe('device registry in Node-RED (real broker, real Postgres)', function ()
       { kind: 'availability', deviceId: `${site}/cocina/nevera`, site, room: 'cocina', device: 'nevera', profile: 'octopus', state: 'offline', native: 'offline', ts: Date.now() },
     ]);
     assert.equal(service.registry.get(`${site}/cocina/nevera`)?.state, 'offline');
-    await mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.7', { qos: 1 });
+    await services.mqtt.publishAsync(`${site}/cocina/nevera/temperature`, '4.7', { qos: 1 });
     await waitFor(() => service.registry.get(`${site}/cocina/nevera`)?.state === 'online', 5000, 'online after LWT');
   });
 
