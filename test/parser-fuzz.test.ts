@@ -6,6 +6,7 @@
  * result must answer (reading, reject, event or ignore reason), and what comes out must be storable.
  */
 import assert from 'node:assert/strict';
+import { mutatePayload, prng } from './support/fuzz';
 import type { DeviceEvent, ParseOptions, ParseResult, ProfileName, Reading, RejectCode } from '../lib/model/reading';
 import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage } from '../lib/parser';
 
@@ -71,26 +72,14 @@ describe('parseMessage fuzz and hostile input (all profiles)', function () {
   this.timeout(60000);
 
   it('10,000 random and mutated topics and payloads: no exception, always an answer, storable output', () => {
-    const rand = mulberry32(0x0c7095);
+    const rand = prng(0x0c7095);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const ctx = createProfileContext({ haEntities: 200, homieProperties: 200, z2mDevices: 50 });
     const seen = new Set<string>();
     for (let i = 0; i < 10000; i++) {
       const [seedTopic, seedPayload] = pick(SEEDS);
       const topic = mutateTopic(seedTopic, rand, pick);
-      let bytes = Buffer.from(seedPayload);
-      const mode = rand();
-      if (mode < 0.25) {
-        bytes = Buffer.from(bytes);
-        for (let k = 0, n = 1 + Math.floor(rand() * 4); k < n; k++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
-      } else if (mode < 0.45) {
-        bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
-      } else if (mode < 0.55) {
-        bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 60) }, () => Math.floor(rand() * 256)));
-      } else if (mode < 0.7) {
-        const at = Math.floor(rand() * bytes.length);
-        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(pick(INSERTS)), bytes.subarray(at)]);
-      }
+      const bytes = mutatePayload(Buffer.from(seedPayload), rand, INSERTS);
       const payload: Buffer | string = rand() < 0.25 ? bytes.toString('utf8') : bytes;
       const options: ParseOptions = {
         receivedAt: NOW,
@@ -308,16 +297,4 @@ function holdsNul(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(holdsNul);
   if (typeof v === 'object' && v !== null) return Object.values(v).some(holdsNul);
   return false;
-}
-
-/** A small seeded PRNG, so a failing fuzz case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mutatePayload, prng } from './support/fuzz';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type ParseOptions, type ParseResult, type Reading, type Reject, type RejectCode } from '../lib/model/reading';
 import { parseMessage } from '../lib/parser';
 
@@ -532,7 +533,7 @@ describe('parseMessage', () => {
     });
 
     it('never throws on 10,000 random and mutated messages, and always answers', () => {
-      const rand = mulberry32(0x0c70905);
+      const rand = prng(0x0c70905);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
       const levelPieces = ['casa', 'salón', 'termo', 'temp', '', '+', '#', 'a b', '\u0000', '\ufffd', '\ud800', '🌡', 'x'.repeat(90), '\n', '$SYS'];
       const seeds = [
@@ -555,19 +556,7 @@ describe('parseMessage', () => {
         const levels: string[] = [];
         for (let l = 0; l < depth; l++) levels.push(rand() < 0.8 ? `l${Math.floor(rand() * 5)}` : pick(levelPieces));
         const topic = levels.join('/');
-        let bytes = Buffer.from(pick(seeds));
-        const mode = rand();
-        if (mode < 0.3) {
-          bytes = Buffer.from(bytes);
-          for (let k = 0, n = 1 + Math.floor(rand() * 4); k < n; k++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
-        } else if (mode < 0.5) {
-          bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
-        } else if (mode < 0.6) {
-          bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)));
-        } else if (mode < 0.7) {
-          const at = Math.floor(rand() * bytes.length);
-          bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(pick(['{', '"', '\\', ',', ':', 'NaN', '\u0000', 'é', '1e999', ' '])), bytes.subarray(at)]);
-        }
+        const bytes = mutatePayload(Buffer.from(pick(seeds)), rand, ['{', '"', '\\', ',', ':', 'NaN', '\u0000', 'é', '1e999', ' '], 40);
         const payload: Buffer | string = rand() < 0.25 ? bytes.toString('utf8') : bytes;
         const options: ParseOptions = { receivedAt: NOW, maxPayloadBytes: rand() < 0.1 ? 8 : undefined };
         let r: ParseResult;
@@ -605,16 +594,4 @@ function checkReading(x: Reading): void {
   assert.ok(Number.isInteger(x.ts));
   assert.equal(typeof x.deviceTs, 'boolean');
   if (x.unit !== undefined) assert.ok(typeof x.unit === 'string' && x.unit.length > 0);
-}
-
-/** A small seeded PRNG, so a failing fuzz case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
