@@ -91,11 +91,15 @@ export class DeferredAckSubscriber {
       this.newSession();
       this.client.subscribe(this.options.topics, { qos: this.options.qos }, (err) => {
         if (err) this.client.emit('error', err);
+        else this.onSubscribed?.();
       });
     });
     this.client.on('close', () => this.newSession());
     this.client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet));
   }
+
+  /** Called each time the broker has confirmed the subscriptions (SUBACK), after every (re)connect. */
+  onSubscribed: (() => void) | undefined;
 
   start(): void {
     this.client.connect();

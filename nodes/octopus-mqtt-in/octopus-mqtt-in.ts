@@ -91,8 +91,9 @@ export = function register(RED: NodeAPI): void {
     let lastError = '';
     client.on('connect', () => {
       lastError = '';
-      node.log(`connected to ${broker.brokerUrl}, subscribed to ${topics.join(', ')}`);
     });
+    // Logged on the SUBACK, not on connect: until then the broker would not route messages to us.
+    subscriber.onSubscribed = () => node.log(`connected to ${broker.brokerUrl}, subscribed to ${topics.join(', ')}`);
     client.on('error', (err) => {
       lastError = err.message;
       status.set({ fill: 'red', shape: 'ring', text: `broker: ${err.message}` });
