@@ -117,13 +117,13 @@
               null,
               undefined,
               { 'data-alert-id': a.id, 'data-state': a.state },
-              el('td', null, O.time(a.raisedAt)),
+              el('td', 'nowrap', O.shortTime(a.raisedAt), { title: O.time(a.raisedAt) }),
               el('td', null, undefined, null, el('span', 'sev', a.severity, { 'data-severity': a.severity })),
               el('td', null, a.message || a.attribute),
-              el('td', null, undefined, null, el('a', null, a.device, { href: O.deviceHref(a.deviceId), title: a.deviceId })),
+              el('td', 'wide', undefined, null, el('a', null, a.device, { href: O.deviceHref(a.deviceId), title: a.deviceId })),
               el('td', null, undefined, null, el('span', 'state-chip', a.state, { 'data-state': a.state })),
-              el('td', 'muted', a.clearedAt ? O.time(a.clearedAt) + (a.clearedBy ? ' by ' + a.clearedBy : '') : ''),
-              el('td', 'muted', a.acknowledgeNote || a.clearReason || ''),
+              el('td', 'muted wide', a.clearedAt ? O.shortTime(a.clearedAt) + (a.clearedBy ? ' by ' + a.clearedBy : '') : ''),
+              el('td', 'muted wide', a.acknowledgeNote || a.clearReason || ''),
             ),
           );
         });
@@ -182,7 +182,7 @@
       page.pager = { prev: prev, next: next, text: el('span', 'muted small') };
       prev.addEventListener('click', function () { page.offset = Math.max(0, page.offset - PAGE); loadHistory(); });
       next.addEventListener('click', function () { page.offset += PAGE; loadHistory(); });
-      var table = el('table', 'table', undefined, { id: 'alert-history' }, el('thead', null, undefined, null, el('tr', null, undefined, null, el('th', null, 'Raised'), el('th', null, 'Severity'), el('th', null, 'Message'), el('th', null, 'Device'), el('th', null, 'State'), el('th', null, 'Cleared'), el('th', null, 'Note'))), page.historyRows);
+      var table = el('table', 'table', undefined, { id: 'alert-history' }, el('thead', null, undefined, null, el('tr', null, undefined, null, el('th', null, 'Raised'), el('th', null, 'Severity'), el('th', null, 'Message'), el('th', 'wide', 'Device'), el('th', null, 'State'), el('th', 'wide', 'Cleared'), el('th', 'wide', 'Note'))), page.historyRows);
       view.appendChild(el('section', 'alerts-history', undefined, null, el('h2', null, 'History'), form, page.historyError, el('div', 'table-wrap', undefined, null, table), page.historyEmpty, el('div', 'pager', undefined, null, prev, page.pager.text, next)));
 
       renderActive();

@@ -45,6 +45,13 @@
     return new Date(ts).toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
   };
 
+  O.shortTime = function (ts) {
+    var d = new Date(ts);
+    var today = new Date().toDateString() === d.toDateString();
+    var time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return today ? time : d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + time;
+  };
+
   O.deviceHref = function (id) {
     return '#/device/' + encodeURIComponent(id);
   };

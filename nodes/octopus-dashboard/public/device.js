@@ -20,11 +20,37 @@
 
   var state; // everything of the page being shown
 
+  // Round steps for the time axis: ticks fall on whole minutes, hours, days or months.
+  var STEPS = [60000, 5 * 60000, 10 * 60000, 15 * 60000, 30 * 60000, H, 2 * H, 3 * H, 6 * H, 12 * H, D, 2 * D, 7 * D, 14 * D, 30 * D, 61 * D, 91 * D];
+
+  function timeTicks(from, to, max) {
+    var span = to - from;
+    var step = STEPS[STEPS.length - 1];
+    for (var i = 0; i < STEPS.length; i++) if (span / STEPS[i] <= max) { step = STEPS[i]; break; }
+    var ticks = [];
+    if (step >= 30 * D) {
+      // Months: the first of each, every n months.
+      var months = Math.round(step / (30 * D));
+      var d = new Date(from);
+      d = new Date(d.getFullYear(), d.getMonth() + 1, 1);
+      for (; d.getTime() <= to; d = new Date(d.getFullYear(), d.getMonth() + months, 1)) ticks.push({ value: d.getTime() });
+      return ticks;
+    }
+    // Align to local midnight so that days and hours read round.
+    var start = new Date(from);
+    start.setHours(0, 0, 0, 0);
+    var t = start.getTime();
+    if (step >= D) while (t < from) t += step;
+    else t += Math.ceil((from - t) / step) * step;
+    for (; t <= to; t += step) ticks.push({ value: t });
+    return ticks;
+  }
+
   function fmtTick(span) {
     return function (v) {
       var d = new Date(v);
       if (span <= 2 * D) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-      if (span <= 60 * D) return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + (span <= 8 * D ? ' ' + d.toLocaleTimeString([], { hour: '2-digit' }) : '');
+      if (span <= 60 * D) return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
       return d.toLocaleDateString([], { year: '2-digit', month: 'short' });
     };
   }
@@ -109,7 +135,14 @@
           },
         },
         scales: {
-          x: { type: 'linear', ticks: { color: text, maxTicksLimit: 7, maxRotation: 0 }, grid: { color: grid } },
+          x: {
+            type: 'linear',
+            ticks: { color: text, maxRotation: 0, autoSkip: true, autoSkipPadding: 12 },
+            grid: { color: grid },
+            afterBuildTicks: function (scale) {
+              scale.ticks = timeTicks(scale.min, scale.max, scale.width < 420 ? 4 : 7);
+            },
+          },
           y: boolean
             ? { min: -0.05, max: 1.05, ticks: { color: text, stepSize: 1, callback: function (v) { return v === 1 ? 'on' : v === 0 ? 'off' : ''; } }, grid: { color: grid } }
             : { ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
@@ -119,13 +152,25 @@
     return { canvas: canvas, chart: chart };
   }
 
-  function loadChart(panel) {
+  /** Charts load one after another: a page of many attributes does not fire many long queries at once. */
+  function loadCharts() {
+    var queue = Promise.resolve();
+    state.panels.forEach(function (p) {
+      if (!p.chart) return;
+      p.loading = {};
+      p.box.dataset.state = 'loading';
+      p.note.textContent = 'loading…';
+      var token = p.loading;
+      queue = queue.then(function () {
+        if (state && p.loading === token) return loadChart(p, token);
+      });
+    });
+    return queue;
+  }
+
+  function loadChart(panel, token) {
     var range = currentRange();
-    var token = {};
-    panel.loading = token;
-    panel.box.dataset.state = 'loading';
-    panel.note.textContent = 'loading…';
-    history(state.deviceId, panel.attr.name, range).then(
+    return history(state.deviceId, panel.attr.name, range).then(
       function (h) {
         if (panel.loading !== token || !state) return;
         var mean = [];
@@ -153,7 +198,7 @@
         panel.box.dataset.points = String(mean.length);
         panel.box.dataset.source = h.source;
         panel.note.textContent = mean.length
-          ? mean.length + ' points · ' + (bucketed ? 'min/mean/max per ' + duration(h.bucketMs) : 'raw readings') + ' · ' + h.source
+          ? mean.length + ' points · ' + (bucketed ? 'min / mean / max per ' + duration(h.bucketMs) : 'readings') + (h.source === 'raw' ? '' : ' · from ' + h.source + (h.source === '5m' || h.source === '1h' ? ' rollups' : ''))
           : 'no readings in this range';
       },
       function (err) {
@@ -327,7 +372,7 @@
       tbody.textContent = '';
       body.items.forEach(function (c) {
         tbody.appendChild(
-          el('tr', null, undefined, { 'data-command-id': c.id }, el('td', null, O.time(Date.parse(c.requestedAt))), el('td', null, c.attribute), el('td', 'num', O.format(c.value)), el('td', null, undefined, null, statusChip(c)), el('td', 'muted', c.detail || ''), el('td', 'muted', c.requestedBy)),
+          el('tr', null, undefined, { 'data-command-id': c.id }, el('td', 'nowrap', O.shortTime(Date.parse(c.requestedAt)), { title: c.requestedAt }), el('td', null, c.attribute), el('td', 'num', O.format(c.value)), el('td', null, undefined, null, statusChip(c)), el('td', 'muted wide', c.detail || ''), el('td', 'muted wide', c.requestedBy)),
         );
       });
       state.commandsEmpty.hidden = body.items.length > 0;
@@ -353,7 +398,7 @@
     state.badge.textContent = d.state;
     state.badge.dataset.state = d.state;
     state.where.textContent = [d.site, d.room, d.kind].filter(Boolean).join(' · ');
-    state.idLine.textContent = d.deviceId + (d.profile ? ' (' + d.profile + ')' : '');
+    state.idLine.textContent = d.deviceId + (d.profile && d.profile !== 'octopus' ? ' (' + d.profile + ')' : '');
   }
 
   function build(view, d) {
@@ -414,7 +459,7 @@
       try {
         sessionStorage.setItem('octopus-range', name === 'custom' ? '24h' : name);
       } catch { /* private mode */ }
-      state.panels.forEach(function (p) { if (p.chart) loadChart(p); });
+      loadCharts();
     }
     view.appendChild(el('div', 'range-bar', undefined, null, ranges, customForm));
 
@@ -451,7 +496,7 @@
     state.commandRows = el('tbody');
     state.commandsEmpty = el('p', 'muted', 'No command sent to this device yet.');
     state.commandsTotal = el('span', 'muted small');
-    var table = el('table', 'table', undefined, null, el('thead', null, undefined, null, el('tr', null, undefined, null, el('th', null, 'Requested'), el('th', null, 'Attribute'), el('th', null, 'Value'), el('th', null, 'Status'), el('th', null, 'Detail'), el('th', null, 'By'))), state.commandRows);
+    var table = el('table', 'table', undefined, null, el('thead', null, undefined, null, el('tr', null, undefined, null, el('th', null, 'Requested'), el('th', null, 'Attribute'), el('th', null, 'Value'), el('th', null, 'Status'), el('th', 'wide', 'Detail'), el('th', 'wide', 'By'))), state.commandRows);
     view.appendChild(el('section', 'commands', undefined, null, el('h3', null, 'Commands ', null, state.commandsTotal), el('div', 'table-wrap', undefined, null, table), state.commandsEmpty));
   }
 
@@ -471,14 +516,13 @@
         if (state !== mine) return;
         build(body, d);
         renderAlerts();
-        state.panels.forEach(function (p) { if (p.chart) loadChart(p); });
-        loadCommands();
+        loadCharts().then(loadCommands);
         state.timers.push(setInterval(redrawDirty, 250));
         O.live(O.query({ device: deviceId }), {
           snapshot: function () {
             renderAlerts();
             // After a gap, what the chart missed comes from the history.
-            if (state && state.connectedOnce) state.panels.forEach(function (p) { if (p.chart && state.range !== 'custom') loadChart(p); });
+            if (state && state.connectedOnce && state.range !== 'custom') loadCharts();
             if (state) state.connectedOnce = true;
           },
           readings: function (list) { list.forEach(liveReading); },

@@ -21,12 +21,12 @@
   function row(d) {
     var tr = el('tr', null, undefined, { 'data-device-id': d.deviceId });
     tr.appendChild(el('td', 'name-cell', undefined, null, el('a', 'name', d.name || d.device, { href: O.deviceHref(d.deviceId) }), el('div', 'muted small mono', d.deviceId)));
-    tr.appendChild(el('td', null, d.site));
+    tr.appendChild(el('td', 'wide', d.site));
     tr.appendChild(el('td', 'room', d.room));
     tr.appendChild(el('td', 'kind', d.kind || ''));
     tr.appendChild(el('td', null, undefined, null, el('span', 'badge', d.state, { 'data-state': d.state })));
-    tr.appendChild(el('td', 'interval', d.expectedIntervalMs ? seconds(d.expectedIntervalMs) + ' (set)' : seconds(d.intervalMs)));
-    tr.appendChild(el('td', 'controls-cell', controlsText(d)));
+    tr.appendChild(el('td', 'interval wide', d.expectedIntervalMs ? seconds(d.expectedIntervalMs) + ' (set)' : seconds(d.intervalMs)));
+    tr.appendChild(el('td', 'controls-cell wide', controlsText(d)));
     var edit = el('button', 'button', 'Edit', { type: 'button', 'data-action': 'edit' });
     edit.addEventListener('click', function () { openEditor(d, tr); });
     tr.appendChild(el('td', null, undefined, null, edit));
@@ -137,6 +137,7 @@
   }
 
   function load() {
+    if (!page) return;
     var mine = page;
     var f = page.filters;
     O.api('/devices' + O.query({ q: f.q.value.trim(), state: f.state.value, limit: PAGE, offset: page.offset })).then(
@@ -176,7 +177,11 @@
       var timer = null;
       q.addEventListener('input', function () {
         clearTimeout(timer);
-        timer = setTimeout(function () { page.offset = 0; load(); }, 250);
+        timer = setTimeout(function () {
+          if (!page) return;
+          page.offset = 0;
+          load();
+        }, 250);
       });
       state.addEventListener('change', function () { page.offset = 0; load(); });
       page.rows = el('tbody');
@@ -189,7 +194,10 @@
       prev.addEventListener('click', function () { page.offset = Math.max(0, page.offset - PAGE); load(); });
       next.addEventListener('click', function () { page.offset += PAGE; load(); });
       var head = el('tr');
-      ['Device', 'Site', 'Room', 'Kind', 'State', 'Interval', 'Controls', ''].forEach(function (h) { head.appendChild(el('th', null, h)); });
+      ['Device', 'Site*', 'Room', 'Kind', 'State', 'Interval*', 'Controls*', ''].forEach(function (h) {
+        var wide = h.slice(-1) === '*';
+        head.appendChild(el('th', wide ? 'wide' : null, wide ? h.slice(0, -1) : h));
+      });
       var table = el('table', 'table registry', undefined, { id: 'registry' }, el('thead', null, undefined, null, head), page.rows);
       view.appendChild(el('section', 'devices-page', undefined, null, el('h2', null, 'Devices'), el('div', 'toolbar', undefined, null, q, state), page.error, el('div', 'table-wrap', undefined, null, table), page.kinds, page.empty, el('div', 'pager', undefined, null, prev, page.pager.text, next)));
       load();
