@@ -19,9 +19,9 @@ interface DashboardNodeDef extends NodeDef {
   registry: string;
 }
 
-// At most 40 batches a second per browser: fast enough that a change shows within a frame or two,
+// At most one batch per display frame (60 a second) per browser: a change shows in the next frame,
 // slow enough that any reading rate becomes a bounded stream.
-const FLUSH_MS = 25;
+const FLUSH_MS = 16;
 
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 

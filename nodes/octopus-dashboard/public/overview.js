@@ -52,13 +52,27 @@
     dirtySparks.add(row);
   }
 
+  /**
+   * Redraws the sparklines that changed, a few milliseconds' worth at a time: a hundred charts in one
+   * go would hold the page for a long frame, and a value arriving meanwhile would wait for it.
+   */
+  var drawing = false;
   function drawSparks() {
-    dirtySparks.forEach(function (row) {
-      if (!row.isConnected || row.closest('[hidden]')) return;
-      row._chart.data.labels = row._series.map(function () { return ''; });
-      row._chart.update('none');
-    });
+    if (drawing) return;
+    drawing = true;
+    var queue = Array.from(dirtySparks);
     dirtySparks.clear();
+    (function slice() {
+      var until = performance.now() + 4;
+      while (queue.length && performance.now() < until) {
+        var row = queue.shift();
+        if (!row.isConnected || row.closest('[hidden]') || !row._chart) continue;
+        row._chart.data.labels = row._series.map(function () { return ''; });
+        row._chart.update('none');
+      }
+      if (queue.length) setTimeout(slice, 0);
+      else drawing = false;
+    })();
   }
 
   function attrRow(entry, deviceId, name, attr) {
@@ -117,10 +131,15 @@
     if (a.ts < row._ts) return;
     row._ts = a.ts;
     row._value.textContent = O.format(a.value, a.unit);
-    row._value.classList.remove('flash');
-    void row._value.offsetWidth; // restart the highlight
-    row._value.classList.add('flash');
-    row._age.textContent = 'updated ' + O.ago(a.ts);
+    // A highlight by the Web Animations API: restarting a CSS animation would force a layout per value.
+    // One at a time: a value changing ten times a second would otherwise pile them up.
+    var now = Date.now();
+    if (row._value.animate && !(row._flashAt > now - 800)) {
+      row._flashAt = now;
+      row._value.animate([{ color: O.accent }, { color: 'inherit' }], { duration: 800, easing: 'ease-out' });
+    }
+    var age = 'updated ' + O.ago(a.ts);
+    if (row._age.textContent !== age) row._age.textContent = age;
     pushSpark(row, a.value);
   }
 
@@ -248,6 +267,7 @@
   O.pages.overview = {
     title: 'Overview',
     enter: function (view) {
+      O.accent = O.css('--accent', '#2f7fbf');
       devices = new Map();
       cards = new Map();
       alertsByDevice = new Map();
@@ -273,7 +293,7 @@
             entry.rows.forEach(function (row) { row._age.textContent = 'updated ' + O.ago(row._ts); });
           });
         }, 5000),
-        setInterval(drawSparks, 500),
+        setInterval(drawSparks, 1000),
       ];
       O.live('?scope=overview', {
         snapshot: function (data) { snapshot(data); applyFilters(); },
