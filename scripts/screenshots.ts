@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: starts the real app (embedded broker and PGlite, or MQTT_URL /
  * DATABASE_URL when set), feeds it a simulated fleet, two days of history for one thermostat and an
- * alert, and photographs the overview, that device's page and the alerts page at desktop and phone
+ * alert, and photographs the overview, that device's page, the alerts and the devices page at desktop and phone
  * widths with headless Chromium into docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { freePort } from '../test/support/ports';
 
 const OUT = resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const SITE = 'casa-1';
-const THERMOSTAT = `${SITE}/salon/termostato-1`;
+// Not one of the simulated fleet: its history and its live values come from here alone, so they agree.
+const THERMOSTAT = `${SITE}/salon/termostato-principal`;
 
 const VIEWPORTS = {
   desktop: { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 },
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
     const open = (await api(app.baseUrl, '/alerts')) as { alerts: { id: string; attribute: string }[] };
     const warm = open.alerts.find((a) => a.attribute === 'temperature');
     if (warm) await api(app.baseUrl, `/alerts/${warm.id}/ack`, { method: 'POST', body: { by: 'maria', note: 'window opened' } });
-    // Let the fleet report a few rounds so the sparklines have a shape.
+    // The thermostat keeps reporting while the pictures are taken; the fleet reports a few rounds first.
+    const live = setInterval(() => {
+      const hour = new Date().getHours() + new Date().getMinutes() / 60;
+      const temp = 21 + 2.2 * Math.sin(((hour - 9) / 24) * 2 * Math.PI) + Math.sin(Date.now() / 1_700_000) * 0.4 + (Math.random() - 0.5) * 0.3;
+      void mqtt.publishAsync(`${THERMOSTAT}/temperature`, JSON.stringify({ value: Math.round(temp * 100) / 100, unit: '°C' }), { qos: 1 });
+    }, 2000);
     await new Promise((r) => setTimeout(r, 6000));
 
     for (const [width, options] of Object.entries(VIEWPORTS)) {
@@ -93,8 +99,10 @@ async function main(): Promise<void> {
       await shoot('overview', '#/', (p) => p.locator('article.device').nth(17).waitFor());
       await shoot('device', `#/device/${encodeURIComponent(THERMOSTAT)}`, (p) => p.locator('.chart[data-attribute="temperature"][data-state="drawn"]').waitFor({ timeout: 20000 }));
       await shoot('alerts', '#/alerts', (p) => p.locator('#alert-history tbody tr').first().waitFor({ timeout: 15000 }));
+      await shoot('devices', '#/devices', (p) => p.locator('#registry tbody tr').nth(17).waitFor({ timeout: 15000 }));
       await context.close();
     }
+    clearInterval(live);
   } finally {
     await browser.close();
     await sim.stop(true);
