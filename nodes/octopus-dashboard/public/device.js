@@ -68,38 +68,10 @@
     return { from: to - span, to: to, live: true };
   }
 
-  // ---- history: the bucketed API; raw readings bucketed here while that API is not deployed ----
+  // ---- history: bucketed in SQL by the API (rollups for long ranges), at most POINTS per series ----
   function history(deviceId, attribute, range) {
     var q = O.query({ attribute: attribute, from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), points: POINTS });
-    return O.api('/devices/' + encodeURIComponent(deviceId) + '/history' + q).catch(function (err) {
-      // A route that does not exist answers without the API's JSON error: fall back to raw readings.
-      if (err.status === 404 && !(err.body && err.body.error)) return fromReadings(deviceId, attribute, range);
-      throw err;
-    });
-  }
-
-  function fromReadings(deviceId, attribute, range) {
-    var q = O.query({ attribute: attribute, from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), limit: 10000 });
-    return O.api('/devices/' + encodeURIComponent(deviceId) + '/readings' + q).then(function (body) {
-      var bucketMs = Math.max(1, Math.ceil((range.to - range.from) / POINTS));
-      var buckets = new Map();
-      var unit = null;
-      body.items.forEach(function (r) {
-        var v = typeof r.value === 'boolean' ? (r.value ? 1 : 0) : typeof r.value === 'number' ? r.value : NaN;
-        if (!isFinite(v)) return;
-        if (r.unit) unit = r.unit;
-        var t = Date.parse(r.ts);
-        var k = range.from + Math.floor((t - range.from) / bucketMs) * bucketMs;
-        var b = buckets.get(k);
-        if (!b) buckets.set(k, (b = { ts: new Date(k).toISOString(), min: v, max: v, sum: 0, count: 0 }));
-        b.min = Math.min(b.min, v);
-        b.max = Math.max(b.max, v);
-        b.sum += v;
-        b.count++;
-      });
-      var points = Array.from(buckets.values()).map(function (b) { return { ts: b.ts, min: b.min, mean: b.sum / b.count, max: b.max, count: b.count }; });
-      return { deviceId: deviceId, attribute: attribute, bucketMs: bucketMs, source: body.truncated ? 'raw (first 10000)' : 'raw', unit: unit, points: points };
-    });
+    return O.api('/devices/' + encodeURIComponent(deviceId) + '/history' + q);
   }
 
   // ---- charts ----
