@@ -61,6 +61,8 @@ describe('the dashboard pages in a real browser', function () {
     await waitFor(async () => (await device(thermo)).attributes.length > 0, 10000, 'the thermostat in the registry');
     const pg = new Pool({ connectionString: db.url, max: 2 });
     try {
+      // The store has the live reading: the schema is migrated and the seed cannot race it.
+      await waitFor(async () => Number((await pg.query('select count(*) as n from readings where device_id = $1', [thermo])).rows[0].n) > 0, 20000, 'the first reading stored');
       await pg.query(
         `insert into readings (device_id, attribute, ts, num, unit, device_ts)
          select $1, 'temperature', t, 20 + 3 * sin(extract(epoch from t) / 86400 * 2 * pi()), '°C', true
@@ -166,6 +168,24 @@ describe('the dashboard pages in a real browser', function () {
       5000,
       'the live point at the end of the chart',
     );
+  });
+
+  it('draws a custom range given by its from/to inputs', async () => {
+    await page.locator('button[data-range="custom"]').click();
+    const to = Date.now() - 3 * 86_400_000;
+    const from = to - 2 * 86_400_000;
+    const local = (t: number) => new Date(t - new Date(t).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.locator('.custom-range input[name="from"]').fill(local(from));
+    await page.locator('.custom-range input[name="to"]').fill(local(to));
+    await page.locator('.custom-range button[type="submit"]').click();
+    await waitFor(async () => {
+      if ((await page.locator('.chart[data-attribute="temperature"]').getAttribute('data-state')) !== 'drawn') return false;
+      const f = await chartFacts('temperature');
+      return f.to < to && f.from >= from - 60 * 60_000 && f.to - f.from > 47 * 3600_000;
+    }, 20000, 'the custom range drawn');
+    const facts = await chartFacts('temperature');
+    assert.ok(facts.points > 100 && facts.points <= 1000, `${facts.points} points`);
+    assert.equal(await page.locator('button[data-range="custom"]').getAttribute('aria-pressed'), 'true');
   });
 
   it('declares a light controllable on the devices page, then toggles it: pending → confirmed', async () => {
@@ -280,6 +300,30 @@ describe('the dashboard pages in a real browser', function () {
     await waitFor(async () => (await page.locator('article.device:not([hidden])').count()) === 0, 5000, 'no offline card');
     assert.equal(await page.locator('#empty').isVisible(), true);
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('reconnects by itself when the flows restart, resyncs, and goes on updating live', async () => {
+    await page.goto(`${app.baseUrl}/ui/`);
+    const value = page.locator(`.value[data-device-id="${thermo}"][data-attribute="temperature"]`);
+    await value.waitFor({ timeout: 10000 });
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10000 });
+    await page.evaluate(() => {
+      const states: string[] = [];
+      (window as unknown as { __states: string[] }).__states = states;
+      const conn = document.getElementById('connection') as HTMLElement;
+      new MutationObserver(() => states.push(conn.dataset.state ?? '')).observe(conn, { attributes: true, attributeFilter: ['data-state'] });
+    });
+    const res = await fetch(`${app.baseUrl}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'reload' }, body: '{}' });
+    assert.ok(res.ok, `reload answered ${res.status}`);
+    await waitFor(async () => {
+      const states = await page.evaluate(() => (window as unknown as { __states: string[] }).__states);
+      return states.includes('down') && states[states.length - 1] === 'live';
+    }, 30000, 'the page down, then live again');
+    await waitFor(() => /connected to mqtt/.test(app.output().split('Starting flows').pop() ?? ''), 15000, 'the source back');
+    await waitFor(async () => {
+      await mqtt.publishAsync(`${thermo}/temperature`, JSON.stringify({ value: 24.5, unit: '°C' }), { qos: 1 });
+      return (await value.textContent()) === '24.5 °C';
+    }, 20000, 'a live value after the reconnect');
   });
 
   it('streams only the devices a page shows, with consecutive event ids', async () => {

@@ -110,12 +110,17 @@ export = function register(RED: NodeAPI): void {
     };
     followAlerts();
     const alertWatch = setInterval(followAlerts, 1000);
-    const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => ({
-      devices: model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site)),
-      alerts: visibleAlerts(viewer),
-      serverTime: Date.now(),
-      ...(apiBase === undefined ? {} : { apiBase }),
-    });
+    const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => {
+      const devices = model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site));
+      return {
+        devices,
+        alerts: visibleAlerts(viewer),
+        // The sites of these devices the viewer may send commands to: the page offers controls only there.
+        controlSites: [...new Set(devices.map((d) => d.site))].filter((site) => viewer.canControl(site)),
+        serverTime: Date.now(),
+        ...(apiBase === undefined ? {} : { apiBase }),
+      };
+    };
     const pageSnapshot = (p: PageRequest) => snapshot(p.viewer, p.subscription, p.apiBase);
 
     slot.owner = node.id;

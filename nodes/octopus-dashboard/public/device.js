@@ -291,6 +291,11 @@
     var control = {
       box: box,
       status: status,
+      setAllowed: function (allowed) {
+        box.querySelectorAll('button, input').forEach(function (c) { c.disabled = !allowed; });
+        box.title = allowed ? '' : 'You may not control devices of this site.';
+        box.dataset.allowed = allowed ? 'true' : 'false';
+      },
       show: function (value) {
         if (spec.kind === 'switch') {
           var on = value === true || value === 'on' || value === 'ON' || value === 1 || value === 'true';
@@ -305,6 +310,8 @@
       },
     };
     control.show(attr.value);
+    // Enabled once the stream's snapshot says this viewer may control the device's site.
+    control.setAllowed(false);
     return control;
   }
 
@@ -491,8 +498,13 @@
         loadCharts().then(loadCommands);
         state.timers.push(setInterval(redrawDirty, 250));
         O.live(O.query({ device: deviceId }), {
-          snapshot: function () {
+          snapshot: function (data) {
             renderAlerts();
+            // Controls only where this viewer may send commands (the API refuses the others anyway).
+            if (state) {
+              var allowed = (data.controlSites || []).indexOf(d.site) >= 0;
+              state.panels.forEach(function (p) { if (p.control) p.control.setAllowed(allowed); });
+            }
             // After a gap, what the chart missed comes from the history.
             if (state && state.connectedOnce && state.range !== 'custom') loadCharts();
             if (state) state.connectedOnce = true;
