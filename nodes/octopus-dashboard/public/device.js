@@ -480,7 +480,12 @@
   }
 
   function enter(view, id) {
-    var deviceId = decodeURIComponent(id || '');
+    var deviceId;
+    try {
+      deviceId = decodeURIComponent(id || '');
+    } catch {
+      deviceId = id || ''; // a hand-typed address with a stray %: look it up as written
+    }
     var range = '24h';
     try {
       range = sessionStorage.getItem('octopus-range') || '24h';
