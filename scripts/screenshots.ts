@@ -15,7 +15,9 @@ import { waitFor } from '../test/support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from '../test/support/flows';
 import { freePort } from '../test/support/ports';
 
-const OUT = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+// SCREENSHOTS_DIR and SCREENSHOTS_SCHEME=dark take the pictures elsewhere, in the dark theme.
+const OUT = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCHEME = process.env.SCREENSHOTS_SCHEME === 'dark' ? 'dark' : 'light';
 const SITE = 'casa-1';
 // Not one of the simulated fleet: its history and its live values come from here alone, so they agree.
 const THERMOSTAT = `${SITE}/salon/termostato-principal`;
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 6000));
 
     for (const [width, options] of Object.entries(VIEWPORTS)) {
-      const context = await browser.newContext({ ...options, colorScheme: 'light' });
+      const context = await browser.newContext({ ...options, colorScheme: SCHEME });
       const page = await context.newPage();
       const shoot = async (name: string, hash: string, ready: (p: Page) => Promise<void>) => {
         await page.goto(`${app.baseUrl}/ui/${hash}`);
