@@ -502,6 +502,9 @@
         renderAlerts();
         loadCharts().then(loadCommands);
         state.timers.push(setInterval(redrawDirty, 250));
+        state.timers.push(setInterval(function () {
+          if (state) state.panels.forEach(function (p) { p.age.textContent = 'updated ' + O.ago(p.ts); });
+        }, 5000));
         O.live(O.query({ device: deviceId }), {
           snapshot: function (data) {
             renderAlerts();
