@@ -132,12 +132,13 @@
     row._ts = a.ts;
     row._value.textContent = O.format(a.value, a.unit);
     // A highlight by the Web Animations API: restarting a CSS animation would force a layout per value.
-    // One at a time: a value changing ten times a second would otherwise pile them up.
+    // Highlight a change only where changes are news (a value quiet for 5 s): on values that change
+    // every second the highlights would never stop, and the page would repaint every frame for them.
     var now = Date.now();
-    if (row._value.animate && !(row._flashAt > now - 800)) {
-      row._flashAt = now;
+    if (row._value.animate && !(row._changedAt > now - 5000)) {
       row._value.animate([{ color: O.accent }, { color: 'inherit' }], { duration: 800, easing: 'ease-out' });
     }
+    row._changedAt = now;
     var age = 'updated ' + O.ago(a.ts);
     if (row._age.textContent !== age) row._age.textContent = age;
     pushSpark(row, a.value);
