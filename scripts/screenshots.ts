@@ -98,7 +98,15 @@ async function main(): Promise<void> {
         await page.screenshot({ path: file, fullPage: name !== 'overview' || width === 'desktop' });
         console.log(`wrote ${file}`);
       };
-      await shoot('overview', '#/', (p) => p.locator('article.device').nth(17).waitFor());
+      await shoot('overview', '#/', async (p) => {
+        await p.locator('article.device').nth(17).waitFor();
+        // Sparklines are drawn as their cards scroll into view: scroll through once for the full-page picture.
+        for (let y = 0; y < 6000; y += 600) {
+          await p.evaluate((top) => window.scrollTo(0, top), y);
+          await p.waitForTimeout(100);
+        }
+        await p.evaluate(() => window.scrollTo(0, 0));
+      });
       await shoot('device', `#/device/${encodeURIComponent(THERMOSTAT)}`, (p) => p.locator('.chart[data-attribute="temperature"][data-state="drawn"]').waitFor({ timeout: 20000 }));
       await shoot('alerts', '#/alerts', (p) => p.locator('#alert-history tbody tr').first().waitFor({ timeout: 15000 }));
       await shoot('devices', '#/devices', (p) => p.locator('#registry tbody tr').nth(17).waitFor({ timeout: 15000 }));
