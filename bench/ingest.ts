@@ -57,7 +57,10 @@ async function startVariant(variant: Variant, broker: TestBroker, db: TestDataba
   const dataDir = mkdtempSync(join(tmpdir(), `octopus-bench-${variant}-`));
   if (variant !== 'octopus') {
     mkdirSync(join(dataDir, 'node-red'), { recursive: true });
-    writeFileSync(join(dataDir, 'node-red', 'flows.json'), readFileSync(FLOW_FILES[variant]));
+    // The core mqtt-broker node logs in as the ingest user (inline credentials are taken at load).
+    const flow = JSON.parse(readFileSync(FLOW_FILES[variant], 'utf8')) as { type: string; credentials?: object }[];
+    for (const n of flow) if (n.type === 'mqtt-broker') n.credentials = { user: broker.ingest.username, password: broker.ingest.password };
+    writeFileSync(join(dataDir, 'node-red', 'flows.json'), JSON.stringify(flow));
   }
   return startApp(
     {
