@@ -109,7 +109,11 @@ describe('hub per house: hub Mosquitto bridged to the central broker', function 
   it("does not let the house's devices send commands through the hub: the central ACL drops them", async () => {
     const watcher = await recorder(central.url, { clientId: `hub-test-watch-${randomUUID().slice(0, 6)}` }, [`${site}/#`]);
     try {
+      // An Octopus command shape stays in the house (not bridged); firmware ones go up and are refused
+      // there (Mosquitto 2.0.11 acknowledges, drops, and closes the uplink, which reconnects with its queue).
       await device.publishAsync('salon/lamp/on/set', 'forged', { qos: 1 });
+      await device.publishAsync('cmnd/lamp/POWER', 'ON', { qos: 1 });
+      await device.publishAsync('zigbee2mqtt/lamp/set', '{"state":"ON"}', { qos: 1 });
       await device.publishAsync('salon/t3/temperature', JSON.stringify({ value: 3, ts: Date.now() }), { qos: 1 });
       await waitFor(() => watcher.topics().includes(`${site}/salon/t3/temperature`), 20000, 'the reading after the forged command');
       // Both went up the one bridge connection in order: the command, refused centrally, never arrived.

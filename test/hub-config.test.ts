@@ -19,7 +19,9 @@ describe('hub config (lib/hub)', () => {
       'local_cleansession false',
       'persistence true',
       'max_queued_messages 0',
-      'topic # out 1 "" casa1/',
+      'topic + out 1 "" casa1/',
+      'topic +/+ out 1 "" casa1/',
+      'topic +/+/+ out 1 "" casa1/',
       'topic +/+/+/set in 1 "" casa1/',
       'allow_anonymous true',
       'listener 1883',
@@ -28,7 +30,8 @@ describe('hub config (lib/hub)', () => {
 
   it('maps a site-named local tree onto itself, requires local logins when asked, takes extra command topics', () => {
     const lines = renderHubConfig({ ...base, localPrefix: 'casa1/', localPasswordFile: '/mosquitto/config/passwd', commandTopics: ['+/+/+/set', 'cmnd/#'], localPort: 1884, localBind: '127.0.0.1' }).split('\n');
-    assert.ok(lines.includes('topic # out 1 casa1/ casa1/'));
+    assert.ok(lines.includes('topic +/+/+ out 1 casa1/ casa1/'));
+    assert.ok(!lines.some((l) => l.startsWith('topic #')));
     assert.ok(lines.includes('topic cmnd/# in 1 casa1/ casa1/'));
     assert.ok(lines.includes('allow_anonymous false'));
     assert.ok(lines.includes('password_file /mosquitto/config/passwd'));

@@ -35,6 +35,8 @@ export interface HubConfigOptions {
 }
 
 export const DEFAULT_HUB_CA_FILE = '/mosquitto/config/certs/central-ca.crt';
+/** What goes up: the shapes of a house's write grants (lib/mqtt-auth/acl.ts) below its site. */
+export const UPLINK_SHAPES: readonly string[] = ['+', '+/+', '+/+/+'];
 export const DEFAULT_COMMAND_TOPICS: readonly string[] = ['+/+/+/set'];
 
 function word(value: string, what: string): string {
@@ -100,6 +102,8 @@ export function renderHubConfig(o: HubConfigOptions): string {
     'bridge_insecure false',
     'bridge_protocol_version mqttv311',
     'try_private true',
+    // The uplink only ever sends the shapes below; unsubscribing them centrally is pointless traffic.
+    'bridge_attempt_unsubscribe false',
     '# A persistent session on both ends: the central broker keeps commands for the hub while it is away,',
     '# the hub keeps its devices\' readings for the central broker while the uplink is down.',
     'cleansession false',
@@ -109,8 +113,9 @@ export function renderHubConfig(o: HubConfigOptions): string {
     'keepalive_interval 30',
     '# The central ACL gives the hub nothing under $SYS: no connection notifications there.',
     'notifications false',
-    `# Everything local goes up below ${remote} (the central ACL refuses commands and other houses' topics).`,
-    `topic # out 1 ${local} ${remote}`,
+    `# Local topics of one to three levels go up below ${remote}: the reading shapes the central ACL lets a`,
+    '# house write. Deeper topics (Octopus commands `room/device/attribute/set` among them) stay in the house.',
+    ...UPLINK_SHAPES.map((t) => `topic ${t} out 1 ${local} ${remote}`),
     '# Commands sent centrally to this house come down without the site prefix.',
     ...commandTopics.map((t) => `topic ${topicWord(t)} in 1 ${local} ${remote}`),
     '',
