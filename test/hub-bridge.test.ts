@@ -47,8 +47,17 @@ describe('hub per house: hub Mosquitto bridged to the central broker', function 
     central = await startMosquitto();
     house = await central.house(site);
     db = await createTestDatabase();
-    app = await startApp({ MQTT_URL: central.url, DATABASE_URL: db.url });
-    await waitFor(() => /connected to mqtt/.test(app.output()), 15000, 'the app to log in to the central broker');
+    // The app logs in over TLS with MQTT_USERNAME / MQTT_PASSWORD and the CA in MQTT_CA_FILE
+    // (the other broker tests give it the credentials in MQTT_URL).
+    app = await startApp({
+      MQTT_URL: `mqtts://localhost:${central.tlsPort}`,
+      MQTT_USERNAME: central.ingest.username,
+      MQTT_PASSWORD: central.ingest.password,
+      MQTT_CA_FILE: central.ca.caCert,
+      DATABASE_URL: db.url,
+    });
+    await waitFor(() => /connected to mqtts:\/\/localhost/.test(app.output()), 15000, 'the app to log in to the central broker over TLS');
+    assert.doesNotMatch(app.output(), new RegExp(central.ingest.password), 'no password in the log');
 
     const dir = mkdtempSync(join(tmpdir(), 'octopus-hub-'));
     const passwordFile = join(dir, 'hub-password');

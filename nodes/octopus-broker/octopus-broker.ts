@@ -34,7 +34,9 @@ export = function register(RED: NodeAPI): void {
       rejectUnauthorized: def.tlsRejectUnauthorized !== false,
     };
     try {
-      if (def.tlsCaFile) tls.ca = readFileSync(def.tlsCaFile);
+      // A private CA for an mqtts:// MQTT_URL comes from MQTT_CA_FILE when the node names none.
+      const caFile = def.tlsCaFile || (configured ? '' : process.env.MQTT_CA_FILE || '');
+      if (caFile) tls.ca = readFileSync(caFile);
       if (def.tlsCertFile) tls.cert = readFileSync(def.tlsCertFile);
       if (def.tlsKeyFile) tls.key = readFileSync(def.tlsKeyFile);
     } catch (err) {
