@@ -60,15 +60,3 @@ export function allUsers(houses: Iterable<string>, ingestUser = DEFAULT_INGEST_U
   }
   return users;
 }
-
-/** The house a username belongs to, or undefined (the ingest user, or a name of no house). */
-export function userFromName(username: string, houses: ReadonlySet<string>, ingestUser = DEFAULT_INGEST_USER): MqttUser | undefined {
-  if (username === ingestUser) return { username, role: 'ingest' };
-  for (const [suffix, role] of [['-devices', 'devices'], ['-hub', 'hub']] as const) {
-    if (username.endsWith(suffix)) {
-      const site = username.slice(0, -suffix.length);
-      if (houses.has(site)) return { username, role, site };
-    }
-  }
-  return undefined;
-}
