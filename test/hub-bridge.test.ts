@@ -132,6 +132,23 @@ describe('hub per house: hub Mosquitto bridged to the central broker', function 
     }
   });
 
+  it('keeps a command sent while the hub is offline and delivers it to the device when the hub is back', async () => {
+    // The lamp keeps a persistent session on the hub; the hub keeps one (its bridge) on the central broker.
+    const lamp = await recorder(hubUrl, { clientId: `${site}-lamp2`, clean: false, reconnectPeriod: 300 }, ['salon/lamp2/on/set']);
+    try {
+      await hub.stop();
+      const node = await connectAsync(central.url, { clientId: `hub-test-node-red-${randomUUID().slice(0, 6)}` });
+      await node.publishAsync(`${site}/salon/lamp2/on/set`, 'false', { qos: 1 });
+      await node.endAsync();
+      assert.deepEqual(lamp.seen, []);
+      await hub.start();
+      await waitFor(() => lamp.seen.length > 0, 30000, 'the command queued centrally to reach the lamp');
+      assert.deepEqual(lamp.seen, [{ topic: 'salon/lamp2/on/set', payload: 'false' }]);
+    } finally {
+      lamp.client.end(true);
+    }
+  });
+
   it('keeps every reading published while the central broker is down and delivers it when it is back', async () => {
     await central.stop();
     const values = Array.from({ length: 30 }, (_, i) => 100 + i);
