@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     if (!m) throw new Error(`--chown takes numeric UID:GID, not ${values.chown}`);
     for (const p of [passwdPath, aclPath]) chownSync(p, Number(m[1]), Number(m[2]));
   }
-  console.log(`wrote ${passwdPath} and ${aclPath}: ${plan.users.length} users (${plan.users.filter((u) => u.role === 'hub').length} houses)`);
+  const houseCount = plan.users.filter((u) => u.role === 'hub').length;
+  console.log(`wrote ${passwdPath} and ${aclPath}: ${plan.users.length} users (${houseCount} house${houseCount === 1 ? '' : 's'})`);
   if (plan.removed.length > 0) console.log(`removed: ${plan.removed.join(', ')}`);
   console.log('reload Mosquitto to apply: docker compose kill -s HUP mosquitto   (or kill -HUP <pid>)');
 }
