@@ -12,6 +12,7 @@ const parts: Record<string, () => Promise<Part>> = {
   alerts: async () => (await import('./alerts')).runAlertsBench,
   ingest: async () => (await import('./ingest')).runIngestBench,
   history: async () => (await import('./history')).runHistoryBench,
+  live: async () => (await import('./live')).runLiveBench,
 };
 
 async function main(): Promise<void> {
