@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { chromium, type Page } from 'playwright-core';
+import { brokerCredentials } from '../lib/mqtt-auth/broker-credentials';
 import { Simulator } from '../lib/simulation/simulator';
+import { readDevCredentials } from './embedded/broker-users';
 import { startApp } from '../test/support/app';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
 import { waitFor } from '../test/support/env';
@@ -46,8 +48,13 @@ async function main(): Promise<void> {
   });
   console.log('starting the app …');
   const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
-  const sim = new Simulator({ url: mqttUrl, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7 });
-  const mqtt = await connectAsync(mqttUrl, { clientId: `screenshots-${process.pid}` });
+  // Publishing takes a device-side user: the simulator's that `npm start` made for its embedded
+  // broker, or the one in MQTT_URL / MQTT_USERNAME and MQTT_PASSWORD for a broker of one's own.
+  const named = brokerCredentials(mqttUrl, process.env);
+  const dev = process.env.MQTT_URL ? undefined : readDevCredentials(dataDir);
+  const login = { username: named.username ?? dev?.username, password: named.password ?? dev?.password };
+  const sim = new Simulator({ url: named.url, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7, clientOptions: login });
+  const mqtt = await connectAsync(named.url, { clientId: `screenshots-${process.pid}`, ...login });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     await sim.start();
