@@ -302,6 +302,10 @@ describe('the dashboard pages in a real browser', function () {
   it('filters the overview by search and state', async () => {
     await page.goto(`${app.baseUrl}/ui/`);
     await page.locator(`article.device[data-device-id="${thermo}"]`).waitFor({ timeout: 10000 });
+    // Other tests' devices on the shared broker show up too: narrow to this test's site first.
+    await page.locator('#site-filter').selectOption(site);
+    await waitFor(async () => (await page.locator('article.device:not([hidden])').count()) >= 4, 5000, 'the site\'s cards');
+    assert.equal(await page.locator(`article.device:not([hidden]):not([data-device-id^="${site}/"])`).count(), 0);
     await page.locator('#search').fill('lampara');
     await waitFor(async () => (await page.locator('article.device:not([hidden])').count()) === 1, 5000, 'one card left');
     assert.equal(await page.locator('article.device:not([hidden]) .name').textContent(), 'Lámpara del salón');
