@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import express from 'express';
+import { adminFromEnv, ensureAdminFile } from '../lib/auth/admin-account';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 
@@ -56,6 +57,20 @@ async function main(): Promise<void> {
     postgres = await startEmbeddedPostgres(pgDir, Number(process.env.OCTOPUS_PG_PORT || 0));
     process.env.DATABASE_URL = postgres.url;
     console.log(`[octopus] embedded PostgreSQL on ${postgres.url}`);
+  }
+
+  if (!adminFromEnv()) {
+    const admin = await ensureAdminFile(dataDir);
+    if (admin.newPassword) {
+      console.log(
+        `\n[octopus] first start: created the operator account "${admin.file.username}" for the editor, /ui and /api/v1.\n` +
+          `[octopus]   password: ${admin.newPassword}\n` +
+          `[octopus]   shown this once: only its bcrypt hash is kept, in ${admin.path}. To set your own, start with\n` +
+          `[octopus]   OCTOPUS_ADMIN_USER and OCTOPUS_ADMIN_PASSWORD, or change it at PATCH /api/v1/users/{id}.\n`,
+      );
+    } else {
+      console.log(`[octopus] operator "${admin.file.username}" from ${admin.path}`);
+    }
   }
 
   // Loaded only now: settings read the environment set above.

@@ -70,7 +70,8 @@ describe('the /ui page in a real browser', function () {
     assert.equal(await alert.getAttribute('data-severity'), 'critical');
     assert.equal(await alert.textContent(), 'termo is 35°C');
     const id = await alert.getAttribute('data-alert-id');
-    const res = await fetch(`${app.baseUrl}/api/v1/alerts/${id}/clear`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'test', note: 'checked' }) });
+    const operator = await app.login();
+    const res = await operator.fetch(`/api/v1/alerts/${id}/clear`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ note: 'checked' }) });
     assert.equal(res.status, 200);
     await waitFor(async () => (await alert.count()) === 0, 5000, 'the alert to leave the card');
   });

@@ -59,7 +59,7 @@ async function publishReadings(client: MqttClient, site: string, n: number, star
 }
 
 async function paletteTypes(app: RunningApp): Promise<string[]> {
-  const res = await fetch(`${app.baseUrl}/nodes`, { headers: { Accept: 'application/json' } });
+  const res = await app.adminFetch('/nodes', { headers: { Accept: 'application/json' } });
   assert.equal(res.status, 200);
   const sets = (await res.json()) as Array<{ module: string; types: string[] }>;
   return sets.filter((s) => s.module === 'node-red-contrib-octopus').flatMap((s) => s.types);
@@ -92,6 +92,9 @@ describe('the application end to end', function () {
       const editor = await fetch(`${app.baseUrl}/`);
       assert.equal(editor.status, 200);
       assert.match(await editor.text(), /Octopus/);
+      // The page loads, but the admin API behind it needs the operator's login.
+      assert.equal((await fetch(`${app.baseUrl}/nodes`, { headers: { Accept: 'application/json' } })).status, 401);
+      assert.equal((await fetch(`${app.baseUrl}/flows`)).status, 401);
       assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
     });
 
@@ -107,7 +110,8 @@ describe('the application end to end', function () {
       );
       await waitFor(async () => (await dashboardValue(app!, `${site}/salon/termo`, 'temperature')) === 44, 5000, 'the latest value on /ui');
       // The registry saw it too, and the REST API serves it.
-      const api = await fetch(`${app!.baseUrl}/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);
+      const operator = await app!.login();
+      const api = await operator.fetch(`/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);
       assert.equal(api.status, 200);
       const device = (await api.json()) as { state: string; attributes: Array<{ name: string; value: unknown; unit?: string }> };
       assert.equal(device.state, 'online');
@@ -131,6 +135,7 @@ describe('the application end to end', function () {
         await sim.start();
         await sim.done();
       }
+      const operator = await app!.login();
       for (const dialect of DIALECTS.filter((d) => d !== 'octopus')) {
         const prefix = `${dialect}:${tag}-${dialect}`;
         await waitFor(
@@ -138,7 +143,7 @@ describe('the application end to end', function () {
           15000,
           `${dialect} readings in Postgres`,
         );
-        const res = await fetch(`${app!.baseUrl}/api/v1/devices?q=${encodeURIComponent(prefix)}`);
+        const res = await operator.fetch(`/api/v1/devices?q=${encodeURIComponent(prefix)}`);
         const list = (await res.json()) as { total: number; items: Array<{ deviceId: string; profile: string; attributes: unknown[] }> };
         assert.equal(list.total, 3, `${dialect} devices in the registry`);
         for (const d of list.items) {

@@ -20,6 +20,7 @@ export type ApiHandler = (req: ApiRequest, res: ServerResponse) => void;
 export interface HttpApp {
   get(path: string, handler: ApiHandler): unknown;
   post(path: string, handler: ApiHandler): unknown;
+  put(path: string, handler: ApiHandler): unknown;
   patch(path: string, handler: ApiHandler): unknown;
   delete(path: string, handler: ApiHandler): unknown;
 }

@@ -1,4 +1,7 @@
 import type { NodeAPI, NodeDef } from 'node-red';
+import { activateAuth } from '../../lib/auth/active-auth';
+import { AuthService } from '../../lib/auth/auth-service';
+import { bootstrapOperator } from '../../lib/auth/bootstrap';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { databaseUrlProblem, defaultDatabaseUrl } from '../../lib/util/env-config';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
@@ -38,7 +41,30 @@ export = function register(RED: NodeAPI): void {
         this.log(`applied migrations ${database.appliedMigrations.join(', ')} to ${this.target}`);
       }
     });
+
+    // This database also holds the users the web routes (/api/v1, /ui) check against: the first
+    // deployed octopus-postgres is the user store (see docs/security.md).
+    const auth = new AuthService({ database: () => database.ready() });
+    const deactivateAuth = activateAuth(auth);
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    const bootstrap = (): Promise<void> =>
+      bootstrapOperator(auth).then(
+        ({ level, message }) => (level === 'warn' ? this.warn(`octopus users: ${message}`) : this.log(`octopus users: ${message}`)),
+        (err: Error) => {
+          this.warn(`octopus users: first operator not set up yet (${err.message}); retrying`);
+          if (!closed) return new Promise<void>((resolve) => (retry = setTimeout(() => resolve(bootstrap()), 5000)));
+        },
+      );
+    auth.settleFirst(bootstrap());
+    const purge = setInterval(() => void auth.store.purgeExpiredSessions().catch(() => undefined), 3_600_000);
+    purge.unref();
+
     this.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(retry);
+      clearInterval(purge);
+      deactivateAuth();
       database.close().then(done, done);
     });
   }
