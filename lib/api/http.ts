@@ -48,9 +48,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendNoContent(res: ServerResponse): void {
+export function sendNoContent(res: ServerResponse, headers: Record<string, string> = {}): void {
   res.statusCode = 204;
   res.setHeader('Cache-Control', 'no-store');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.end();
 }
 

@@ -53,14 +53,8 @@ type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
 const registered = new WeakSet<object>();
 
-/**
- * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
- * nodes ask; `getService` is read on every request because registry nodes come and go with
- * deploys, and while none runs every route but the OpenAPI document answers 503.
- */
-export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
-  if (registered.has(app)) return;
-  registered.add(app);
+/** The shared plumbing of every route: one way to validate, serve and answer (errors as one sentence). */
+function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
   const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   const doc = openApiDocument(base);
   const validators = createValidators(doc);
@@ -94,10 +88,36 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
       // Inside a promise chain, whatever a handler throws, at once or later, becomes an answer.
       Promise.resolve(req)
         .then(answer)
-        .then((reply) => (reply.status === 204 ? sendNoContent(res) : sendJson(res, reply.status, reply.body, reply.headers)))
+        .then((reply) => (reply.status === 204 ? sendNoContent(res, reply.headers) : sendJson(res, reply.status, reply.body, reply.headers)))
         .catch((err: unknown) => fail(res, err));
     });
   };
+  return { base, validators, getAuth, serve, parameters };
+}
+
+const authRegistered = new WeakSet<object>();
+
+/**
+ * Serves sign-in, users and tokens (lib/api/auth-routes.ts) on `app`, once per app. The database
+ * node that holds the user store calls this, so the login works in any flow that has one; the
+ * REST API calls it too.
+ */
+export function registerAuthApi(app: HttpApp, options: ApiOptions = {}): void {
+  if (authRegistered.has(app)) return;
+  authRegistered.add(app);
+  registerAuthRoutes(routeKit(app, options));
+}
+
+/**
+ * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
+ * nodes ask; `getService` is read on every request because registry nodes come and go with
+ * deploys, and while none runs every device route answers 503.
+ */
+export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
+  if (registered.has(app)) return;
+  registered.add(app);
+  registerAuthApi(app, options);
+  const { base, validators, getAuth, serve, parameters } = routeKit(app, options);
 
   /**
    * A route that needs the running registry (503 while none is deployed) and a signed-in caller
@@ -246,8 +266,6 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     if (!command || !(ctx.principal.operator || (site !== undefined && sees(ctx, site)))) throw new HttpError(404, `unknown command "${id}"`);
     return { status: 200, body: commandView(command) };
   });
-
-  registerAuthRoutes({ base, validators, getAuth, serve, parameters });
 
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {

@@ -1,4 +1,5 @@
 import type { NodeAPI, NodeDef } from 'node-red';
+import { registerAuthApi } from '../../lib/api/routes';
 import { activateAuth } from '../../lib/auth/active-auth';
 import { AuthService } from '../../lib/auth/auth-service';
 import { bootstrapOperator } from '../../lib/auth/bootstrap';
@@ -12,6 +13,9 @@ interface PostgresNodeDef extends NodeDef {
 
 
 export = function register(RED: NodeAPI): void {
+  // Sign-in, users and tokens live as long as the runtime; they use whichever user store is deployed.
+  registerAuthApi(RED.httpNode, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+
   function OctopusPostgresNode(this: PostgresConfigNode, def: PostgresNodeDef) {
     RED.nodes.createNode(this, def);
     const connectionString = (this.credentials?.connectionString || '').trim() || defaultDatabaseUrl();
