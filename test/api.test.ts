@@ -808,8 +808,9 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       const name = `lock_${suffix}`;
       assert.equal((await api.call('POST', '/users', { json: { username: name, password, sites: { [casa]: 'viewer' } } })).status, 201);
       const { client, cookie } = await signIn(name, password);
-      for (let i = 0; i < 4; i++) expectError(await api.as({}).call('POST', '/auth/login', { json: { username: name, password: `wrong-${i}` } }), 401, /wrong/);
-      const locked = await api.as({}).call('POST', '/auth/login', { json: { username: name, password: 'wrong-5' } });
+      const wrong = (i: number) => `${password}-wrong-${i}`;
+      for (let i = 0; i < 4; i++) expectError(await api.as({}).call('POST', '/auth/login', { json: { username: name, password: wrong(i) } }), 401, /wrong/);
+      const locked = await api.as({}).call('POST', '/auth/login', { json: { username: name, password: wrong(5) } });
       expectError(locked, 429, /locked/);
       assert.ok(Number(locked.headers.get('retry-after')) > 0);
       expectError(await api.as({}).call('POST', '/auth/login', { json: { username: name, password } }), 429, /locked/);
