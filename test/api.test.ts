@@ -727,6 +727,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       assert.match(answer.headers.get('set-cookie') ?? '', /^octopus_session=[A-Za-z0-9_-]{43}; Path=\/; Expires=.*; HttpOnly; SameSite=Lax$/);
       assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(answer.headers.get('x-frame-options'), 'DENY');
+      assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
+      assert.match(answer.headers.get('content-security-policy') ?? '', /default-src 'none'; frame-ancestors 'none'/);
       const me = await client.get('/auth/me');
       assert.equal(me.status, 200);
       assert.deepEqual([me.body.user.username, me.body.via, me.body.operator, me.body.sites], [ownerName, 'session', false, { [casa]: 'owner' }]);
