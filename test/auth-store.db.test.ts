@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +8,11 @@ import { Pool } from 'pg';
 import { ensureAdminFile, readAdminFile } from '../lib/auth/admin-account';
 import { AuthService } from '../lib/auth/auth-service';
 import { bootstrapOperator } from '../lib/auth/bootstrap';
+import { authorizeDashboard } from '../lib/auth/dashboard-viewer';
 import { editorAdminAuth } from '../lib/auth/editor-auth';
 import { migrate } from '../lib/db/migrate';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { waitFor } from './support/env';
 
 describe('auth: user store, sessions and tokens on real Postgres', function () {
   this.timeout(30000);
@@ -95,6 +99,24 @@ describe('auth: user store, sessions and tokens on real Postgres', function () {
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await limited.login(`name${i}`, 'whatever password', '10.9.9.9'));
     assert.deepEqual(answers.map((a) => !a.ok && a.status), [401, 401, 401, 429]);
+  });
+
+  it('the dashboard hook: a session becomes a Viewer of its sites; an open stream loses its rights at logout', async () => {
+    const carol = await auth.createUser({ username: 'carol', password, operator: false, sites: new Map([['casa', 'resident'], ['playa', 'viewer']]) });
+    assert.ok(carol);
+    const login = await auth.login('carol', password, '10.0.3.1');
+    assert.ok(login.ok);
+    const socket = new EventEmitter();
+    const req = { headers: { cookie: `octopus_session=${login.token}` }, socket } as unknown as IncomingMessage;
+    const authorize = authorizeDashboard(() => auth, 20);
+    const viewer = await authorize(req);
+    assert.ok(viewer);
+    assert.deepEqual([viewer.canSee('casa'), viewer.canControl('casa'), viewer.canSee('playa'), viewer.canControl('playa'), viewer.canSee('otra')], [true, true, true, false, false]);
+    assert.equal(await authorize({ headers: {}, socket: new EventEmitter() } as unknown as IncomingMessage), undefined);
+    assert.equal(await authorizeDashboard(() => undefined)(req), undefined, 'no user store: nobody');
+    await auth.logout(login.token);
+    await waitFor(() => !viewer.canSee('casa'), 5000, 'the stream to lose its rights');
+    socket.emit('close');
   });
 
   it('the first operator: from the environment (its password wins), else seeded once from the admin file', async () => {
