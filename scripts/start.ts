@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import express from 'express';
 import { adminFromEnv, ensureAdminFile } from '../lib/auth/admin-account';
+import { passwordProblem } from '../lib/auth/passwords';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 
@@ -59,7 +60,10 @@ async function main(): Promise<void> {
     console.log(`[octopus] embedded PostgreSQL on ${postgres.url}`);
   }
 
-  if (!adminFromEnv()) {
+  const envAdmin = adminFromEnv();
+  const weak = envAdmin && passwordProblem(envAdmin.password);
+  if (weak) fail(`OCTOPUS_ADMIN_PASSWORD is refused: ${weak}. Choose a longer one (or unset both OCTOPUS_ADMIN_* to get a random one).`);
+  if (!envAdmin) {
     const admin = await ensureAdminFile(dataDir);
     if (admin.newPassword) {
       console.log(

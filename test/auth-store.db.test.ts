@@ -120,6 +120,8 @@ describe('auth: user store, sessions and tokens on real Postgres', function () {
   });
 
   it('the first operator: from the environment (its password wins), else seeded once from the admin file', async () => {
+    assert.match((await bootstrapOperator(auth, { OCTOPUS_ADMIN_USER: 'weak', OCTOPUS_ADMIN_PASSWORD: 'admin' })).message, /refused \(a password needs at least 12 characters\)/);
+    assert.equal(await auth.store.userByName('weak'), undefined);
     const env = { OCTOPUS_ADMIN_USER: 'boss', OCTOPUS_ADMIN_PASSWORD: 'first password here' };
     assert.match((await bootstrapOperator(auth, env)).message, /created/);
     assert.match((await bootstrapOperator(auth, env)).message, /unchanged/);

@@ -1,5 +1,6 @@
 import { adminFilePath, adminFromEnv, readAdminFile } from './admin-account';
 import type { AuthService } from './auth-service';
+import { passwordProblem } from './passwords';
 
 /**
  * Makes sure the user store has its first operator, from OCTOPUS_ADMIN_USER/PASSWORD or else the
@@ -10,6 +11,8 @@ import type { AuthService } from './auth-service';
 export async function bootstrapOperator(auth: AuthService, env: NodeJS.ProcessEnv = process.env): Promise<{ level: 'info' | 'warn'; message: string }> {
   const fromEnv = adminFromEnv(env);
   if (fromEnv) {
+    const weak = passwordProblem(fromEnv.password);
+    if (weak) return { level: 'warn', message: `OCTOPUS_ADMIN_PASSWORD refused (${weak}): operator "${fromEnv.username}" not set up` };
     const done = await auth.ensureOperator(fromEnv.username, { password: fromEnv.password });
     return { level: 'info', message: `operator "${fromEnv.username}" from OCTOPUS_ADMIN_USER: ${done}` };
   }
