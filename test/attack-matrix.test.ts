@@ -263,6 +263,77 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     { method: 'POST', path: `/api/v1/alerts/${ids.alertA}/clear`, label: '/alerts/{id}/clear (alerts API)', body: () => ({ note: 'done' }) },
   ];
 
+  /** An open live stream: its status, and all the text it has carried so far. */
+  async function openStream(caller: Caller, path = '/ui/events'): Promise<{ status: number; text(): string; close(): Promise<void> }> {
+    const controller = new AbortController();
+    const res = await caller.fetch(path, { signal: controller.signal });
+    let text = '';
+    const reading = (async () => {
+      if (!res.body) return;
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+      } catch {
+        // aborted at close
+      }
+    })();
+    return {
+      status: res.status,
+      text: () => text,
+      close: async () => {
+        controller.abort();
+        await reading;
+      },
+    };
+  }
+
+  it('the dashboard and its live stream: only the owner\'s house gets house A\'s data, pushed or polled', async () => {
+    const streams = new Map<string, Awaited<ReturnType<typeof openStream>>>();
+    try {
+      for (const { caller } of attackers.filter((a) => !a.writesOnly)) streams.set(caller.name, await openStream(caller));
+      streams.set(legit.name, await openStream(legit));
+      const viewerA = await openStream({ name: 'viewer A', fetch: s.viewerA.fetch });
+      streams.set('viewer A', viewerA);
+      // House A reports first, house B after: once B's value reached a house-B stream, A's would have too if it leaked.
+      await mqtt.publishAsync(`${A}/salon/termo/temperature`, JSON.stringify({ value: 36.5, unit: '°C' }), { qos: 1 });
+      await mqtt.publishAsync(`${B}/salon/termo/temperature`, JSON.stringify({ value: 37.5, unit: '°C' }), { qos: 1 });
+      for (const name of ['resident B', 'owner B']) await waitFor(() => /"value":37\.5/.test(streams.get(name)!.text()), 15000, `house B's reading on ${name}'s stream`);
+      for (const name of ['owner A', 'viewer A']) await waitFor(() => /"value":36\.5/.test(streams.get(name)!.text()), 15000, `house A's reading on ${name}'s stream`);
+
+      const cells: string[] = [];
+      const problems: string[] = [];
+      for (const { caller, expect, writesOnly } of attackers) {
+        if (writesOnly) {
+          cells.push('-');
+          continue;
+        }
+        const st = streams.get(caller.name)!;
+        const ok = expect === 'unauthenticated' ? st.status === 401 && !showsHouseA(st.text()) : st.status === 200 && !showsHouseA(st.text());
+        cells.push(`${st.status}${expect === 'unauthenticated' ? '' : '∅'}${ok ? '✓' : '✗'}`);
+        if (!ok) problems.push(`live stream as ${caller.name}: ${st.status} ${st.text().slice(0, 300)}`);
+      }
+      const mine = streams.get('owner A')!;
+      const legitOk = mine.status === 200 && mine.text().includes(ids.termoA) && mine.text().includes(ids.alertA);
+      cells.push(`| ${mine.status}${legitOk ? '✓' : '✗'}`);
+      if (!legitOk) problems.push(`live stream as owner A: ${mine.status} ${mine.text().slice(0, 300)}`);
+      rows.push({ route: 'GET /ui/events (live stream, pushed readings and alerts)', cells, ok: problems.length === 0 });
+
+      // The polled state, the page and its sign-in.
+      problems.push(
+        ...(await check({ method: 'GET', path: '/ui/api/state', label: '/ui/api/state (dashboard)' }, (status, body) => status === 200 && showsHouseA(body))),
+      );
+      const page = await fetch(`${app.baseUrl}/ui/`, { redirect: 'manual' });
+      assert.deepEqual([page.status, page.headers.get('location')], [302, '/ui/login']);
+      const mineToo = await s.ownerA.fetch('/ui/', { redirect: 'manual' });
+      assert.equal(mineToo.status, 200);
+      assert.match(mineToo.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      extras.push(`GET /ui/: anonymous 302 → /ui/login ✓ | owner A 200 with CSP ✓`);
+      assert.deepEqual(problems, []);
+    } finally {
+      for (const st of streams.values()) await st.close();
+    }
+  });
+
   it('REST API: every documented route (and the alerts API) refuses each attacker and serves house A\'s owner', async () => {
     const { probes, open } = await documentedProbes();
     assert.deepEqual(open.sort(), ['GET /openapi.json', 'POST /auth/login'], 'only the document and the login are open to anyone');
@@ -280,7 +351,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
         })),
       );
     }
-    assert.equal(rows.length, probes.length + 5);
+    assert.equal(rows.filter((r) => !r.route.includes('/ui/')).length, probes.length + 5);
     assert.deepEqual(problems, []);
   });
 

@@ -1,13 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthService } from './auth-service';
 import { credentialsOf, principalOf } from './http-auth';
+import type { Viewer } from '../live/viewer';
 import { can, type Grants } from './permissions';
-
-/** What the dashboard asks of whoever looks at it (lib/live/viewer.ts's Viewer, matched by shape). */
-export interface SiteViewer {
-  canSee(site: string): boolean;
-  canControl(site: string): boolean;
-}
 
 /** How often an open stream's rights are looked up again: a logout or a lost role stops its pushes within this. */
 export const REFRESH_MS = 15_000;
@@ -21,7 +16,7 @@ const NOBODY: Grants = { operator: false, sites: new Map() };
  * see now, and stop once the session ends or expires.
  */
 export function authorizeDashboard(getAuth: () => AuthService | undefined, refreshMs = REFRESH_MS) {
-  return async (req: IncomingMessage): Promise<SiteViewer | undefined> => {
+  return async (req: IncomingMessage): Promise<Viewer | undefined> => {
     const auth = getAuth();
     if (!auth) return undefined;
     const principal = await principalOf(auth, req);
