@@ -10,7 +10,8 @@ import { connectAsync } from 'mqtt';
 import { chromium, type Page } from 'playwright-core';
 import { Simulator } from '../lib/simulation/simulator';
 import { startApp } from '../test/support/app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
+import type { Session } from '../test/support/auth';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from '../test/support/browser';
 import { waitFor } from '../test/support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from '../test/support/flows';
 import { freePort } from '../test/support/ports';
@@ -25,8 +26,10 @@ const VIEWPORTS = {
   phone: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
 };
 
-async function api(base: string, path: string, init?: { method: string; body: unknown }): Promise<unknown> {
-  const res = await fetch(`${base}/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
+let operator: Session;
+
+async function api(_base: string, path: string, init?: { method: string; body: unknown }): Promise<unknown> {
+  const res = await operator.fetch(`/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
   const body = (await res.json()) as unknown;
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
   return body;
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
   });
   console.log('starting the app …');
   const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
+  operator = await app.login();
   const sim = new Simulator({ url: mqttUrl, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7 });
   const mqtt = await connectAsync(mqttUrl, { clientId: `screenshots-${process.pid}` });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     for (const [width, options] of Object.entries(VIEWPORTS)) {
       const context = await browser.newContext({ ...options, colorScheme: 'light' });
       const page = await context.newPage();
+      await signIn(page, app.baseUrl, app.admin.username, app.admin.password);
       const shoot = async (name: string, hash: string, ready: (p: Page) => Promise<void>) => {
         await page.goto(`${app.baseUrl}/ui/${hash}`);
         await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15000 });
