@@ -5,13 +5,23 @@ import { Client } from 'pg';
 import { DIALECTS } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 import { startApp, type RunningApp } from './support/app';
+import type { Session } from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { freePort } from './support/ports';
 
-/** Latest value of a device attribute as the dashboard's state API reports it (any nesting). */
+// One sign-in per running app: polling must not run into the login rate limit.
+const sessions = new WeakMap<RunningApp, Promise<Session>>();
+
+/** Latest value of a device attribute as the dashboard's state API reports it (any nesting), seen by the operator. */
 async function dashboardValue(app: RunningApp, deviceId: string, attribute: string): Promise<unknown> {
-  const res = await fetch(`${app.baseUrl}/ui/api/state`);
+  if (!sessions.has(app)) {
+    const signing = app.login();
+    sessions.set(app, signing);
+    // A failed sign-in (the app still starting) is tried again on the next poll.
+    signing.catch(() => sessions.delete(app));
+  }
+  const res = await (await (sessions.get(app) as Promise<Session>)).fetch('/ui/api/state');
   if (!res.ok) return undefined;
   const state: unknown = await res.json();
   return findValue(state, deviceId, attribute);
@@ -100,7 +110,8 @@ describe('the application end to end', function () {
 
     it('stores published readings in Postgres and shows them on /ui', async () => {
       assert.ok(app);
-      await waitFor(async () => (await fetch(`${app!.baseUrl}/ui/`)).status === 200, 10000, '/ui');
+      const signedIn = await app!.login();
+      await waitFor(async () => (await signedIn.fetch('/ui/', { redirect: 'manual' })).status === 200, 10000, '/ui');
       await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
       await publishReadings(mqtt, site, 25);
       await waitFor(
