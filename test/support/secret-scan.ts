@@ -13,9 +13,13 @@ export interface Finding {
   line: number;
   rule: string;
   excerpt: string;
+  /** The secret-looking value itself, where the rule captures one. */
+  value?: string;
 }
 
 // Values that stand for a secret without being one.
+// An all-capitals name (PASSWORD, MQTT_PASSWORD) stands for a value too.
+const CAPITALS = /^[A-Z][A-Z0-9_]*$/;
 const PLACEHOLDER = /^(\*+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%[sd]|x+|\.{3}|…|your[-_ ]?\w*|example\w*|redacted|changeme_in_env)$/i;
 
 const DOC_USER = /^(user|username|name)$/i;
@@ -67,10 +71,10 @@ export function scanText(file: string, text: string): Finding[] {
     for (const { rule, pattern, value } of RULES) {
       const m = pattern.exec(lineText);
       if (!m) continue;
-      if (value !== undefined && PLACEHOLDER.test(m[value])) continue;
+      if (value !== undefined && (PLACEHOLDER.test(m[value]) || CAPITALS.test(m[value]))) continue;
       // Documentation's shape of a URL: user:password@host.
       if (rule === 'password in a URL' && DOC_USER.test(m[1]) && DOC_PASSWORD.test(m[2])) continue;
-      findings.push({ file, line: i + 1, rule, excerpt: lineText.trim().slice(0, 120) });
+      findings.push({ file, line: i + 1, rule, excerpt: lineText.trim().slice(0, 120), ...(value === undefined ? {} : { value: m[value] }) });
     }
     if (config) {
       for (const m of lineText.matchAll(CANDIDATE)) {
