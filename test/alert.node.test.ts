@@ -238,7 +238,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const second = await load(site, prefix);
     await services.mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(second.events.length, 0, 'restored, not raised again');
+    assert.equal(second.events.length, 0, `restored, not raised again: ${JSON.stringify(second.events)}`);
     const open = await api(`/api/v1/alerts?site=${site}`);
     assert.deepEqual((open.body.alerts as Alert[]).map((a) => a.id), [id]);
     const retained: Array<{ topic: string; payload: string }> = [];
