@@ -5,9 +5,11 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { editorAdminAuth } from './lib/auth/editor-auth';
 
 const packageRoot = resolve(__dirname, '..');
-const userDir = resolve(process.env.OCTOPUS_DATA_DIR || join(process.cwd(), 'data'), 'node-red');
+const dataDir = resolve(process.env.OCTOPUS_DATA_DIR || join(process.cwd(), 'data'));
+const userDir = resolve(dataDir, 'node-red');
 const flowFile = 'flows.json';
 
 // First start: the default application flow becomes the user's flow; later edits in the editor stay theirs.
@@ -26,6 +28,9 @@ const settings = {
   nodesDir: installedInUserDir ? [] : [packageRoot],
   // Unset: Node-RED generates a key and keeps it in userDir/.config.runtime.json (never in the repo).
   credentialSecret: process.env.OCTOPUS_CREDENTIAL_SECRET || undefined,
+  // The editor and admin API: operators only (lib/auth/editor-auth.ts). There is no default
+  // password: `npm start` makes one on first start, or OCTOPUS_ADMIN_USER/PASSWORD set it.
+  adminAuth: editorAdminAuth({ dataDir }),
   httpAdminRoot: '/',
   httpNodeRoot: '/',
   httpNodeCors: undefined,

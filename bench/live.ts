@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { chromium } from 'playwright-core';
 import { startApp } from '../test/support/app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from '../test/support/browser';
 import { createTestDatabase } from '../test/support/database';
 import { startMosquitto } from '../test/support/mosquitto';
 import { percentile, round, type Figures } from './support/figures';
@@ -49,9 +49,9 @@ function background(client: MqttClient, rate: number): { stop(): Promise<number>
  * The same stream as the page's, read by this process: when each probe value left the server (as
  * far as a client on the same machine can tell), to split the latency into server and browser.
  */
-async function streamWatcher(url: string): Promise<{ seen: Map<string, number>; close(): void }> {
+async function streamWatcher(url: string, cookie: string): Promise<{ seen: Map<string, number>; close(): void }> {
   const seen = new Map<string, number>();
-  const res = await new Promise<IncomingMessage>((resolve, reject) => request(url, resolve).on('error', reject).end());
+  const res = await new Promise<IncomingMessage>((resolve, reject) => request(url, { headers: { Cookie: cookie } }, resolve).on('error', reject).end());
   res.setEncoding('utf8');
   let buffer = '';
   res.on('data', (chunk: string) => {
@@ -73,6 +73,7 @@ export async function runLiveBench(): Promise<Figures> {
   const broker = await startMosquitto();
   const db = await createTestDatabase('octopus_bench');
   const app = await startApp({ MQTT_URL: broker.url, DATABASE_URL: db.url });
+  const operator = await app.login();
   const probe = await connectAsync(broker.url, { clientId: `bench-live-probe-${process.pid}` });
   const load = await connectAsync(broker.url, { clientId: `bench-live-load-${process.pid}` });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -80,15 +81,15 @@ export async function runLiveBench(): Promise<Figures> {
     // The app's source subscribes shortly after start: publish until the probe device shows up.
     for (let i = 0; ; i++) {
       await probe.publishAsync(`${PROBE}/value`, '0', { qos: 1 });
-      const res = await fetch(`${app.baseUrl}/api/v1/devices/${encodeURIComponent(PROBE)}`);
+      const res = await operator.fetch(`/api/v1/devices/${encodeURIComponent(PROBE)}`);
       if (res.ok) break;
       if (i > 100) throw new Error('the probe device never reached the registry');
       await new Promise((r) => setTimeout(r, 200));
     }
-    const watcher = await streamWatcher(`${app.baseUrl}/ui/events?device=${encodeURIComponent(PROBE)}`);
+    const watcher = await streamWatcher(`${app.baseUrl}/ui/events?device=${encodeURIComponent(PROBE)}`, operator.cookie);
     const bg = background(load, BACKGROUND_RATE);
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(`${app.baseUrl}/ui/`);
+    await signIn(page, app.baseUrl, app.admin.username, app.admin.password);
     const selector = `.value[data-device-id="${PROBE}"][data-attribute="value"]`;
     await page.locator(selector).waitFor({ timeout: 15000 });
     await page.locator(`.value[data-device-id="${SITE}/room4/dev49"][data-attribute="humidity"]`).waitFor({ timeout: 15000 });

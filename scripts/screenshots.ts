@@ -12,7 +12,8 @@ import { brokerCredentials } from '../lib/mqtt-auth/broker-credentials';
 import { Simulator } from '../lib/simulation/simulator';
 import { readDevCredentials } from './embedded/broker-users';
 import { startApp } from '../test/support/app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
+import type { Session } from '../test/support/auth';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from '../test/support/browser';
 import { waitFor } from '../test/support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from '../test/support/flows';
 import { freePort } from '../test/support/ports';
@@ -29,8 +30,10 @@ const VIEWPORTS = {
   phone: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
 };
 
-async function api(base: string, path: string, init?: { method: string; body: unknown }): Promise<unknown> {
-  const res = await fetch(`${base}/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
+let operator: Session;
+
+async function api(_base: string, path: string, init?: { method: string; body: unknown }): Promise<unknown> {
+  const res = await operator.fetch(`/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
   const body = (await res.json()) as unknown;
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
   return body;
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
   });
   console.log('starting the app …');
   const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
+  operator = await app.login();
   // Publishing takes a device-side user: the simulator's that `npm start` made for its embedded
   // broker, or the one in MQTT_URL / MQTT_USERNAME and MQTT_PASSWORD for a broker of one's own.
   const named = brokerCredentials(mqttUrl, process.env);
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     for (const [width, options] of Object.entries(VIEWPORTS)) {
       const context = await browser.newContext({ ...options, colorScheme: SCHEME });
       const page = await context.newPage();
+      await signIn(page, app.baseUrl, app.admin.username, app.admin.password);
       const shoot = async (name: string, hash: string, ready: (p: Page) => Promise<void>) => {
         await page.goto(`${app.baseUrl}/ui/${hash}`);
         await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15000 });

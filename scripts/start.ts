@@ -6,6 +6,8 @@
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import express from 'express';
+import { adminFromEnv, ensureAdminFile } from '../lib/auth/admin-account';
+import { passwordProblem } from '../lib/auth/passwords';
 import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
 import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
@@ -62,6 +64,23 @@ async function main(): Promise<void> {
     postgres = await startEmbeddedPostgres(pgDir, Number(process.env.OCTOPUS_PG_PORT || 0));
     process.env.DATABASE_URL = postgres.url;
     console.log(`[octopus] embedded PostgreSQL on ${postgres.url}`);
+  }
+
+  const envAdmin = adminFromEnv();
+  const weak = envAdmin && passwordProblem(envAdmin.password);
+  if (weak) fail(`OCTOPUS_ADMIN_PASSWORD is refused: ${weak}. Choose a longer one (or unset both OCTOPUS_ADMIN_* to get a random one).`);
+  if (!envAdmin) {
+    const admin = await ensureAdminFile(dataDir);
+    if (admin.newPassword) {
+      console.log(
+        `\n[octopus] first start: created the operator account "${admin.file.username}" for the editor, /ui and /api/v1.\n` +
+          `[octopus]   password: ${admin.newPassword}\n` +
+          `[octopus]   shown this once: only its bcrypt hash is kept, in ${admin.path}. To set your own, start with\n` +
+          `[octopus]   OCTOPUS_ADMIN_USER and OCTOPUS_ADMIN_PASSWORD, or change it at PATCH /api/v1/users/{id}.\n`,
+      );
+    } else {
+      console.log(`[octopus] operator "${admin.file.username}" from ${admin.path}`);
+    }
   }
 
   // Loaded only now: settings read the environment set above.

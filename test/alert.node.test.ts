@@ -10,6 +10,7 @@ import helper from 'node-red-node-test-helper';
 import { Client } from 'pg';
 import type { Alert } from '../lib/alerts/alert-engine';
 import type { AlertRule } from '../lib/alerts/rules';
+import { login, TEST_ADMIN, type Session } from './support/auth';
 import { useRealServices } from './support/node-red-services';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -71,6 +72,19 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
   const services = useRealServices('alert-dev');
   let server: Server | undefined;
   let baseUrl = '';
+  // The API needs a signed-in caller: the postgres node's user store gets this operator from the environment.
+  let operator: Session | undefined;
+  const savedAdmin = [process.env.OCTOPUS_ADMIN_USER, process.env.OCTOPUS_ADMIN_PASSWORD];
+  before(() => {
+    process.env.OCTOPUS_ADMIN_USER = TEST_ADMIN.username;
+    process.env.OCTOPUS_ADMIN_PASSWORD = TEST_ADMIN.password;
+  });
+  after(() => {
+    for (const [k, v] of [['OCTOPUS_ADMIN_USER', savedAdmin[0]], ['OCTOPUS_ADMIN_PASSWORD', savedAdmin[1]]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
 
   afterEach(async () => {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
@@ -88,14 +102,16 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const errors: string[] = [];
     (helper.getNode('events') as unknown as TestNode | null)?.on('input', (msg) => events.push({ ...(msg.payload as AlertPayload), topic: String(msg.topic) }));
     (helper.getNode('errors') as unknown as TestNode | null)?.on('input', (msg) => errors.push(String(msg.error?.message)));
+    operator = await login(baseUrl);
     // Ready once the API answers (the state is loaded) and the source has subscribed.
-    await waitFor(async () => (await fetch(`${baseUrl}/api/v1/alerts`)).status === 200, 10000, 'the alert state to load');
+    await waitFor(async () => (await operator!.fetch('/api/v1/alerts')).status === 200, 10000, 'the alert state to load');
     await new Promise((r) => setTimeout(r, 300));
     return { events, errors };
   }
 
   async function api(path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${baseUrl}${path}`, init);
+    assert.ok(operator, 'signed in');
+    const res = await operator.fetch(path, init);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -145,11 +161,12 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       assert.deepEqual((open.body.alerts as Alert[]).map((a) => [a.id, a.severity, a.state]), [[raised.id, 'critical', 'active']]);
       assert.deepEqual((await api(`/api/v1/alerts?site=${site}&severity=info`)).body, { alerts: [], count: 0 });
 
+      // Recorded in the signed-in user's name, whatever name the body gives.
       const ack = await post(`/api/v1/alerts/${raised.id}/ack`, { by: 'ana', note: 'window open' });
       assert.equal(ack.status, 200);
-      assert.deepEqual([(ack.body.alert as Alert).state, (ack.body.alert as Alert).acknowledgedBy], ['acknowledged', 'ana']);
+      assert.deepEqual([(ack.body.alert as Alert).state, (ack.body.alert as Alert).acknowledgedBy], ['acknowledged', TEST_ADMIN.username]);
       await waitFor(() => events.length === 3, 5000, 'acknowledged');
-      assert.deepEqual([events[2].transition, events[2].by, events[2].note], ['acknowledged', 'ana', 'window open']);
+      assert.deepEqual([events[2].transition, events[2].by, events[2].note], ['acknowledged', TEST_ADMIN.username, 'window open']);
       assert.equal((await post(`/api/v1/alerts/${raised.id}/ack`, {})).status, 409);
       assert.deepEqual(await post(`/api/v1/alerts/${raised.id}/ack`, { who: 'x' }), { status: 400, body: { error: 'unknown field "who"' } });
       assert.equal((await post('/api/v1/alerts/nope/ack', {})).status, 404);
@@ -187,7 +204,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       assert.equal(history.status, 200);
       assert.equal(history.body.total, 1);
       const h = (history.body.alerts as Alert[])[0];
-      assert.deepEqual([h.id, h.severity, h.acknowledgedBy, h.acknowledgeNote, h.clearedBy, h.value], [raised.id, 'critical', 'ana', 'window open', 'auto', 27]);
+      assert.deepEqual([h.id, h.severity, h.acknowledgedBy, h.acknowledgeNote, h.clearedBy, h.value], [raised.id, 'critical', TEST_ADMIN.username, 'window open', 'auto', 27]);
       const detail = await api(`/api/v1/alerts/${raised.id}`);
       assert.deepEqual((detail.body.events as Array<{ type: string }>).map((e) => e.type), ['raised', 'escalated', 'acknowledged', 'cleared']);
       assert.deepEqual(await api('/api/v1/alerts/history?limit=5000'), { status: 400, body: { error: 'query parameter "limit" must be at most 1000' } });
@@ -195,8 +212,11 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
         status: 400,
         body: { error: 'query parameter "from" must be an ISO 8601 time (2026-11-23T10:00:00Z) or epoch milliseconds' },
       });
-      const rows = await fetch(`${baseUrl}/api/v1/alerts/${raised.id}/ack`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(70 * 1024) });
+      const rows = await operator!.fetch(`/api/v1/alerts/${raised.id}/ack`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(70 * 1024) });
       assert.equal(rows.status, 413);
+      // Without a session nothing is served.
+      assert.equal((await fetch(`${baseUrl}/api/v1/alerts`)).status, 401);
+      assert.equal((await fetch(`${baseUrl}/api/v1/alerts/${raised.id}`)).status, 401);
     } finally {
       await watcher.endAsync();
     }
@@ -218,7 +238,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const second = await load(site, prefix);
     await services.mqtt.publishAsync(`${site}/entrada/puerta/contact`, 'open', { qos: 1 });
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(second.events.length, 0, 'restored, not raised again');
+    assert.equal(second.events.length, 0, `restored, not raised again: ${JSON.stringify(second.events)}`);
     const open = await api(`/api/v1/alerts?site=${site}`);
     assert.deepEqual((open.body.alerts as Alert[]).map((a) => a.id), [id]);
     const retained: Array<{ topic: string; payload: string }> = [];

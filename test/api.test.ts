@@ -9,6 +9,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { Pool } from 'pg';
 import type { HttpMethod, OpenApiDocument } from '../lib/api/openapi';
 import { registerApiRoutes, type HttpApp } from '../lib/api/routes';
+import { AuthService } from '../lib/auth/auth-service';
 import { migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
 import { RegistryService } from '../lib/registry/registry-service';
@@ -27,6 +28,7 @@ interface Answer {
 }
 
 interface CallOptions {
+  headers?: Record<string, string>;
   json?: unknown;
   body?: BodyInit;
   contentType?: string;
@@ -41,10 +43,17 @@ class ApiClient {
   constructor(
     private readonly baseUrl: string,
     private readonly contract: Contract,
+    /** Sent with every request: the caller's credentials (a bearer token, or a cookie and CSRF token). */
+    private readonly credentials: Record<string, string> = {},
   ) {}
 
+  /** The same API as another caller. */
+  as(credentials: Record<string, string>): ApiClient {
+    return new ApiClient(this.baseUrl, this.contract, credentials);
+  }
+
   async call(method: Uppercase<HttpMethod>, path: string, options: CallOptions = {}): Promise<Answer> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.credentials, ...options.headers };
     let body = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -74,7 +83,7 @@ class Contract {
   constructor(readonly doc: OpenApiDocument) {
     addFormats(this.ajv);
     // The document's own keywords around the schemas are not JSON Schema: declared, never applied.
-    for (const k of ['openapi', 'info', 'servers', 'tags', 'paths', 'components']) this.ajv.addKeyword(k);
+    for (const k of ['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'security']) this.ajv.addKeyword(k);
     this.ajv.addSchema(doc, DOC_ID);
   }
 
@@ -181,6 +190,9 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   let notDeployed: ApiClient;
   let broken: ApiClient;
   let contract: Contract;
+  let auth: AuthService;
+  const operatorName = `op_${suffix}`;
+  let operatorToken = '';
 
   const reading = (deviceId: string, attribute: string, value: Reading['value'], ts = Date.now(), unit?: string): Reading => {
     const [site, room, device] = deviceId.includes(':') ? [casa, 'garaje', deviceId.split(':')[1]] : deviceId.split('/');
@@ -213,20 +225,28 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       },
     });
 
+    // Callers sign in against a user store in the same database: the suite acts as an operator with an API token.
+    auth = new AuthService({ database: () => Promise.resolve(pool) });
+    const operator = await auth.createUser({ username: operatorName, password: randomBytes(18).toString('base64url'), operator: true, sites: new Map() });
+    assert.ok(operator);
+    operatorToken = (await auth.createToken(operator, { name: 'api test', role: 'operator', sites: [], expiresAt: null })).token;
+    const withAuth = { auth: () => auth };
+
     const app = express();
-    registerApiRoutes(app, () => service);
+    registerApiRoutes(app, () => service, withAuth);
     const idle = express();
-    registerApiRoutes(idle, () => undefined);
+    registerApiRoutes(idle, () => undefined, withAuth);
     const failing = express();
-    registerApiRoutes(failing, () => brokenService);
+    registerApiRoutes(failing, () => brokenService, withAuth);
     const [main, idleServer, failingServer] = await Promise.all([listen(app), listen(idle), listen(failing)]);
     servers.push(main.server, idleServer.server, failingServer.server);
 
     const doc = (await (await fetch(`${main.url}/api/v1/openapi.json`)).json()) as OpenApiDocument;
     contract = new Contract(doc);
-    api = new ApiClient(main.url, contract);
-    notDeployed = new ApiClient(idleServer.url, contract);
-    broken = new ApiClient(failingServer.url, contract);
+    const asOperator = { Authorization: `Bearer ${operatorToken}` };
+    api = new ApiClient(main.url, contract, asOperator);
+    notDeployed = new ApiClient(idleServer.url, contract, asOperator);
+    broken = new ApiClient(failingServer.url, contract, asOperator);
 
     const now = Date.now();
     service.observeReadings([
@@ -266,7 +286,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 13);
+      assert.equal(ids.length, 13 + 13);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -608,7 +628,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       assert.equal(a.body.value, true);
       assert.equal(a.body.topic, topic);
       assert.equal(a.body.payload, 'true');
-      assert.equal(a.body.requestedBy, 'api');
+      assert.equal(a.body.requestedBy, `api:${operatorName}`);
       assert.equal(a.headers.get('location'), `/api/v1/commands/${a.body.id}`);
       confirmedId = a.body.id;
       await waitFor(() => received.some((m) => m.topic === topic), 5000, 'the command on the broker');
@@ -653,8 +673,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       assert.deepEqual(
         a.body.items.map((c: { id: string; status: string; value: unknown; requestedBy: string }) => [c.id, c.status, c.value, c.requestedBy]),
         [
-          [timedOutId, 'timeout', false, 'api'],
-          [confirmedId, 'confirmed', true, 'api'],
+          [timedOutId, 'timeout', false, `api:${operatorName}`],
+          [confirmedId, 'confirmed', true, `api:${operatorName}`],
         ],
       );
       const second = await api.get(`/devices/${enc(enchufe)}/commands?limit=1&offset=1`);
@@ -677,8 +697,137 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     });
   });
 
+  describe('signing in, users, roles and tokens', () => {
+    const password = randomBytes(18).toString('base64url');
+    const ownerName = `owner_${suffix}`;
+    let ownerId = 0;
+    const signIn = async (username: string, secret: string) => {
+      const a = await api.as({}).call('POST', '/auth/login', { json: { username, password: secret } });
+      assert.equal(a.status, 200, JSON.stringify(a.body));
+      const cookie = (a.headers.get('set-cookie') ?? '').split(';')[0];
+      return { answer: a, cookie, client: api.as({ Cookie: cookie, 'X-CSRF-Token': a.body.csrfToken }) };
+    };
+
+    it('without credentials every route but the login and the document answers 401', async () => {
+      const anonymous = api.as({});
+      expectError(await anonymous.get('/devices'), 401, /^sign in first/);
+      expectError(await anonymous.get('/auth/me'), 401, /^sign in first/);
+      expectError(await api.as({ Authorization: 'Bearer octo_notarealtoken' }).get('/sites'), 401, /^sign in first/);
+      assert.equal((await anonymous.get('/openapi.json')).status, 200);
+    });
+
+    it('POST /auth/login sets an httpOnly SameSite cookie and answers the CSRF token; wrong passwords are 401', async () => {
+      const made = await api.call('POST', '/users', { json: { username: ownerName, password, sites: { [casa]: 'owner' } } });
+      assert.equal(made.status, 201);
+      ownerId = made.body.id;
+      assert.deepEqual(made.body.sites, { [casa]: 'owner' });
+      expectError(await api.as({}).call('POST', '/auth/login', { json: { username: ownerName, password: 'not the password' } }), 401, /^wrong username or password$/);
+      expectError(await api.as({}).call('POST', '/auth/login', { json: { username: 'nobody', password: 'not the password' } }), 401, /^wrong username or password$/);
+      const { answer, client } = await signIn(ownerName, password);
+      assert.match(answer.headers.get('set-cookie') ?? '', /^octopus_session=[A-Za-z0-9_-]{43}; Path=\/; Expires=.*; HttpOnly; SameSite=Lax$/);
+      assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(answer.headers.get('x-frame-options'), 'DENY');
+      assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
+      assert.match(answer.headers.get('content-security-policy') ?? '', /default-src 'none'; frame-ancestors 'none'/);
+      const me = await client.get('/auth/me');
+      assert.equal(me.status, 200);
+      assert.deepEqual([me.body.user.username, me.body.via, me.body.operator, me.body.sites], [ownerName, 'session', false, { [casa]: 'owner' }]);
+      assert.equal(me.body.csrfToken, answer.body.csrfToken);
+    });
+
+    it('a cookie write needs the CSRF token and this origin; the owner sees and edits only their site', async () => {
+      const { cookie, client } = await signIn(ownerName, password);
+      const noCsrf = api.as({ Cookie: cookie });
+      expectError(await noCsrf.call('PATCH', `/devices/${enc(termo)}`, { json: { icon: 'flame' } }), 403, /CSRF token/);
+      expectError(await api.as({ Cookie: cookie, 'X-CSRF-Token': 'guessed' }).call('DELETE', `/devices/${enc(termo)}`), 403, /CSRF token/);
+      assert.equal((await client.call('PATCH', `/devices/${enc(termo)}`, { json: { icon: 'flame' } })).status, 200);
+      // The right token from a page of another origin (stolen, say) is refused too.
+      expectError(await client.call('PATCH', `/devices/${enc(termo)}`, { json: { icon: 'skull' }, headers: { Origin: 'http://evil.example' } }), 403, /cross-site request refused/);
+      expectError(await api.as({}).call('POST', '/auth/login', { json: { username: ownerName, password }, headers: { Origin: 'http://evil.example' } }), 403, /cross-site/);
+      assert.equal((await client.get(`/devices/${enc(termo)}`)).body.icon, 'flame');
+      const sites = await client.get('/sites');
+      assert.deepEqual(sites.body.items.map((x: { site: string }) => x.site), [casa]);
+      expectError(await client.get(`/devices/${enc(sensor)}`), 404, /^unknown device/);
+      expectError(await client.get(`/sites/${enc(oficina)}/rooms`), 404, /^unknown site/);
+      assert.ok((await client.get('/devices?limit=500')).body.items.every((d: { site: string }) => d.site === casa));
+    });
+
+    it('users: operators manage all; owners only the users of their sites', async () => {
+      const { client: owner } = await signIn(ownerName, password);
+      const resident = await owner.call('POST', '/users', { json: { username: `res_${suffix}`, password, sites: { [casa]: 'resident' } } });
+      assert.equal(resident.status, 201);
+      expectError(await owner.call('POST', '/users', { json: { username: `x_${suffix}`, password, sites: { [oficina]: 'viewer' } } }), 403, /do not own site/);
+      expectError(await owner.call('POST', '/users', { json: { username: `y_${suffix}`, password, operator: true, sites: { [casa]: 'viewer' } } }), 403, /only operators make operators/);
+      expectError(await owner.call('POST', '/users', { json: { username: `res_${suffix}`, password, sites: { [casa]: 'viewer' } } }), 409, /is taken/);
+      expectError(await owner.call('POST', '/users', { json: { username: `z_${suffix}`, password: 'short', sites: { [casa]: 'viewer' } } }), 400, /at least 12 characters/);
+      const other = await api.call('POST', '/users', { json: { username: `oficina_${suffix}`, password, sites: { [oficina]: 'owner' } } });
+      assert.equal(other.status, 201);
+      const listed = await owner.get('/users');
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.items.map((u: { username: string }) => u.username).sort(), [ownerName, `res_${suffix}`].sort());
+      assert.ok((await api.get('/users')).body.items.some((u: { username: string }) => u.username === `oficina_${suffix}`));
+      expectError(await owner.get(`/users/${other.body.id}`), 404, /^no user/);
+      assert.equal((await owner.get(`/users/${resident.body.id}`)).body.username, `res_${suffix}`);
+
+      const role = await owner.call('PUT', `/users/${resident.body.id}/sites/${enc(casa)}`, { json: { role: 'viewer' } });
+      assert.deepEqual([role.status, role.body.sites], [200, { [casa]: 'viewer' }]);
+      expectError(await owner.call('PUT', `/users/${resident.body.id}/sites/${enc(oficina)}`, { json: { role: 'viewer' } }), 403, /cannot give roles/);
+      expectError(await owner.call('PUT', `/users/${resident.body.id}/sites/${enc(casa)}`, { json: { role: 'god' } }), 400, /must be one of "owner", "resident", "viewer", not "god"/);
+      const disabled = await owner.call('PATCH', `/users/${resident.body.id}`, { json: { disabled: true } });
+      assert.deepEqual([disabled.status, disabled.body.disabled], [200, true]);
+      expectError(await api.as({}).call('POST', '/auth/login', { json: { username: `res_${suffix}`, password } }), 401, /wrong username or password/);
+      expectError(await owner.call('PATCH', `/users/${ownerId}`, { json: { disabled: true } }), 409, /cannot disable or unmake yourself/);
+      expectError(await owner.call('PATCH', `/users/${other.body.id}`, { json: { disabled: true } }), 404, /^no user/);
+      expectError(await api.call('PATCH', `/users/${ownerId}`, { json: {} }), 400, /./);
+      const removed = await owner.call('DELETE', `/users/${resident.body.id}/sites/${enc(casa)}`);
+      assert.equal(removed.status, 204);
+      expectError(await api.call('DELETE', `/users/${resident.body.id}/sites/${enc(casa)}`), 404, /has no role/);
+      assert.equal((await api.call('DELETE', `/users/${resident.body.id}`)).status, 204);
+      expectError(await api.call('DELETE', `/users/${resident.body.id}`), 404, /^no user/);
+    });
+
+    it('tokens: scoped to a role at sites, never beyond their maker, revocable', async () => {
+      const { client: owner } = await signIn(ownerName, password);
+      expectError(await owner.call('POST', '/tokens', { json: { name: 'all', role: 'operator' } }), 403, /only operators/);
+      expectError(await owner.call('POST', '/tokens', { json: { name: 'far', role: 'viewer', sites: [oficina] } }), 403, /cannot grant viewer at/);
+      const made = await owner.call('POST', '/tokens', { json: { name: 'script', role: 'viewer', sites: [casa], expiresAt: new Date(Date.now() + 3_600_000).toISOString() } });
+      assert.equal(made.status, 201);
+      assert.match(made.body.token, /^octo_/);
+      const script = api.as({ Authorization: `Bearer ${made.body.token}` });
+      const me = await script.get('/auth/me');
+      assert.deepEqual([me.body.via, me.body.csrfToken, me.body.sites], ['token', null, { [casa]: 'viewer' }]);
+      assert.equal((await script.get(`/devices/${enc(termo)}`)).status, 200);
+      expectError(await script.call('PATCH', `/devices/${enc(termo)}`, { json: { icon: 'x' } }), 403, /does not allow/);
+      const listed = await owner.get('/tokens');
+      assert.deepEqual(listed.body.items.map((t: { name: string }) => t.name), ['script']);
+      assert.ok((await api.get('/tokens')).body.items.length >= 2);
+      assert.equal((await owner.call('DELETE', `/tokens/${made.body.details.id}`)).status, 204);
+      expectError(await script.get(`/devices/${enc(termo)}`), 401, /^sign in first/);
+      expectError(await owner.call('DELETE', `/tokens/${made.body.details.id}`), 404, /^no token/);
+    });
+
+    it('five wrong passwords lock the account (429 with Retry-After), even for the right one; logout ends the session', async () => {
+      const name = `lock_${suffix}`;
+      assert.equal((await api.call('POST', '/users', { json: { username: name, password, sites: { [casa]: 'viewer' } } })).status, 201);
+      const { client, cookie } = await signIn(name, password);
+      const wrong = (i: number) => `${password}-wrong-${i}`;
+      for (let i = 0; i < 4; i++) expectError(await api.as({}).call('POST', '/auth/login', { json: { username: name, password: wrong(i) } }), 401, /wrong/);
+      const locked = await api.as({}).call('POST', '/auth/login', { json: { username: name, password: wrong(5) } });
+      expectError(locked, 429, /locked/);
+      assert.ok(Number(locked.headers.get('retry-after')) > 0);
+      expectError(await api.as({}).call('POST', '/auth/login', { json: { username: name, password } }), 429, /locked/);
+      assert.equal((await client.call('POST', '/auth/logout')).status, 204);
+      expectError(await api.as({ Cookie: cookie }).get('/auth/me'), 401, /^sign in first/);
+      const user = (await api.get('/users')).body.items.find((u: { username: string }) => u.username === name);
+      assert.equal(user.locked, true);
+      // An operator resets the password, which opens the account again.
+      assert.equal((await api.call('PATCH', `/users/${user.id}`, { json: { password: `${password}!` } })).status, 200);
+      await signIn(name, `${password}!`);
+    });
+  });
+
   describe('without a deployed registry', () => {
-    it('every route but the document answers 503', async () => {
+    it('every device route answers 503 (the sign-in routes need only the user store)', async () => {
       const id = enc(termo);
       const calls: Array<[Uppercase<HttpMethod>, string, CallOptions?]> = [
         ['GET', '/sites'],
@@ -707,7 +856,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     it('registers each route once per app, under the base path', () => {
       const seen: string[] = [];
       const record = (method: string) => (path: string) => void seen.push(`${method} ${path}`);
-      const app: HttpApp = { get: record('GET'), post: record('POST'), patch: record('PATCH'), delete: record('DELETE') };
+      const app: HttpApp = { get: record('GET'), post: record('POST'), put: record('PUT'), patch: record('PATCH'), delete: record('DELETE') };
       registerApiRoutes(app, () => service, { basePath: '/octopus/api/' });
       registerApiRoutes(app, () => service);
       assert.equal(seen.length, contract.operations().length);

@@ -5,7 +5,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { Pool } from 'pg';
 import { runHistoryMaintenance } from '../lib/history/history-maintenance';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser';
+import type { Session } from './support/auth';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from './support/browser';
 import { startApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
@@ -37,9 +38,10 @@ describe('the dashboard pages in a real browser', function () {
   const site = `pg-${randomUUID().slice(0, 6)}`;
   const thermo = `${site}/salon/termo`;
   const pageErrors: string[] = [];
+  let operator: Session;
 
   const api = async <T>(path: string, init?: { method: string; body: unknown }): Promise<T> => {
-    const res = await fetch(`${app.baseUrl}/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
+    const res = await operator.fetch(`/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
     const body = (await res.json()) as T;
     if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
     return body;
@@ -54,6 +56,7 @@ describe('the dashboard pages in a real browser', function () {
       ]);
     });
     app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url }, { dataDir });
+    operator = await app.login();
     mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `pages-${randomUUID()}` });
     await waitFor(() => /connected to mqtt/.test(app.output()), 10000, 'the source');
     // The registry learns the thermostat from a live reading; its month of history goes straight into the table.
@@ -95,6 +98,7 @@ describe('the dashboard pages in a real browser', function () {
     page.on('response', (r) => {
       if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
     });
+    await signIn(page, app.baseUrl, app.admin.username, app.admin.password);
   });
   after(async () => {
     await browser?.close();
@@ -327,7 +331,7 @@ describe('the dashboard pages in a real browser', function () {
       const conn = document.getElementById('connection') as HTMLElement;
       new MutationObserver(() => states.push(conn.dataset.state ?? '')).observe(conn, { attributes: true, attributeFilter: ['data-state'] });
     });
-    const res = await fetch(`${app.baseUrl}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'reload' }, body: '{}' });
+    const res = await app.adminFetch('/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'reload' }, body: '{}' });
     assert.ok(res.ok, `reload answered ${res.status}`);
     await waitFor(async () => {
       const states = await page.evaluate(() => (window as unknown as { __states: string[] }).__states);
@@ -344,7 +348,7 @@ describe('the dashboard pages in a real browser', function () {
     const other = `${site}/salon/otro`;
     const frames: { id: number; event: string; data: string }[] = [];
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      request(`${app.baseUrl}/ui/events?device=${encodeURIComponent(thermo)}`, resolve).on('error', reject).end();
+      request(`${app.baseUrl}/ui/events?device=${encodeURIComponent(thermo)}`, { headers: { Cookie: operator.cookie } }, resolve).on('error', reject).end();
     });
     let buffer = '';
     res.setEncoding('utf8');

@@ -29,9 +29,15 @@ describe('dashboard routes: every request through authorize', () => {
 
   const get = (path: string, user?: string) => fetch(`${base}${path}`, { headers: user ? { 'x-user': user } : {}, redirect: 'manual' });
 
-  it('refuses a request without a viewer (401) and reports a failing hook (500)', async () => {
-    for (const path of ['/ui/', '/ui/static/app.js', '/ui/vendor/chart.umd.js', '/ui/api/state', '/ui/events']) {
+  it('refuses a request without a viewer (401; the page redirects to the sign-in page) and reports a failing hook (500)', async () => {
+    for (const path of ['/ui/static/app.js', '/ui/vendor/chart.umd.js', '/ui/api/state', '/ui/events']) {
       assert.equal((await get(path)).status, 401, path);
+    }
+    // The page itself sends a person to sign in.
+    for (const path of ['/ui/', '/ui']) {
+      const page = await get(path);
+      assert.equal(page.status, 302, path);
+      assert.equal(page.headers.get('location'), '/ui/login');
     }
     const res = await get('/ui/api/state', 'boom');
     assert.equal(res.status, 500);

@@ -44,6 +44,27 @@ describe('the /ui page in a real browser', function () {
     await db?.drop();
   });
 
+  it('sends a visitor without a session to the sign-in page; a wrong password is refused there, the right one opens /ui', async () => {
+    await page.goto(`${app.baseUrl}/ui/#/alerts`);
+    await page.waitForURL(/\/ui\/login#\/alerts$/);
+    const login = await fetch(`${app.baseUrl}/ui/login`);
+    assert.match(login.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self'/);
+    assert.equal(login.headers.get('x-frame-options'), 'DENY');
+    assert.doesNotMatch(await login.text(), /<script>|<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=/i, 'no inline script or handler');
+    await page.fill('#username', app.admin.username);
+    await page.fill('#password', `${app.admin.password}-wrong`);
+    await page.click('#sign-in');
+    await page.locator('#login-error:not([hidden])').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#login-error').textContent(), 'Wrong username or password.');
+    await page.fill('#password', app.admin.password);
+    await page.click('#sign-in');
+    await page.waitForURL(/\/ui\/#\/alerts$/);
+    await page.locator('#user').filter({ hasText: app.admin.username }).waitFor({ timeout: 5000 });
+    // The one error the browser logged is the refused password's 401.
+    assert.deepEqual(pageErrors, ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    pageErrors.length = 0;
+  });
+
   const valueLocator = (deviceId: string, attribute: string) => page.locator(`.value[data-device-id="${deviceId}"][data-attribute="${attribute}"]`);
 
   it('shows a value and updates it live after a publish, without a reload', async () => {
@@ -70,7 +91,8 @@ describe('the /ui page in a real browser', function () {
     assert.equal(await alert.getAttribute('data-severity'), 'critical');
     assert.equal(await alert.textContent(), 'termo is 35°C');
     const id = await alert.getAttribute('data-alert-id');
-    const res = await fetch(`${app.baseUrl}/api/v1/alerts/${id}/clear`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'test', note: 'checked' }) });
+    const operator = await app.login();
+    const res = await operator.fetch(`/api/v1/alerts/${id}/clear`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ note: 'checked' }) });
     assert.equal(res.status, 200);
     await waitFor(async () => (await alert.count()) === 0, 5000, 'the alert to leave the card');
   });
@@ -91,5 +113,16 @@ describe('the /ui page in a real browser', function () {
     assert.equal(await page.locator('main script, main img').count(), 0);
     assert.deepEqual(pageErrors, []);
     if (process.env.OCTOPUS_SCREENSHOT) await page.screenshot({ path: process.env.OCTOPUS_SCREENSHOT, fullPage: true });
+  });
+
+  it('signs out: the session ends and /ui asks for a sign-in again', async () => {
+    await page.goto(`${app.baseUrl}/ui/`);
+    await page.locator('#logout').click();
+    await page.waitForURL(/\/ui\/login$/);
+    await page.goto(`${app.baseUrl}/ui/`);
+    await page.waitForURL(/\/ui\/login/);
+    const state = await page.evaluate(async () => (await fetch('/ui/api/state')).status);
+    assert.equal(state, 401);
+    assert.deepEqual(pageErrors.filter((e) => !/401/.test(e)), []);
   });
 });

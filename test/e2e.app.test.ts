@@ -6,13 +6,23 @@ import { DIALECTS } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 import { readDevCredentials } from '../scripts/embedded/broker-users';
 import { startApp, type RunningApp } from './support/app';
+import type { Session } from './support/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { freePort } from './support/ports';
 
-/** Latest value of a device attribute as the dashboard's state API reports it (any nesting). */
+// One sign-in per running app: polling must not run into the login rate limit.
+const sessions = new WeakMap<RunningApp, Promise<Session>>();
+
+/** Latest value of a device attribute as the dashboard's state API reports it (any nesting), seen by the operator. */
 async function dashboardValue(app: RunningApp, deviceId: string, attribute: string): Promise<unknown> {
-  const res = await fetch(`${app.baseUrl}/ui/api/state`);
+  if (!sessions.has(app)) {
+    const signing = app.login();
+    sessions.set(app, signing);
+    // A failed sign-in (the app still starting) is tried again on the next poll.
+    signing.catch(() => sessions.delete(app));
+  }
+  const res = await (await (sessions.get(app) as Promise<Session>)).fetch('/ui/api/state');
   if (!res.ok) return undefined;
   const state: unknown = await res.json();
   return findValue(state, deviceId, attribute);
@@ -60,7 +70,7 @@ async function publishReadings(client: MqttClient, site: string, n: number, star
 }
 
 async function paletteTypes(app: RunningApp): Promise<string[]> {
-  const res = await fetch(`${app.baseUrl}/nodes`, { headers: { Accept: 'application/json' } });
+  const res = await app.adminFetch('/nodes', { headers: { Accept: 'application/json' } });
   assert.equal(res.status, 200);
   const sets = (await res.json()) as Array<{ module: string; types: string[] }>;
   return sets.filter((s) => s.module === 'node-red-contrib-octopus').flatMap((s) => s.types);
@@ -93,12 +103,16 @@ describe('the application end to end', function () {
       const editor = await fetch(`${app.baseUrl}/`);
       assert.equal(editor.status, 200);
       assert.match(await editor.text(), /Octopus/);
+      // The page loads, but the admin API behind it needs the operator's login.
+      assert.equal((await fetch(`${app.baseUrl}/nodes`, { headers: { Accept: 'application/json' } })).status, 401);
+      assert.equal((await fetch(`${app.baseUrl}/flows`)).status, 401);
       assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
     });
 
     it('stores published readings in Postgres and shows them on /ui', async () => {
       assert.ok(app);
-      await waitFor(async () => (await fetch(`${app!.baseUrl}/ui/`)).status === 200, 10000, '/ui');
+      const signedIn = await app!.login();
+      await waitFor(async () => (await signedIn.fetch('/ui/', { redirect: 'manual' })).status === 200, 10000, '/ui');
       await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
       await publishReadings(mqtt, site, 25);
       await waitFor(
@@ -114,7 +128,8 @@ describe('the application end to end', function () {
       );
       await waitFor(async () => (await dashboardValue(app!, `${site}/salon/termo`, 'temperature')) === 44, 5000, 'the latest value on /ui');
       // The registry saw it too, and the REST API serves it.
-      const api = await fetch(`${app!.baseUrl}/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);
+      const operator = await app!.login();
+      const api = await operator.fetch(`/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);
       assert.equal(api.status, 200);
       const device = (await api.json()) as { state: string; attributes: Array<{ name: string; value: unknown; unit?: string }> };
       assert.equal(device.state, 'online');
@@ -138,6 +153,7 @@ describe('the application end to end', function () {
         await sim.start();
         await sim.done();
       }
+      const operator = await app!.login();
       for (const dialect of DIALECTS.filter((d) => d !== 'octopus')) {
         const prefix = `${dialect}:${tag}-${dialect}`;
         await waitFor(
@@ -145,7 +161,7 @@ describe('the application end to end', function () {
           15000,
           `${dialect} readings in Postgres`,
         );
-        const res = await fetch(`${app!.baseUrl}/api/v1/devices?q=${encodeURIComponent(prefix)}`);
+        const res = await operator.fetch(`/api/v1/devices?q=${encodeURIComponent(prefix)}`);
         const list = (await res.json()) as { total: number; items: Array<{ deviceId: string; profile: string; attributes: unknown[] }> };
         assert.equal(list.total, 3, `${dialect} devices in the registry`);
         for (const d of list.items) {

@@ -83,7 +83,7 @@ describe('ingest under faults', function () {
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     app = await startApp({ MQTT_URL: broker.url, DATABASE_URL: viaProxy.toString() });
-    const statuses = await watchNodeStatus(app.baseUrl);
+    const statuses = await watchNodeStatus(app.baseUrl, await app.adminToken());
     try {
       await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
       const pub = new SequencePublisher(broker.url, `cut-${randomUUID().slice(0, 6)}`);

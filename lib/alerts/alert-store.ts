@@ -12,6 +12,8 @@ import type { AlertRule, Severity } from './rules';
 /** Filters of the history query; every one optional. */
 export interface AlertFilters {
   site?: string;
+  /** Only these sites (the ones the caller may see); an empty list matches nothing. */
+  sites?: readonly string[];
   /** A deviceId or a device's own id. */
   device?: string;
   attribute?: string;
@@ -193,6 +195,7 @@ export async function queryAlerts(pool: Pool, f: AlertFilters): Promise<{ alerts
     return `$${params.length}`;
   };
   if (f.site !== undefined) where.push(`site = ${p(f.site)}`);
+  if (f.sites !== undefined) where.push(`site = any(${p(f.sites)}::text[])`);
   if (f.device !== undefined) {
     const d = p(f.device);
     where.push(`(device_id = ${d} or device = ${d})`);

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Ajv, { type ErrorObject } from 'ajv';
+import { HttpError } from '../api/http';
+import { activeAuth } from '../auth/active-auth';
+import type { AuthService } from '../auth/auth-service';
+import { apiSecurityHeaders, requirePrincipal } from '../auth/http-auth';
+import { can, type Principal } from '../auth/permissions';
 import type { AlertState } from './alert-engine';
 import type { AlertService, ServiceResult } from './alert-service';
 import type { AlertFilters } from './alert-store';
@@ -16,6 +21,11 @@ import type { Severity } from './rules';
  *
  * Errors are JSON `{"error": "<sentence>"}` with the matching status; 503 while no alert node is
  * deployed. Bodies are read here (64 KB at most), so no body parser needs to be installed.
+ *
+ * Every route needs a signed-in caller (lib/auth): lists show only the sites the caller sees, an
+ * alert of another site is 404 as if unknown, ack and clear need resident or more. The name
+ * recorded for an ack or clear is the signed-in user's; a `by` in the body is accepted for old
+ * clients and ignored, so nobody can act in another's name.
  */
 export interface AlertRouteRequest extends IncomingMessage {
   params?: Record<string, string>;
@@ -35,8 +45,8 @@ export interface AlertRouteApp {
 export interface AlertRouteOptions {
   basePath?: string;
   maxBodyBytes?: number;
-  /** Who acknowledged or cleared when the body names nobody. */
-  defaultBy?: string;
+  /** The user store the routes check callers against (default: the deployed one). */
+  auth?: () => AuthService | undefined;
 }
 
 const registered = new WeakSet<object>();
@@ -80,33 +90,38 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
   registered.add(app);
   const base = (options.basePath ?? '/api/v1').replace(/\/$/, '');
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
-  const defaultBy = options.defaultBy ?? 'api';
+  const getAuth = options.auth ?? activeAuth;
 
-  const route = (run: (req: AlertRouteRequest, res: ServerResponse, service: AlertService) => Promise<void>): Handler => {
+  const route = (run: (req: AlertRouteRequest, res: ServerResponse, service: AlertService, me: Principal) => Promise<void>): Handler => {
     return (req, res) => {
+      apiSecurityHeaders(res);
       const service = getService();
       if (!service) return sendJson(res, 503, { error: 'no octopus-alert node is deployed' });
       if (!service.ready) return sendJson(res, 503, { error: 'alerts are still loading from the database; try again shortly' });
-      run(req, res, service).catch((err: Error) => {
-        if (!res.headersSent) sendJson(res, 500, { error: `alerts: ${err.message}` });
-        else res.end();
-      });
+      requirePrincipal(getAuth, req)
+        .then((me) => run(req, res, service, me))
+        .catch((err: Error) => {
+          if (res.headersSent) res.end();
+          else if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });
+          else sendJson(res, 500, { error: `alerts: ${err.message}` });
+        });
     };
   };
+  const sees = (me: Principal) => (a: { site: string }) => can(me, 'see', a.site);
 
   app.get(
     `${base}/alerts`,
-    route(async (req, res, service) => {
+    route(async (req, res, service, me) => {
       const q = queryOf(req);
       if (!activeQuery(q)) return sendJson(res, 400, { error: querySentence(activeQuery.errors) });
-      const alerts = service.activeAlerts({ ...textFilters(q), severity: list<Severity>(q.severity), state: list<AlertState>(q.state) });
+      const alerts = service.activeAlerts({ ...textFilters(q), severity: list<Severity>(q.severity), state: list<AlertState>(q.state) }).filter(sees(me));
       sendJson(res, 200, { alerts, count: alerts.length });
     }),
   );
 
   app.get(
     `${base}/alerts/history`,
-    route(async (req, res, service) => {
+    route(async (req, res, service, me) => {
       const q = queryOf(req);
       if (!historyQuery(q)) return sendJson(res, 400, { error: querySentence(historyQuery.errors) });
       const from = q.from === undefined ? undefined : parseTime(String(q.from));
@@ -123,6 +138,8 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
         to,
         limit: q.limit === undefined ? 100 : Number(q.limit),
         offset: q.offset === undefined ? 0 : Number(q.offset),
+        // Filtered in the query, so that totals and pages count only what the caller may see.
+        sites: me.operator ? undefined : [...me.sites.keys()],
       };
       const { alerts, total } = await service.history(filters);
       sendJson(res, 200, { alerts, total, limit: filters.limit, offset: filters.offset });
@@ -131,11 +148,11 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
 
   app.get(
     `${base}/alerts/:id`,
-    route(async (req, res, service) => {
+    route(async (req, res, service, me) => {
       const id = idOf(req);
       if (!id) return sendJson(res, 400, { error: 'an alert id is required' });
       const found = await service.alertWithEvents(id);
-      if (!found) return sendJson(res, 404, { error: `no alert ${id}` });
+      if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
       sendJson(res, 200, found);
     }),
   );
@@ -143,15 +160,18 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
   for (const action of ['ack', 'clear'] as const) {
     app.post(
       `${base}/alerts/:id/${action}`,
-      route(async (req, res, service) => {
+      route(async (req, res, service, me) => {
         const id = idOf(req);
         if (!id) return sendJson(res, 400, { error: 'an alert id is required' });
         const body = await readJsonBody(req, maxBody);
         if (!body.ok) return sendJson(res, body.status, { error: body.error });
         const value = body.value ?? {};
         if (!actionBody(value)) return sendJson(res, 400, { error: bodySentence(actionBody.errors) });
-        const { by, note } = value as { by?: string; note?: string };
-        const result: ServiceResult = action === 'ack' ? await service.acknowledge(id, by ?? defaultBy, note) : await service.clear(id, by ?? defaultBy, note);
+        const found = await service.alertWithEvents(id);
+        if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
+        if (!can(me, 'control', found.alert.site)) return sendJson(res, 403, { error: `your role at site "${found.alert.site}" does not allow this` });
+        const { note } = value as { note?: string };
+        const result: ServiceResult = action === 'ack' ? await service.acknowledge(id, me.username, note) : await service.clear(id, me.username, note);
         if (!result.ok) return sendJson(res, result.status, { error: result.error });
         sendJson(res, 200, { alert: result.alert });
       }),

@@ -20,6 +20,7 @@ export type ApiHandler = (req: ApiRequest, res: ServerResponse) => void;
 export interface HttpApp {
   get(path: string, handler: ApiHandler): unknown;
   post(path: string, handler: ApiHandler): unknown;
+  put(path: string, handler: ApiHandler): unknown;
   patch(path: string, handler: ApiHandler): unknown;
   delete(path: string, handler: ApiHandler): unknown;
 }
@@ -47,9 +48,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendNoContent(res: ServerResponse): void {
+export function sendNoContent(res: ServerResponse, headers: Record<string, string> = {}): void {
   res.statusCode = 204;
   res.setHeader('Cache-Control', 'no-store');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.end();
 }
 

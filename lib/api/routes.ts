@@ -1,11 +1,16 @@
 import type { ServerResponse } from 'node:http';
+import { activeAuth } from '../auth/active-auth';
+import type { AuthService } from '../auth/auth-service';
+import { apiSecurityHeaders, requirePrincipal } from '../auth/http-auth';
+import { can, type Action, type Principal } from '../auth/permissions';
 import type { DeviceRecord } from '../registry/device-registry';
 import type { RegistryService } from '../registry/registry-service';
 import { HttpError, readJsonBody, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
 import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
 import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
-import { ValidationError, createValidators } from './validate';
+import { registerAuthRoutes } from './auth-routes';
+import { ValidationError, createValidators, type Validators } from './validate';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
 export type { ApiHandler, ApiRequest, HttpApp } from './http';
@@ -15,6 +20,17 @@ export interface ApiOptions {
   basePath?: string;
   /** Told about unexpected failures (answered 500), e.g. RED.log.error. */
   onError?: (err: Error) => void;
+  /** The user store every route but the login and this document checks (default: the deployed one). */
+  auth?: () => AuthService | undefined;
+}
+
+/** What the auth routes borrow from the API: one way to serve, validate and answer. */
+export interface RouteKit {
+  base: string;
+  validators: Validators;
+  getAuth: () => AuthService | undefined;
+  serve(method: HttpMethod, path: string, answer: (req: ApiRequest) => Reply | Promise<Reply>): void;
+  parameters(path: string, method: HttpMethod, req: ApiRequest): { path: Record<string, unknown>; query: Record<string, unknown> };
 }
 
 const DAY_MS = 86_400_000;
@@ -24,11 +40,12 @@ const MAX_HISTORY_MS = 3653 * DAY_MS;
 interface Context {
   req: ApiRequest;
   service: RegistryService;
+  principal: Principal;
   path: Record<string, unknown>;
   query: Record<string, unknown>;
 }
 
-interface Reply {
+export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -38,17 +55,12 @@ type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
 const registered = new WeakSet<object>();
 
-/**
- * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
- * nodes ask; `getService` is read on every request because registry nodes come and go with
- * deploys, and while none runs every route but the OpenAPI document answers 503.
- */
-export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
-  if (registered.has(app)) return;
-  registered.add(app);
+/** The shared plumbing of every route: one way to validate, serve and answer (errors as one sentence). */
+function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
   const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   const doc = openApiDocument(base);
   const validators = createValidators(doc);
+  const getAuth = options.auth ?? activeAuth;
 
   const fail = (res: ServerResponse, err: unknown) => {
     if (err instanceof HttpError) {
@@ -73,33 +85,72 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
 
   const serve = (method: HttpMethod, path: string, answer: (req: ApiRequest) => Reply | Promise<Reply>) => {
     if (!doc.paths[path]?.[method]) throw new Error(`${method.toUpperCase()} ${path} is missing from the OpenAPI document`);
-    app[method](base + path.replace(/\{(\w+)\}/g, ':$1'), (req, res) => {
+    app[method](base + path.replace(/\{(\w+)\}/g, ':$1'), (req: ApiRequest, res: ServerResponse) => {
+      apiSecurityHeaders(res);
       // Inside a promise chain, whatever a handler throws, at once or later, becomes an answer.
       Promise.resolve(req)
         .then(answer)
-        .then((reply) => (reply.status === 204 ? sendNoContent(res) : sendJson(res, reply.status, reply.body, reply.headers)))
+        .then((reply) => (reply.status === 204 ? sendNoContent(res, reply.headers) : sendJson(res, reply.status, reply.body, reply.headers)))
         .catch((err: unknown) => fail(res, err));
     });
   };
+  return { base, validators, getAuth, serve, parameters };
+}
 
-  /** A route that needs the running registry: 503 while none is deployed. */
+const authRegistered = new WeakSet<object>();
+
+/**
+ * Serves sign-in, users and tokens (lib/api/auth-routes.ts) on `app`, once per app. The database
+ * node that holds the user store calls this, so the login works in any flow that has one; the
+ * REST API calls it too.
+ */
+export function registerAuthApi(app: HttpApp, options: ApiOptions = {}): void {
+  if (authRegistered.has(app)) return;
+  authRegistered.add(app);
+  registerAuthRoutes(routeKit(app, options));
+}
+
+/**
+ * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
+ * nodes ask; `getService` is read on every request because registry nodes come and go with
+ * deploys, and while none runs every device route answers 503.
+ */
+export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
+  if (registered.has(app)) return;
+  registered.add(app);
+  registerAuthApi(app, options);
+  const { base, validators, getAuth, serve, parameters } = routeKit(app, options);
+
+  /**
+   * A route that needs the running registry (503 while none is deployed) and a signed-in caller
+   * (401 otherwise; 403 for a cookie write without CSRF proof). Every handler then checks the
+   * caller's role at the site of what it touches.
+   */
   const route = (method: HttpMethod, path: string, handler: Handler) =>
-    serve(method, path, (req) => {
+    serve(method, path, async (req) => {
       const service = getService();
       if (!service) throw new HttpError(503, 'device registry not deployed');
-      return handler({ req, service, ...parameters(path, method, req) });
+      const principal = await requirePrincipal(getAuth, req);
+      return handler({ req, service, principal, ...parameters(path, method, req) });
     });
 
-  const device = (ctx: Context): DeviceRecord => {
-    const id = String(ctx.path.id);
+  /**
+   * The device, if the caller may `action` it. A device of a site the caller cannot see is
+   * answered exactly like an unknown one (404), so ids of other houses cannot be probed; one it
+   * sees but may not change this way is 403.
+   */
+  const device = (ctx: Context, action: Action = 'see', id = String(ctx.path.id)): DeviceRecord => {
     const d = ctx.service.registry.get(id);
-    if (!d) throw new HttpError(404, `unknown device "${id}"`);
+    if (!d || !can(ctx.principal, 'see', d.site)) throw new HttpError(404, `unknown device "${id}"`);
+    if (!can(ctx.principal, action, d.site)) throw new HttpError(403, `your role at site "${d.site}" does not allow this`);
     return d;
   };
+  const sees = (ctx: Context, site: string) => can(ctx.principal, 'see', site);
 
-  route('get', '/sites', ({ service }) => {
+  route('get', '/sites', (ctx) => {
     const sites = new Map<string, { site: string; rooms: Set<string>; devices: number; online: number; stale: number; offline: number }>();
-    for (const d of service.registry.all()) {
+    for (const d of ctx.service.registry.all()) {
+      if (!sees(ctx, d.site)) continue;
       let s = sites.get(d.site);
       if (!s) sites.set(d.site, (s = { site: d.site, rooms: new Set(), devices: 0, online: 0, stale: 0, offline: 0 }));
       s.rooms.add(displayRoom(d));
@@ -110,11 +161,11 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     return { status: 200, body: { items } };
   });
 
-  route('get', '/sites/{site}/rooms', ({ service, path }) => {
-    const site = String(path.site);
+  route('get', '/sites/{site}/rooms', (ctx) => {
+    const site = String(ctx.path.site);
     const rooms = new Map<string, { room: string; devices: number; online: number; stale: number; offline: number }>();
-    for (const d of service.registry.all()) {
-      if (d.site !== site) continue;
+    for (const d of ctx.service.registry.all()) {
+      if (d.site !== site || !sees(ctx, site)) continue;
       const name = displayRoom(d);
       let r = rooms.get(name);
       if (!r) rooms.set(name, (r = { room: name, devices: 0, online: 0, stale: 0, offline: 0 }));
@@ -125,13 +176,15 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     return { status: 200, body: { site, items: [...rooms.values()].sort((a, b) => compare(a.room, b.room)) } };
   });
 
-  route('get', '/devices', ({ service, query }) => {
+  route('get', '/devices', (ctx) => {
+    const { service, query } = ctx;
     const { site, room, state, kind } = query as Partial<Record<'site' | 'room' | 'state' | 'kind', string>>;
     const q = typeof query.q === 'string' ? query.q.toLowerCase() : undefined;
     const limit = query.limit as number;
     const offset = query.offset as number;
     const matches: DeviceRecord[] = [];
     for (const d of service.registry.all()) {
+      if (!sees(ctx, d.site)) continue;
       if (site !== undefined && d.site !== site) continue;
       if (room !== undefined && displayRoom(d) !== room) continue;
       if (state !== undefined && d.state !== state) continue;
@@ -147,7 +200,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   route('get', '/devices/{id}', (ctx) => ({ status: 200, body: deviceDetailView(ctx.service.registry, device(ctx)) }));
 
   route('patch', '/devices/{id}', async (ctx) => {
-    const d = device(ctx);
+    const d = device(ctx, 'manage');
     const patch = validators.body<Record<string, unknown>>('DeviceMetaPatch', await readJsonBody(ctx.req));
     // The service checks what a schema cannot: min below max, a step that fits the range.
     const result = ctx.service.updateMeta(d.deviceId, patch);
@@ -156,7 +209,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   });
 
   route('delete', '/devices/{id}', (ctx) => {
-    const id = String(ctx.path.id);
+    const id = device(ctx, 'manage').deviceId;
     if (!ctx.service.forget(id)) throw new HttpError(404, `unknown device "${id}"`);
     return { status: 204 };
   });
@@ -223,7 +276,11 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
 
   route('post', '/commands', async (ctx) => {
     const body = validators.body<{ deviceId: string; attribute: string; value: unknown; timeoutMs?: number }>('CommandRequest', await readJsonBody(ctx.req));
-    const result = await ctx.service.sendCommand({ ...body, requestedBy: 'api' });
+    // An unknown device gets the service's own answer; one of a site the caller cannot see, the same.
+    const target = ctx.service.registry.get(body.deviceId);
+    if (target && !sees(ctx, target.site)) throw new HttpError(404, 'unknown device');
+    if (target && !can(ctx.principal, 'control', target.site)) throw new HttpError(403, `your role at site "${target.site}" does not allow commands`);
+    const result = await ctx.service.sendCommand({ ...body, requestedBy: `api:${ctx.principal.username}` });
     if (!result.ok) throw new HttpError(result.status, result.error);
     const location = `${ctx.req.baseUrl ?? ''}${base}/commands/${result.command.id}`;
     return { status: 202, body: commandView(result.command), headers: { Location: location } };
@@ -232,7 +289,9 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   route('get', '/commands/{id}', async (ctx) => {
     const id = String(ctx.path.id);
     const command = await fromDatabase(ctx.service.commandById(id));
-    if (!command) throw new HttpError(404, `unknown command "${id}"`);
+    // A command is as visible as its device; one of a forgotten device only to operators.
+    const site = command && ctx.service.registry.get(command.deviceId)?.site;
+    if (!command || !(ctx.principal.operator || (site !== undefined && sees(ctx, site)))) throw new HttpError(404, `unknown command "${id}"`);
     return { status: 200, body: commandView(command) };
   });
 

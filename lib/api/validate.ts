@@ -104,7 +104,7 @@ function newAjv(coerceTypes: boolean): Ajv2020 {
   const ajv = new Ajv2020({ coerceTypes, verbose: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   // The document's own keywords around the schemas: known, never applied.
-  for (const keyword of ['openapi', 'info', 'servers', 'tags', 'paths', 'components']) ajv.addKeyword(keyword);
+  for (const keyword of ['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'security']) ajv.addKeyword(keyword);
   return ajv;
 }
 

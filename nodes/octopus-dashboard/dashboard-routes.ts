@@ -94,11 +94,12 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
   const slot: DashboardSlot = { current: undefined, owner: undefined, authorize: options.authorize ?? allowAll };
   byPath.set(path, slot);
 
-  /** Runs `handle` for an authorized request; refuses the others. */
-  const guarded = (handle: (req: Req, res: ServerResponse, viewer: Viewer) => void) => (req: IncomingMessage, res: ServerResponse) => {
+  /** Runs `handle` for an authorized request; refuses the others (401, or `refuse` for the page itself). */
+  const guarded =
+    (handle: (req: Req, res: ServerResponse, viewer: Viewer) => void, refuse?: (req: Req, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
     slot.authorize(req).then(
       (viewer) => {
-        if (!viewer) return sendText(res, 401, 'not authorized to view this dashboard');
+        if (!viewer) return refuse ? refuse(req as Req, res) : sendText(res, 401, 'not authorized to view this dashboard');
         handle(req as Req, res, viewer);
       },
       (err: Error) => sendText(res, 500, `authorization failed: ${err.message}`),
@@ -127,6 +128,12 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
       } else {
         sendText(res, 503, 'dashboard not deployed');
       }
+    }, (req, res) => {
+      // A person without a session is sent to sign in (login-routes.ts); the #fragment survives the redirect.
+      res.statusCode = 302;
+      res.setHeader('Location', `${(req.originalUrl ?? req.url ?? '').split('?')[0].replace(/\/+$/, '')}/login`);
+      res.setHeader('Cache-Control', 'no-store');
+      res.end();
     }),
   );
   app.get(

@@ -7,12 +7,15 @@ import type { TrackedCommand } from '../../lib/commands/command-tracker';
 import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
 import { wants, type Subscription } from '../../lib/live/subscription';
+import { activeAuth } from '../../lib/auth/active-auth';
+import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import type { Viewer } from '../../lib/live/viewer';
 import type { Reading } from '../../lib/model/reading';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 import { dashboardSlot, type PageRequest } from './dashboard-routes';
+import { registerLoginPage } from './login-routes';
 
 interface DashboardNodeDef extends NodeDef {
   path: string;
@@ -48,7 +51,9 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: problem });
       return;
     }
-    const slot = dashboardSlot(RED.httpNode, path);
+    // Who may see what: the session (or token) of each request, checked against the user store.
+    const slot = dashboardSlot(RED.httpNode, path, { authorize: authorizeDashboard(activeAuth) });
+    registerLoginPage(RED.httpNode, path);
     if (slot.current && slot.owner !== node.id) {
       const taken = `path ${path} already served by node ${slot.owner}`;
       node.error(`octopus-dashboard: ${taken}`);

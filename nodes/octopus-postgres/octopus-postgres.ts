@@ -1,4 +1,8 @@
 import type { NodeAPI, NodeDef } from 'node-red';
+import { registerAuthApi } from '../../lib/api/routes';
+import { activateAuth } from '../../lib/auth/active-auth';
+import { AuthService } from '../../lib/auth/auth-service';
+import { bootstrapOperator } from '../../lib/auth/bootstrap';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { HistoryMaintainer } from '../../lib/history/history-maintainer';
 import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays } from '../../lib/util/env-config';
@@ -12,6 +16,9 @@ interface PostgresNodeDef extends NodeDef {
 
 
 export = function register(RED: NodeAPI): void {
+  // Sign-in, users and tokens live as long as the runtime; they use whichever user store is deployed.
+  registerAuthApi(RED.httpNode, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+
   function OctopusPostgresNode(this: PostgresConfigNode, def: PostgresNodeDef) {
     RED.nodes.createNode(this, def);
     const connectionString = (this.credentials?.connectionString || '').trim() || defaultDatabaseUrl();
@@ -45,6 +52,25 @@ export = function register(RED: NodeAPI): void {
         this.log(`applied migrations ${database.appliedMigrations.join(', ')} to ${this.target}`);
       }
     });
+
+    // This database also holds the users the web routes (/api/v1, /ui) check against: the first
+    // deployed octopus-postgres is the user store (see docs/security.md).
+    const auth = new AuthService({ database: () => database.ready() });
+    const deactivateAuth = activateAuth(auth);
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    const bootstrap = (): Promise<void> =>
+      bootstrapOperator(auth).then(
+        ({ level, message }) => (level === 'warn' ? this.warn(`octopus users: ${message}`) : this.log(`octopus users: ${message}`)),
+        (err: Error) => {
+          this.warn(`octopus users: first operator not set up yet (${err.message}); retrying`);
+          if (!closed) return new Promise<void>((resolve) => (retry = setTimeout(() => resolve(bootstrap()), 5000)));
+        },
+      );
+    auth.settleFirst(bootstrap());
+    const purge = setInterval(() => void auth.store.purgeExpiredSessions().catch(() => undefined), 3_600_000);
+    purge.unref();
+
     const maintainer = new HistoryMaintainer(database, {
       rawRetentionDays,
       onError: (err) => this.warn(`history maintenance on ${this.target}: ${err.message}`),
@@ -55,6 +81,10 @@ export = function register(RED: NodeAPI): void {
     });
     maintainer.start();
     this.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(retry);
+      clearInterval(purge);
+      deactivateAuth();
       maintainer
         .stop()
         .then(() => database.close())

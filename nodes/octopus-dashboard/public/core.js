@@ -68,7 +68,13 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(options.body);
     }
-    return fetch(O.apiBase + path, init).then(function (res) {
+    // Writes carry the session's CSRF token (session.js reads it from /auth/me first).
+    var ready = init.method === 'GET' || !O.session ? Promise.resolve() : O.session;
+    return ready.then(function () {
+      if (init.method !== 'GET' && O.csrfToken) init.headers['X-CSRF-Token'] = O.csrfToken;
+      return fetch(O.apiBase + path, init);
+    }).then(function (res) {
+      if (res.status === 401 && O.toLogin) O.toLogin();
       return res.text().then(function (text) {
         var body = null;
         try {

@@ -1,0 +1,211 @@
+import type { TokenRecord, UserRecord } from '../auth/auth-store';
+import { clearedSessionCookie, clientAddress, credentialsOf, originProblem, requirePrincipal, sessionCookie } from '../auth/http-auth';
+import { lockedFor } from '../auth/lockout';
+import { hashPassword, passwordProblem } from '../auth/passwords';
+import { hashToken } from '../auth/tokens';
+import {
+  canAssignAt,
+  canManageUser,
+  canSeeUser,
+  tokenScopeProblem,
+  visibleRoles,
+  type Principal,
+  type SiteRole,
+  type TokenRole,
+} from '../auth/permissions';
+import type { AuthService } from '../auth/auth-service';
+import { HttpError, iso, readJsonBody, type ApiRequest } from './http';
+import type { HttpMethod } from './openapi';
+import type { Reply, RouteKit } from './routes';
+
+/**
+ * Sign-in, users and tokens under /api/v1 (documented in openapi.ts, bodies checked with ajv
+ * against it). Who may manage whom is decided in lib/auth/permissions.ts.
+ */
+export function registerAuthRoutes(kit: RouteKit): void {
+  const { serve, validators, getAuth } = kit;
+
+  const store = () => {
+    const auth = getAuth();
+    if (!auth) throw new HttpError(503, 'sign-in is unavailable: no octopus-postgres database node is deployed');
+    return auth;
+  };
+
+  const signedIn = (method: HttpMethod, path: string, handler: (ctx: { req: ApiRequest; auth: AuthService; me: Principal; path: Record<string, unknown> }) => Promise<Reply>) =>
+    serve(method, path, async (req) => {
+      const me = await requirePrincipal(getAuth, req);
+      const { path: params } = kit.parameters(path, method, req);
+      return handler({ req, auth: store(), me, path: params });
+    });
+
+  const body = async <T>(schema: string, req: ApiRequest) => validators.body<T>(schema, await readJsonBody(req));
+
+  const userView = (me: Principal, u: UserRecord) => ({
+    id: u.id,
+    username: u.username,
+    operator: u.operator,
+    disabled: u.disabled,
+    locked: lockedFor(u.lock, Date.now()) > 0,
+    sites: Object.fromEntries(visibleRoles(me, u)),
+    createdAt: iso(u.createdAt),
+  });
+
+  const tokenView = (t: TokenRecord) => ({
+    id: t.id,
+    name: t.name,
+    username: t.username,
+    role: t.role,
+    sites: t.sites,
+    createdAt: iso(t.createdAt),
+    expiresAt: t.expiresAt === null ? null : iso(t.expiresAt),
+    revokedAt: t.revokedAt === null ? null : iso(t.revokedAt),
+    lastUsedAt: t.lastUsedAt === null ? null : iso(t.lastUsedAt),
+  });
+
+  const meView = async (auth: AuthService, me: Principal, expiresAt: number | null) => {
+    const user = await auth.store.userById(me.userId);
+    if (!user) throw new HttpError(401, 'sign in first');
+    return {
+      user: userView(me, user),
+      via: me.via,
+      csrfToken: me.csrfToken ?? null,
+      operator: me.operator,
+      sites: Object.fromEntries(me.sites),
+      expiresAt: expiresAt === null ? null : iso(expiresAt),
+    };
+  };
+
+  /** The user, if the caller may see them; else 404, as if there were none. */
+  const visibleUser = async (auth: AuthService, me: Principal, id: unknown): Promise<UserRecord> => {
+    const u = await auth.store.userById(Number(id));
+    if (!u || !canSeeUser(me, u)) throw new HttpError(404, `no user ${String(id)}`);
+    return u;
+  };
+
+  serve('post', '/auth/login', async (req): Promise<Reply> => {
+    kit.parameters('/auth/login', 'post', req);
+    const auth = store();
+    // A login form posted from another site would sign the victim into the attacker's account.
+    const problem = originProblem(req);
+    if (problem) throw new HttpError(403, problem);
+    const { username, password } = await body<{ username: string; password: string }>('LoginRequest', req);
+    const result = await auth.login(username, password, clientAddress(req));
+    if (!result.ok) {
+      const headers: Record<string, string> = result.retryAfterS ? { 'Retry-After': String(result.retryAfterS) } : {};
+      return { status: result.status, body: { error: result.error }, headers };
+    }
+    const me: Principal = { userId: result.user.id, username: result.user.username, operator: result.user.operator, sites: result.user.sites, via: 'session', csrfToken: result.csrfToken };
+    return { status: 200, body: await meView(auth, me, result.expiresAt), headers: { 'Set-Cookie': sessionCookie(req, result.token, result.expiresAt) } };
+  });
+
+  signedIn('post', '/auth/logout', async ({ req, auth }) => {
+    const { sessionToken } = credentialsOf(req);
+    if (sessionToken) await auth.logout(sessionToken);
+    return { status: 204, headers: { 'Set-Cookie': clearedSessionCookie(req) } };
+  });
+
+  signedIn('get', '/auth/me', async ({ req, auth, me }) => {
+    const { sessionToken } = credentialsOf(req);
+    const session = me.via === 'session' && sessionToken ? await auth.principal({ sessionToken }) : undefined;
+    return { status: 200, body: await meView(auth, me, session ? await sessionExpiry(auth, sessionToken as string) : null) };
+  });
+
+  signedIn('get', '/users', async ({ auth, me }) => {
+    if (me.operator) return { status: 200, body: { items: (await auth.store.listUsers()).map((u) => userView(me, u)) } };
+    const owned = [...me.sites].filter(([, r]) => r === 'owner').map(([s]) => s);
+    if (owned.length === 0) throw new HttpError(403, 'only operators and site owners manage users');
+    return { status: 200, body: { items: (await auth.store.listUsers(owned)).map((u) => userView(me, u)) } };
+  });
+
+  signedIn('post', '/users', async ({ req, auth, me }) => {
+    const b = await body<{ username: string; password: string; operator?: boolean; sites?: Record<string, SiteRole> }>('UserCreate', req);
+    const sites = new Map(Object.entries(b.sites ?? {}));
+    if (!me.operator) {
+      if (b.operator) throw new HttpError(403, 'only operators make operators');
+      if (sites.size === 0) throw new HttpError(403, 'give the user a role at a site you own');
+      const foreign = [...sites.keys()].filter((s) => !canAssignAt(me, s));
+      if (foreign.length > 0) throw new HttpError(403, `you do not own site ${foreign.join(', ')}`);
+    }
+    const weak = passwordProblem(b.password);
+    if (weak) throw new HttpError(400, weak);
+    const made = await auth.createUser({ username: b.username, password: b.password, operator: b.operator ?? false, sites });
+    if (!made) throw new HttpError(409, `the username "${b.username}" is taken`);
+    return { status: 201, body: userView(me, made) };
+  });
+
+  signedIn('get', '/users/{userId}', async ({ auth, me, path }) => ({ status: 200, body: userView(me, await visibleUser(auth, me, path.userId)) }));
+
+  signedIn('patch', '/users/{userId}', async ({ req, auth, me, path }) => {
+    const target = await visibleUser(auth, me, path.userId);
+    const b = await body<{ password?: string; disabled?: boolean; operator?: boolean }>('UserPatch', req);
+    const self = target.id === me.userId;
+    const onlyOwnPassword = self && b.disabled === undefined && b.operator === undefined;
+    if (!onlyOwnPassword && !canManageUser(me, target)) throw new HttpError(403, 'you do not manage this user');
+    if (b.operator !== undefined && !me.operator) throw new HttpError(403, 'only operators make or unmake operators');
+    if (self && (b.disabled === true || b.operator === false)) throw new HttpError(409, 'you cannot disable or unmake yourself');
+    if (b.password !== undefined) {
+      const weak = passwordProblem(b.password);
+      if (weak) throw new HttpError(400, weak);
+    }
+    await auth.store.updateUser(target.id, {
+      passwordHash: b.password === undefined ? undefined : await hashPassword(b.password),
+      disabled: b.disabled,
+      operator: b.operator,
+    });
+    return { status: 200, body: userView(me, (await auth.store.userById(target.id)) as UserRecord) };
+  });
+
+  signedIn('delete', '/users/{userId}', async ({ auth, me, path }) => {
+    const target = await visibleUser(auth, me, path.userId);
+    if (!canManageUser(me, target)) throw new HttpError(403, 'you do not manage this user');
+    if (target.id === me.userId) throw new HttpError(409, 'you cannot delete yourself');
+    await auth.store.deleteUser(target.id);
+    return { status: 204 };
+  });
+
+  signedIn('put', '/users/{userId}/sites/{site}', async ({ req, auth, me, path }) => {
+    const target = await visibleUser(auth, me, path.userId);
+    const site = String(path.site);
+    if (!canAssignAt(me, site, target)) throw new HttpError(403, `you cannot give roles at site "${site}"`);
+    const { role } = await body<{ role: SiteRole }>('SiteRoleRequest', req);
+    await auth.store.setSiteRole(target.id, site, role);
+    return { status: 200, body: userView(me, (await auth.store.userById(target.id)) as UserRecord) };
+  });
+
+  signedIn('delete', '/users/{userId}/sites/{site}', async ({ auth, me, path }) => {
+    const target = await visibleUser(auth, me, path.userId);
+    const site = String(path.site);
+    if (!canAssignAt(me, site, target)) throw new HttpError(403, `you cannot take roles at site "${site}"`);
+    if (!(await auth.store.removeSiteRole(target.id, site))) throw new HttpError(404, `user ${target.id} has no role at site "${site}"`);
+    return { status: 204 };
+  });
+
+  signedIn('get', '/tokens', async ({ auth, me }) => ({
+    status: 200,
+    body: { items: (await auth.store.listTokens(me.operator ? undefined : me.userId)).map(tokenView) },
+  }));
+
+  signedIn('post', '/tokens', async ({ req, auth, me }) => {
+    const b = await body<{ name: string; role: TokenRole; sites?: string[]; expiresAt?: string }>('TokenCreate', req);
+    const sites = b.role === 'operator' ? [] : b.sites ?? [];
+    const problem = tokenScopeProblem(me, b.role, sites);
+    if (problem) throw new HttpError(b.role !== 'operator' && sites.length === 0 ? 400 : 403, problem);
+    const expiresAt = b.expiresAt === undefined ? null : Date.parse(b.expiresAt);
+    if (expiresAt !== null && expiresAt <= Date.now()) throw new HttpError(400, 'expiresAt must be in the future');
+    const owner = await auth.store.userById(me.userId);
+    if (!owner) throw new HttpError(401, 'sign in first');
+    const { token, record } = await auth.createToken(owner, { name: b.name, role: b.role, sites, expiresAt });
+    return { status: 201, body: { token, details: tokenView(record) } };
+  });
+
+  signedIn('delete', '/tokens/{tokenId}', async ({ auth, me, path }) => {
+    const t = await auth.store.token(Number(path.tokenId));
+    if (!t || t.revokedAt !== null || !(me.operator || t.userId === me.userId)) throw new HttpError(404, `no token ${String(path.tokenId)}`);
+    await auth.store.revokeToken(t.id);
+    return { status: 204 };
+  });
+}
+
+async function sessionExpiry(auth: AuthService, sessionToken: string): Promise<number | null> {
+  return (await auth.store.session(hashToken(sessionToken)))?.expiresAt ?? null;
+}

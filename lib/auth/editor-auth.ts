@@ -1,0 +1,96 @@
+import { Database } from '../db/database';
+import { adminFilePath, adminFromEnv, readAdminFile } from './admin-account';
+import { AuthService } from './auth-service';
+import { afterFailure, afterSuccess, lockedFor, type LockState } from './lockout';
+import { passwordProblem, verifyPassword } from './passwords';
+import { sameSecret } from './tokens';
+
+/**
+ * Node-RED's adminAuth for the editor and admin API: operators only. Accepted are the configured
+ * operator (OCTOPUS_ADMIN_USER/PASSWORD, else the admin file under the data dir) and any enabled
+ * operator of the web user store in DATABASE_URL. Wrong passwords lock the name out as on the web.
+ */
+export interface EditorUser {
+  username: string;
+  permissions: '*';
+}
+
+export interface EditorAdminAuth {
+  type: 'credentials';
+  users(username: string): Promise<EditorUser | null>;
+  authenticate(username: string, password: string): Promise<EditorUser | null>;
+}
+
+export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.ProcessEnv }): EditorAdminAuth {
+  const env = options.env ?? process.env;
+  let store: AuthService | undefined;
+  // The user store is opened on first use: the settings are read before `npm start` sets DATABASE_URL for embedded Postgres.
+  const userStore = () => {
+    if (!store && env.DATABASE_URL) {
+      const database = new Database({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'octopus-editor-auth' });
+      store = new AuthService({ database: () => database.ready() });
+    }
+    return store;
+  };
+  const fromFile = () => {
+    try {
+      return readAdminFile(adminFilePath(options.dataDir));
+    } catch {
+      return undefined;
+    }
+  };
+  const locks = new Map<string, LockState>();
+  const ok = (username: string): EditorUser => ({ username, permissions: '*' });
+
+  /** A check against a configured secret, with an in-memory lock-out per name. */
+  const checkLocal = async (username: string, check: () => Promise<boolean>): Promise<EditorUser | null> => {
+    const now = Date.now();
+    const lock = locks.get(username) ?? afterSuccess();
+    if (lockedFor(lock, now) > 0) return null;
+    if (await check()) {
+      locks.delete(username);
+      return ok(username);
+    }
+    locks.set(username, afterFailure(lock, now));
+    return null;
+  };
+
+  return {
+    type: 'credentials',
+    async users(username) {
+      if (adminFromEnv(env)?.username === username) return ok(username);
+      const store = userStore();
+      if (store) {
+        try {
+          const u = await store.store.userByName(username);
+          return u && u.operator && !u.disabled ? ok(u.username) : null;
+        } catch {
+          // The database is down: the admin file still lets its operator in.
+        }
+      }
+      return fromFile()?.username === username ? ok(username) : null;
+    },
+    // The environment's operator is checked against the environment; everyone else against the
+    // user store, which holds the operator the admin file seeded (with any password changed since);
+    // the file itself when the store does not have the name (not seeded yet) or does not answer.
+    async authenticate(username, password) {
+      const e = adminFromEnv(env);
+      // A too-short configured password opens nothing (npm start refuses to start with one).
+      if (e && e.username === username) return checkLocal(username, async () => !passwordProblem(e.password) && sameSecret(password, e.password));
+      const store = userStore();
+      if (store) {
+        try {
+          if (await store.store.userByName(username)) {
+            const checked = await store.verifyCredentials(username, password, 'editor');
+            return checked.ok && checked.user.operator ? ok(checked.user.username) : null;
+          }
+        } catch {
+          // fall through to the file
+        }
+      }
+      const file = fromFile();
+      if (file && file.username === username) return checkLocal(username, () => verifyPassword(password, file.passwordHash));
+      return null;
+    },
+  };
+}
