@@ -37,17 +37,17 @@ export async function registeredTypes(baseUrl: string, module = PACKAGE_NAME): P
 
 /** The example flows a module offers, as the editor's Import → Examples menu gets them. */
 export async function listedExamples(baseUrl: string, module = PACKAGE_NAME): Promise<string[]> {
-  const modules = (await (await fetch(`${baseUrl}/library/_examples_/flows/`)).json()) as unknown;
+  const modules = (await (await fetch(`${baseUrl}/library/examples/flows/`)).json()) as unknown;
   if (!Array.isArray(modules) || !modules.includes(module)) throw new Error(`${module} is not among the example modules: ${JSON.stringify(modules)}`);
-  const res = await fetch(`${baseUrl}/library/_examples_/flows/${module}`);
-  if (!res.ok) throw new Error(`GET /library/_examples_/flows/${module}: ${res.status}`);
+  const res = await fetch(`${baseUrl}/library/examples/flows/${module}`);
+  if (!res.ok) throw new Error(`GET /library/examples/flows/${module}: ${res.status}`);
   const entries = (await res.json()) as Array<{ fn?: string; name?: string } | string>;
   return entries.map((e) => (typeof e === 'string' ? e : (e.fn ?? e.name ?? ''))).map((n) => n.replace(/\.json$/, '')).sort();
 }
 
 /** The flow JSON of one example as the editor imports it. */
 export async function fetchExample(baseUrl: string, name: string, module = PACKAGE_NAME): Promise<FlowNode[]> {
-  const res = await fetch(`${baseUrl}/library/_examples_/flows/${module}/${name}`);
+  const res = await fetch(`${baseUrl}/library/examples/flows/${module}/${name}`);
   if (!res.ok) throw new Error(`GET example ${name}: ${res.status}`);
   return (await res.json()) as FlowNode[];
 }
