@@ -261,12 +261,12 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       assert.equal(a.status, 200);
       assert.equal(a.body.openapi, '3.1.0');
       assert.deepEqual(a.body.servers, [{ url: '/api/v1' }]);
-      for (const name of ['Device', 'DeviceDetail', 'DeviceList', 'Attribute', 'Reading', 'ReadingList', 'Command', 'CommandList', 'Error', 'Site', 'SiteList', 'Room', 'RoomList']) {
+      for (const name of ['Device', 'DeviceDetail', 'DeviceList', 'Attribute', 'Reading', 'ReadingList', 'Command', 'CommandList', 'Error', 'Site', 'SiteList', 'Room', 'RoomList', 'History', 'HistoryPoint']) {
         assert.ok(a.body.components.schemas[name], `component ${name}`);
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 12);
+      assert.equal(ids.length, 13);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -523,6 +523,52 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     });
   });
 
+  describe('history', () => {
+    const MINUTE = 60_000;
+    let t0: number;
+    before(async () => {
+      t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
+      // Two readings per minute for the last three hours: 5 and 15, so every bucket's min/mean/max is known.
+      const rs: Reading[] = [];
+      for (let m = 1; m <= 180; m++) {
+        rs.push(reading(luz, 'level', 5, t0 - m * MINUTE, '%'), reading(luz, 'level', 15, t0 - m * MINUTE + 30_000, '%'));
+      }
+      await storeBatch(pool, [{ readings: rs, deadLetters: [] }]);
+    });
+
+    it('answers buckets with min, mean and max, never more than asked', async () => {
+      const from = new Date(t0 - 3 * 60 * MINUTE).toISOString();
+      const to = new Date(t0).toISOString();
+      const a = await api.get(`/devices/${enc(luz)}/history?attribute=level&from=${enc(from)}&to=${enc(to)}&points=100`);
+      assert.equal(a.status, 200);
+      assert.equal(a.body.bucketMs, 2 * MINUTE, 'the smallest nice bucket giving at most 100 points over 3 h');
+      assert.equal(a.body.source, 'raw');
+      assert.equal(a.body.unit, '%');
+      assert.ok(a.body.points.length <= 100 && a.body.points.length >= 90, String(a.body.points.length));
+      for (const p of a.body.points) assert.deepEqual([p.min, p.mean, p.max], [5, 10, 15]);
+      assert.equal(a.body.points.reduce((n: number, p: { count: number }) => n + p.count, 0), 360);
+    });
+
+    it('reads a month through the hourly rollups, with the raw tail they do not cover yet', async () => {
+      const a = await api.get(`/devices/${enc(luz)}/history?attribute=level&from=${enc(new Date(t0 - 30 * 24 * 60 * MINUTE).toISOString())}&to=${enc(new Date(t0).toISOString())}`);
+      assert.equal(a.body.bucketMs, 60 * MINUTE);
+      assert.equal(a.body.source, '1h');
+      assert.ok(a.body.points.length <= 1000);
+      // Nothing is rolled up yet (no maintenance runs here): the recent hours still come from raw readings.
+      assert.equal(a.body.points.reduce((n: number, p: { count: number }) => n + p.count, 0), 360);
+    });
+
+    it('refuses text attributes, bad points and ranges', async () => {
+      const path = `/devices/${enc(luz)}/history`;
+      expectError(await api.get(`/devices/${enc(termo)}/history?attribute=mode`), 400, /holds text.*\/readings/);
+      expectError(await api.get(`${path}?attribute=level&points=1`), 400, /^query parameter "points" must be at least 2/);
+      expectError(await api.get(`${path}?attribute=level&points=5001`), 400, /^query parameter "points" must be at most 5000/);
+      expectError(await api.get(`${path}?attribute=level&from=2010-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`), 400, /^bad time range: at most 10 years at a time$/);
+      expectError(await api.get(`${path}?attribute=humidity`), 404, /has no attribute "humidity"/);
+      expectError(await api.get(`/devices/${enc(`${casa}/x/y`)}/history?attribute=temp`), 404, /^unknown device/);
+    });
+  });
+
   describe('commands', () => {
     let confirmedId: string;
     let timedOutId: string;
@@ -643,6 +689,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
         ['DELETE', `/devices/${id}`],
         ['GET', `/devices/${id}/attributes`],
         ['GET', `/devices/${id}/readings?attribute=temp`],
+        ['GET', `/devices/${id}/history?attribute=temp`],
         ['GET', `/devices/${id}/commands`],
         ['POST', '/commands', { json: { deviceId: termo, attribute: 'on', value: true } }],
         ['GET', `/commands/${randomUUID()}`],

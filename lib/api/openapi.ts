@@ -171,6 +171,23 @@ const SCHEMAS: Record<string, JsonSchema> = {
     truncated: { type: 'boolean', description: 'More readings lie in the range: ask again from the last `ts`.' },
     items: { type: 'array', items: ref('Reading') },
   }),
+  HistoryPoint: object({
+    ts: timestamp('Start of the bucket.'),
+    min: { type: 'number' },
+    mean: { type: 'number' },
+    max: { type: 'number' },
+    count: { type: 'integer', minimum: 1, description: 'Readings in the bucket.' },
+  }),
+  History: object({
+    deviceId: { type: 'string' },
+    attribute: { type: 'string' },
+    from: timestamp('Start of the range (inclusive).'),
+    to: timestamp('End of the range (exclusive).'),
+    bucketMs: { type: 'integer', minimum: 1, description: 'Width of each bucket; buckets are aligned to the Unix epoch (UTC).' },
+    source: { enum: ['raw', '5m', '1h'], description: 'Where the buckets come from: raw readings, or the 5-minute or hourly rollups (with the raw tail the rollups do not cover yet).' },
+    unit: { type: ['string', 'null'] },
+    points: { type: 'array', items: ref('HistoryPoint') },
+  }),
   CommandRequest: object(
     {
       deviceId: { type: 'string', minLength: 1, maxLength: 1000 },
@@ -325,6 +342,28 @@ const PATHS: OpenApiDocument['paths'] = {
       responses: responses({
         '200': answer('Readings in the range.', 'ReadingList'),
         '400': failure('Bad time range, attribute or limit.'),
+        '404': failure('Unknown device or attribute.'),
+      }),
+    },
+  },
+  '/devices/{id}/history': {
+    get: {
+      operationId: 'getHistory',
+      summary: 'History of a numeric or boolean attribute for a chart: min, mean and max per time bucket',
+      description:
+        'At most `points` buckets, computed in the database; long ranges read the 5-minute and hourly rollups, never every raw row. ' +
+        'Booleans count as 0/1. Default range: the last 24 h; at most 10 years. Text attributes: use /readings.',
+      tags: ['devices'],
+      parameters: [
+        deviceId,
+        { name: 'attribute', in: 'query', required: true, description: 'Attribute name.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
+        { name: 'from', in: 'query', description: 'Start, ISO 8601 with offset (default: `to` − 24 h).', schema: { type: 'string', format: 'date-time' } },
+        { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
+        { name: 'points', in: 'query', description: 'Most buckets returned.', schema: { type: 'integer', minimum: 2, maximum: 5000, default: 1000 } },
+      ],
+      responses: responses({
+        '200': answer('Buckets in the range, oldest first; empty buckets are left out.', 'History'),
+        '400': failure('Bad time range or points, or a text attribute.'),
         '404': failure('Unknown device or attribute.'),
       }),
     },

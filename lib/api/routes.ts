@@ -3,6 +3,7 @@ import type { DeviceRecord } from '../registry/device-registry';
 import type { RegistryService } from '../registry/registry-service';
 import { HttpError, readJsonBody, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
 import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
+import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
 import { ValidationError, createValidators } from './validate';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
@@ -18,6 +19,7 @@ export interface ApiOptions {
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_MS = 366 * DAY_MS;
+const MAX_HISTORY_MS = 3653 * DAY_MS;
 
 interface Context {
   req: ApiRequest;
@@ -164,23 +166,49 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     return { status: 200, body: { deviceId: d.deviceId, items: attributeViews(d) } };
   });
 
-  // Raw readings only: a bucketed history (min/avg/max per interval, for charts) comes with the dashboard.
-  route('get', '/devices/{id}/readings', async (ctx) => {
-    const d = device(ctx);
+  const attributeOf = (ctx: Context, d: DeviceRecord) => {
     const attribute = String(ctx.query.attribute);
-    if (!d.attributes.has(attribute)) {
+    const state = d.attributes.get(attribute);
+    if (!state) {
       throw new HttpError(404, `device "${d.deviceId}" has no attribute "${attribute}" (it has: ${[...d.attributes.keys()].sort(compare).join(', ') || 'none yet'})`);
     }
+    return { attribute, state };
+  };
+
+  const timeRange = (ctx: Context, maxMs: number, maxText: string) => {
     const to = typeof ctx.query.to === 'string' ? Date.parse(ctx.query.to) : ctx.service.now();
     const from = typeof ctx.query.from === 'string' ? Date.parse(ctx.query.from) : to - DAY_MS;
     if (!(from < to)) throw new HttpError(400, 'bad time range: from must be before to');
-    if (to - from > MAX_RANGE_MS) throw new HttpError(400, 'bad time range: at most 366 days at a time');
+    if (to - from > maxMs) throw new HttpError(400, `bad time range: at most ${maxText} at a time`);
+    return { from, to };
+  };
+
+  route('get', '/devices/{id}/readings', async (ctx) => {
+    const d = device(ctx);
+    const { attribute } = attributeOf(ctx, d);
+    const { from, to } = timeRange(ctx, MAX_RANGE_MS, '366 days');
     const limit = ctx.query.limit as number;
     const pool = await database(ctx.service);
     const { items, truncated } = await fromDatabase(queryReadings(pool, { deviceId: d.deviceId, attribute, from, to, limit }));
     return {
       status: 200,
       body: { deviceId: d.deviceId, attribute, from: new Date(from).toISOString(), to: new Date(to).toISOString(), limit, truncated, items },
+    };
+  });
+
+  route('get', '/devices/{id}/history', async (ctx) => {
+    const d = device(ctx);
+    const { attribute, state } = attributeOf(ctx, d);
+    if (typeof state.value === 'string') {
+      throw new HttpError(400, `attribute "${attribute}" holds text, which has no min/mean/max: ask /devices/{id}/readings for its values`);
+    }
+    const { from, to } = timeRange(ctx, MAX_HISTORY_MS, '10 years');
+    const maxPoints = ctx.query.points as number;
+    const pool = await database(ctx.service);
+    const history = await fromDatabase(queryHistory(pool, { deviceId: d.deviceId, attribute, from, to, maxPoints, now: ctx.service.now() }));
+    return {
+      status: 200,
+      body: { deviceId: d.deviceId, attribute, from: new Date(from).toISOString(), to: new Date(to).toISOString(), unit: state.unit ?? null, ...history },
     };
   });
 

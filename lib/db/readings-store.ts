@@ -17,6 +17,12 @@ insert into devices (device_id, site, room, device, first_seen, last_seen)
 select d, s, r, n, t, t from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) as u(d, s, r, n, t)
 on conflict (device_id) do update set last_seen = greatest(devices.last_seen, excluded.last_seen)`;
 
+const MARK_ROLLUP_PENDING = `
+insert into rollup_pending (bucket) select to_timestamp(b / 1000.0) from unnest($1::float8[]) as u(b)
+on conflict do nothing`;
+
+const ROLLUP_BUCKET_MS = 5 * 60_000;
+
 const INSERT_DEAD_LETTERS = `
 insert into dead_letters (topic, payload, code, reason, detail)
 select * from unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[])`;
@@ -46,6 +52,20 @@ export async function insertReadings(client: PoolClient, readings: readonly Read
   }
   const res = await client.query(INSERT_READINGS, [device, attribute, ts, num, bool, text, unit, deviceTs]);
   return res.rowCount ?? 0;
+}
+
+/**
+ * Marks the 5-minute buckets these readings fall in as changed, for the rollup maintenance. Only
+ * numbers and booleans are rolled up; a batch touches few buckets, so this is one small statement.
+ */
+export async function markRollupPending(client: PoolClient, readings: readonly Reading[]): Promise<void> {
+  const buckets = new Set<number>();
+  for (const r of readings) {
+    if (typeof r.value === 'number' || typeof r.value === 'boolean') buckets.add(Math.floor(r.ts / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
+  }
+  if (buckets.size === 0) return;
+  // Sorted, so concurrent batches take the rows' locks in one order.
+  await client.query(MARK_ROLLUP_PENDING, [[...buckets].sort((a, b) => a - b)]);
 }
 
 /** Keeps the devices table current: one row per device seen in the batch, last_seen only moves forward. */

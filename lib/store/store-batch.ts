@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { insertDeadLetters, insertReadings, upsertDevices, type DeadLetter } from '../db/readings-store';
+import { insertDeadLetters, insertReadings, markRollupPending, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
 import type { DeviceTouches } from './device-touches';
 
@@ -46,6 +46,7 @@ export async function storeBatch(pool: Pool, items: readonly StoreItem[], touche
       await client.query('rollback to savepoint whole_batch');
       stored = await insertOneByOne(client, readings, deadLetters);
     }
+    await markRollupPending(client, readings);
     const devices = touches ? touches.due(readings) : readings;
     await upsertDevices(client, devices);
     await insertDeadLetters(client, deadLetters);

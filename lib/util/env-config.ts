@@ -8,6 +8,12 @@ export function defaultDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string
   return env.DATABASE_URL || undefined;
 }
 
+/** Days of raw readings kept (OCTOPUS_RAW_RETENTION_DAYS, default 365); 0 keeps them all. Rollups are kept regardless. */
+export function defaultRawRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.OCTOPUS_RAW_RETENTION_DAYS;
+  return v === undefined || v.trim() === '' ? 365 : Number(v);
+}
+
 const MQTT_SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
 /** Returns a sentence saying what is wrong with a broker URL, or undefined when it is usable. */

@@ -1,0 +1,193 @@
+import type { Pool, PoolClient } from 'pg';
+import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_5M_MS } from './buckets';
+
+export interface MaintenanceOptions {
+  /** Raw readings older than this many days are dropped (whole daily partitions); 0 keeps them all. */
+  rawRetentionDays: number;
+  /** Days ahead for which partitions exist before any reading needs them. */
+  partitionsAhead?: number;
+  /** A 5-minute bucket is rolled up once it has been closed this long (late readings re-open it). */
+  graceMs?: number;
+  /** Buckets rolled up per run, so one run stays short while a backlog drains over several. */
+  bucketsPerRun?: number;
+  now?: () => number;
+}
+
+export interface MaintenanceReport {
+  partitionsCreated: string[];
+  partitionsDropped: string[];
+  bucketsRolledUp: number;
+  /** Rows deleted from the default partition by retention (readings for days without a partition). */
+  defaultRowsExpired: number;
+  /** Closed buckets still waiting after this run (a backlog). */
+  backlog: number;
+}
+
+// One maintenance at a time per database, whichever Octopus instance runs it.
+const MAINTENANCE_LOCK = 0x0c7096;
+const PARTITION = /^readings_p(\d{4})(\d{2})(\d{2})$/;
+
+/**
+ * Keeps the history tables in shape: daily partitions of `readings` created ahead of time, the
+ * 5-minute and hourly rollups recomputed for every bucket the store marked as changed, and raw
+ * partitions past the retention dropped (the rollups stay). Safe to run from several instances.
+ */
+export async function runHistoryMaintenance(pool: Pool, options: MaintenanceOptions): Promise<MaintenanceReport> {
+  const now = options.now?.() ?? Date.now();
+  const report: MaintenanceReport = { partitionsCreated: [], partitionsDropped: [], bucketsRolledUp: 0, defaultRowsExpired: 0, backlog: 0 };
+  const client = await pool.connect();
+  try {
+    const locked = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [MAINTENANCE_LOCK]);
+    if (!locked.rows[0].ok) return report;
+    try {
+      const existing = await partitionDays(client);
+      report.partitionsCreated = await createPartitions(client, existing, now, options.partitionsAhead ?? 3);
+      const rolled = await rollUp(client, now, options.graceMs ?? MINUTE_MS, options.bucketsPerRun ?? 288);
+      report.bucketsRolledUp = rolled.done;
+      report.backlog = rolled.backlog;
+      if (options.rawRetentionDays > 0) {
+        const cutoff = Math.floor((now - options.rawRetentionDays * DAY_MS) / DAY_MS) * DAY_MS;
+        report.partitionsDropped = await dropPartitionsBefore(client, existing, cutoff);
+        const expired = await client.query('delete from readings_default where ts < to_timestamp($1::float8 / 1000)', [cutoff]);
+        report.defaultRowsExpired = expired.rowCount ?? 0;
+      }
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MAINTENANCE_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+  return report;
+}
+
+/** Start of each day (UTC, epoch ms) that has a partition, from the partitions' names. */
+async function partitionDays(client: PoolClient): Promise<Map<number, string>> {
+  const res = await client.query<{ name: string }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'readings'::regclass`,
+  );
+  const days = new Map<number, string>();
+  for (const { name } of res.rows) {
+    const m = PARTITION.exec(name);
+    if (m) days.set(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])), name);
+  }
+  return days;
+}
+
+function partitionName(day: number): string {
+  return `readings_p${new Date(day).toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+/**
+ * Today's and the next days' partitions. A reading that arrived before its day had a partition sits
+ * in the default partition; it moves into the new partition in the same transaction, which is
+ * why the partition is filled first and attached after (creating it attached would be refused).
+ */
+async function createPartitions(client: PoolClient, existing: Map<number, string>, now: number, ahead: number): Promise<string[]> {
+  const created: string[] = [];
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  for (let day = today; day <= today + ahead * DAY_MS; day += DAY_MS) {
+    if (existing.has(day)) continue;
+    const name = partitionName(day);
+    const from = new Date(day).toISOString();
+    const to = new Date(day + DAY_MS).toISOString();
+    await client.query('begin');
+    try {
+      await client.query(`create table ${name} (like readings including defaults)`);
+      await client.query(
+        `with moved as (delete from readings_default where ts >= $1 and ts < $2 returning *)
+         insert into ${name} select * from moved`,
+        [from, to],
+      );
+      await client.query(`alter table readings attach partition ${name} for values from ('${from}') to ('${to}')`);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    }
+    existing.set(day, name);
+    created.push(name);
+  }
+  return created;
+}
+
+async function dropPartitionsBefore(client: PoolClient, existing: Map<number, string>, cutoff: number): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const [day, name] of [...existing].sort((a, b) => a[0] - b[0])) {
+    if (day + DAY_MS > cutoff) break;
+    // Detach first: dropping an attached partition would lock the whole table for longer.
+    await client.query(`alter table readings detach partition ${name}`);
+    await client.query(`drop table ${name}`);
+    existing.delete(day);
+    dropped.push(name);
+  }
+  return dropped;
+}
+
+/**
+ * Recomputes the rollups of closed, changed buckets, one hour at a time and oldest first: the
+ * 5-minute rows from the raw readings, then the hour's row from its 5-minute rows. Taking the
+ * marks and rewriting the rows happen in one transaction, so a reading committed meanwhile either
+ * is seen or leaves its mark for the next run.
+ */
+async function rollUp(client: PoolClient, now: number, graceMs: number, limit: number): Promise<{ done: number; backlog: number }> {
+  const closedBefore = now - graceMs - ROLLUP_5M_MS;
+  const pending = await client.query<{ bucket: Date }>(
+    'select bucket from rollup_pending where bucket <= to_timestamp($1::float8 / 1000) order by bucket limit $2',
+    [closedBefore, limit + 1],
+  );
+  const buckets = pending.rows.slice(0, limit).map((r) => r.bucket.getTime());
+  const byHour = new Map<number, number[]>();
+  for (const b of buckets) {
+    const hour = Math.floor(b / HOUR_MS) * HOUR_MS;
+    const list = byHour.get(hour);
+    if (list) list.push(b);
+    else byHour.set(hour, [b]);
+  }
+  let done = 0;
+  for (const [hour, list] of byHour) {
+    await client.query('begin');
+    try {
+      const taken = await client.query<{ bucket: Date }>(
+        'delete from rollup_pending where bucket = any($1::timestamptz[]) returning bucket',
+        [list.map((b) => new Date(b))],
+      );
+      const mine = taken.rows.map((r) => r.bucket);
+      if (mine.length > 0) {
+        await client.query('delete from readings_5m where bucket = any($1::timestamptz[])', [mine]);
+        await client.query(ROLLUP_5M, [mine]);
+        await client.query('delete from readings_1h where bucket = $1', [new Date(hour)]);
+        await client.query(ROLLUP_1H, [new Date(hour)]);
+      }
+      await client.query('commit');
+      done += mine.length;
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    }
+  }
+  const backlog = pending.rows.length > limit
+    ? Number((await client.query<{ n: string }>('select count(*) as n from rollup_pending where bucket <= to_timestamp($1::float8 / 1000)', [closedBefore])).rows[0].n)
+    : 0;
+  return { done, backlog };
+}
+
+// Each bucket is a separate range condition, so the BRIN index reads only those five minutes.
+const ROLLUP_5M = `
+insert into readings_5m (device_id, attribute, bucket, count, sum, min, max)
+select device_id, attribute, b.bucket, count(*), sum(v), min(v), max(v)
+  from unnest($1::timestamptz[]) as b(bucket)
+  cross join lateral (
+    select device_id, attribute, coalesce(num, case when bool then 1.0 when not bool then 0.0 end) as v
+      from readings
+     where ts >= b.bucket and ts < b.bucket + interval '5 minutes'
+  ) r
+ where v is not null
+ group by device_id, attribute, b.bucket`;
+
+const ROLLUP_1H = `
+insert into readings_1h (device_id, attribute, bucket, count, sum, min, max)
+select device_id, attribute, $1::timestamptz, sum(count), sum(sum), min(min), max(max)
+  from readings_5m
+ where bucket >= $1::timestamptz and bucket < $1::timestamptz + interval '1 hour'
+ group by device_id, attribute`;
