@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,12 +16,21 @@ const CACHE = join(tmpdir(), 'octopus-test-installs');
 export async function cachedInstall(key: string, deps: Record<string, string>, pkg: Record<string, unknown> = {}): Promise<string> {
   const dir = join(CACHE, key);
   if (existsSync(join(dir, '.installed'))) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `octopus-test-${key}`, private: true, ...pkg, dependencies: deps }, null, 2));
-  await npm(dir, ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-update-notifier']);
-  writeFileSync(join(dir, '.installed'), new Date().toISOString());
-  return dir;
+  // Installed beside, then renamed into place: a run that stops half-way, or another run installing
+  // at the same time, never leaves a partial directory under the cache's name.
+  mkdirSync(CACHE, { recursive: true });
+  const staging = mkdtempSync(join(CACHE, `${key}.staging-`));
+  try {
+    writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: `octopus-test-${key}`, private: true, ...pkg, dependencies: deps }, null, 2));
+    await npm(staging, ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-update-notifier']);
+    writeFileSync(join(staging, '.installed'), new Date().toISOString());
+    if (existsSync(join(dir, '.installed'))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+    return dir;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 export async function npm(cwd: string, args: string[]): Promise<string> {
