@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { commandArgv, envPairs, parseDockerfile, type Stage } from './support/dockerfile';
-import { countRows, OCTOPUS_TYPES, REPO_ROOT, registeredTypes } from './support/node-red-admin';
+import { adminToken, countRows, OCTOPUS_TYPES, REPO_ROOT, registeredTypes, TEST_OPERATOR } from './support/node-red-admin';
 import { cachedInstall, freePort, startNodeRedProcess, type NodeRedProcess } from './support/node-red-install';
 import { watchNodeStatus } from './support/node-status';
 
@@ -246,6 +246,8 @@ describe('Dockerfile, its steps taken outside Docker', function () {
       DATABASE_URL: db.url,
       OCTOPUS_CLIENT_ID: clientId,
       OCTOPUS_CREDENTIAL_SECRET: 'docker-test-secret',
+      OCTOPUS_ADMIN_USER: TEST_OPERATOR.username,
+      OCTOPUS_ADMIN_PASSWORD: TEST_OPERATOR.password,
     };
     nodeRed = await startNodeRedProcess(entrypoint[0], entrypoint.slice(1), { cwd: join(image, 'usr/src/node-red'), env, port });
     const out = nodeRed.output();
@@ -255,12 +257,12 @@ describe('Dockerfile, its steps taken outside Docker', function () {
     const editor = await fetch(`${nodeRed.baseUrl}/`);
     assert.equal(editor.status, 200);
     assert.match(await editor.text(), /Octopus/);
-    assert.deepEqual(await registeredTypes(nodeRed.baseUrl), [...OCTOPUS_TYPES].sort());
+    assert.deepEqual(await registeredTypes(nodeRed.baseUrl, await adminToken(nodeRed.baseUrl)), [...OCTOPUS_TYPES].sort());
   });
 
   it('runs the default flow: a published reading is stored in Postgres', async () => {
     const base = (nodeRed as NodeRedProcess).baseUrl;
-    const watcher = await watchNodeStatus(base);
+    const watcher = await watchNodeStatus(base, await adminToken(base));
     try {
       await waitFor(() => watcher.events.filter((e) => e.nodeId === 'octopus-source').at(-1)?.text.startsWith('connected') === true, 30000, 'the source connected');
     } finally {

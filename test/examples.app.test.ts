@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { waitFor } from './support/env';
 import { DEFAULT_FLOW, dataDirWithDefaultFlow, type FlowNode } from './support/flows';
 import { startMosquitto, type TestBroker } from './support/mosquitto';
-import { countRows, deployFlows, OCTOPUS_TYPES, readExamples, type Example } from './support/node-red-admin';
+import { adminFetch, adminToken, countRows, deployFlows, OCTOPUS_TYPES, readExamples, TEST_OPERATOR, type Example } from './support/node-red-admin';
 import { watchNodeStatus, type StatusWatcher } from './support/node-status';
 
 const EXAMPLES = readExamples();
@@ -66,6 +66,7 @@ describe('example flows (Import → Examples)', function () {
     let app: RunningApp;
     let watcher: StatusWatcher;
     let mqtt: MqttClient;
+    let token: string | undefined;
     const clientIdBase = `octopus-examples-${randomUUID().slice(0, 8)}`;
 
     before(async () => {
@@ -73,10 +74,17 @@ describe('example flows (Import → Examples)', function () {
       broker = await startMosquitto();
       db = await createTestDatabase();
       app = await startApp(
-        { MQTT_URL: broker.url, DATABASE_URL: db.url, OCTOPUS_CLIENT_ID: clientIdBase },
+        {
+          MQTT_URL: broker.url,
+          DATABASE_URL: db.url,
+          OCTOPUS_CLIENT_ID: clientIdBase,
+          OCTOPUS_ADMIN_USER: TEST_OPERATOR.username,
+          OCTOPUS_ADMIN_PASSWORD: TEST_OPERATOR.password,
+        },
         { dataDir: dataDirWithDefaultFlow((nodes) => nodes.splice(0)) },
       );
-      watcher = await watchNodeStatus(app.baseUrl);
+      token = await adminToken(app.baseUrl);
+      watcher = await watchNodeStatus(app.baseUrl, token);
       mqtt = await connectAsync(broker.url, { clientId: `${clientIdBase}-pub` });
     });
     after(async () => {
@@ -96,7 +104,7 @@ describe('example flows (Import → Examples)', function () {
         const latest = (id: string) => watcher.events.slice(statusFrom).filter((e) => e.nodeId === id).at(-1);
         const ofType = (type: string) => example.nodes.filter((n) => n.type === type && flowNodeIds.has(n.id));
 
-        await deployFlows(app.baseUrl, example.nodes);
+        await deployFlows(app.baseUrl, example.nodes, token);
         // Sent once the deploy's flows have started, after the statuses their nodes set while starting.
         await waitFor(() => watcher.notifications.slice(notificationsFrom).some((n) => n.topic === 'runtime-deploy'), 30000, 'the deploy to finish');
         // Settled: sources connected to the broker, alert state loaded, the registry feeding devices.
@@ -122,12 +130,12 @@ describe('example flows (Import → Examples)', function () {
         const probe = INJECT_PROBES[example.name];
         if (probe) {
           const before = await countRows(db.url, probe.countSql);
-          assert.equal((await fetch(`${app.baseUrl}/inject/${probe.inject}`, { method: 'POST' })).status, 200, `inject ${probe.inject}`);
+          assert.equal((await adminFetch(app.baseUrl, `/inject/${probe.inject}`, token, { method: 'POST' })).status, 200, `inject ${probe.inject}`);
           await waitFor(async () => (await countRows(db.url, probe.countSql)) === before + probe.added, 30000, `${example.name}: the injected readings stored`);
         }
         if (example.name === '04-octopus-parse') {
           for (const inject of ofType('inject').filter((n) => !/NaN/.test(String(n.payload)))) {
-            assert.equal((await fetch(`${app.baseUrl}/inject/${inject.id}`, { method: 'POST' })).status, 200);
+            assert.equal((await adminFetch(app.baseUrl, `/inject/${inject.id}`, token, { method: 'POST' })).status, 200);
           }
           const parser = ofType('octopus-parse')[0];
           await waitFor(() => /^[1-9]\d* readings · 0 rejected/.test(latest(parser.id)?.text ?? ''), 10000, 'the parser to count the sample readings');

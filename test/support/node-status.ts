@@ -15,8 +15,11 @@ export interface StatusWatcher {
   close(): void;
 }
 
-/** Listens to node statuses the way the editor does: Node-RED's /comms websocket, topic status/#. */
-export async function watchNodeStatus(baseUrl: string): Promise<StatusWatcher> {
+/**
+ * Listens to node statuses the way the editor does: Node-RED's /comms websocket, topic status/#,
+ * first authenticating with an admin API token when the editor needs a login.
+ */
+export async function watchNodeStatus(baseUrl: string, adminToken?: string): Promise<StatusWatcher> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/comms`);
   const events: StatusEvent[] = [];
   const notifications: StatusWatcher['notifications'] = [];
@@ -39,6 +42,20 @@ export async function watchNodeStatus(baseUrl: string): Promise<StatusWatcher> {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  if (adminToken) {
+    const authed = new Promise<void>((resolve, reject) => {
+      const onMessage = (data: WebSocket.RawData) => {
+        const m = JSON.parse(data.toString()) as { auth?: string };
+        if (m.auth === undefined) return;
+        ws.off('message', onMessage);
+        if (m.auth === 'ok') resolve();
+        else reject(new Error(`/comms refused the admin token: ${m.auth}`));
+      };
+      ws.on('message', onMessage);
+    });
+    ws.send(JSON.stringify({ auth: adminToken }));
+    await authed;
+  }
   ws.send(JSON.stringify({ subscribe: 'status/#' }));
   ws.send(JSON.stringify({ subscribe: 'notification/#' }));
   return { events, notifications, close: () => ws.close() };
