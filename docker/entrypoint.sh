@@ -12,7 +12,7 @@ NODE_RED_HOME=${NODE_RED_HOME:-$(dirname "$here")}
 
 # There is no embedded broker or database in the image: say what is missing instead of starting half.
 : "${MQTT_URL:?MQTT_URL is not set (the broker, e.g. mqtt://mosquitto:1883; docker-compose.yaml sets it)}"
-: "${DATABASE_URL:?DATABASE_URL is not set (e.g. postgres://octopus:PASSWORD@postgres:5432/octopus; docker-compose.yaml sets it)}"
+: "${DATABASE_URL:?DATABASE_URL is not set (e.g. postgres://octopus:<password>@postgres:5432/octopus; docker-compose.yaml sets it)}"
 : "${OCTOPUS_DATA_DIR:?OCTOPUS_DATA_DIR is not set (the data volume, /data in the image)}"
 
 # exec: Node-RED is the container's main process and gets SIGTERM itself (it stops the flows cleanly).
