@@ -11,6 +11,8 @@ const parts: Record<string, () => Promise<Part>> = {
   registry: async () => (await import('./registry')).runRegistryBench,
   alerts: async () => (await import('./alerts')).runAlertsBench,
   ingest: async () => (await import('./ingest')).runIngestBench,
+  history: async () => (await import('./history')).runHistoryBench,
+  live: async () => (await import('./live')).runLiveBench,
 };
 
 async function main(): Promise<void> {

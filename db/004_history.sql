@@ -9,17 +9,7 @@ alter index readings_device_ts_once rename to readings_before_partitioning_once;
 alter index readings_series_time rename to readings_before_partitioning_series;
 drop index readings_time;
 
-create table readings (
-  device_id   text not null,
-  attribute   text not null,
-  ts          timestamptz not null,
-  num         double precision,
-  bool        boolean,
-  text        text,
-  unit        text,
-  device_ts   boolean not null,
-  received_at timestamptz not null default now()
-) partition by range (ts);
+create table readings (like readings_before_partitioning including defaults including constraints) partition by range (ts);
 
 create table readings_default partition of readings default;
 create unique index readings_device_ts_once on readings (device_id, attribute, ts) where device_ts;
@@ -59,17 +49,7 @@ create table readings_5m (
 -- Rolling up rewrites all series of one bucket at a time.
 create index readings_5m_bucket on readings_5m (bucket);
 
-create table readings_1h (
-  device_id text not null,
-  attribute text not null,
-  bucket    timestamptz not null,
-  count     integer not null,
-  sum       double precision not null,
-  min       double precision not null,
-  max       double precision not null,
-  primary key (device_id, attribute, bucket)
-);
-create index readings_1h_bucket on readings_1h (bucket);
+create table readings_1h (like readings_5m including all);
 
 -- 5-minute buckets whose raw readings changed since they were last rolled up. The store marks
 -- them in the same transaction as the readings, so a rollup never misses a committed reading.

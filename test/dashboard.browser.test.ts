@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startApp, type RunningApp } from './support/app';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from './support/flows';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 /** The real app (settings, default flow, real broker and Postgres) seen through headless Chromium. */
 describe('the /ui page in a real browser', function () {
@@ -30,7 +30,7 @@ describe('the /ui page in a real browser', function () {
     app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url }, { dataDir });
     mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `web-${randomUUID()}` });
     await waitFor(() => /connected to mqtt/.test(app.output()), 10000, 'the source');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {

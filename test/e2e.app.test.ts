@@ -105,6 +105,12 @@ describe('the application end to end', function () {
         15000,
         '25 rows in readings',
       );
+      // The database node's maintenance made the day's partitions on start, so nothing sits in the default one.
+      await waitFor(
+        async () => (await countRows(db.url, "select count(*) as n from readings r join pg_class c on c.oid = r.tableoid where device_id = $1 and c.relname like 'readings_p%'", [`${site}/salon/termo`])) === 25,
+        15000,
+        'the rows in daily partitions',
+      );
       await waitFor(async () => (await dashboardValue(app!, `${site}/salon/termo`, 'temperature')) === 44, 5000, 'the latest value on /ui');
       // The registry saw it too, and the REST API serves it.
       const api = await fetch(`${app!.baseUrl}/api/v1/devices/${encodeURIComponent(`${site}/salon/termo`)}`);

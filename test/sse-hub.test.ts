@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { LiveReading } from '../lib/live/live-model';
 import { SseHub, type SseClient } from '../lib/live/sse-hub';
+import { MAX_SUBSCRIBED_DEVICES, parseSubscription, type Subscription } from '../lib/live/subscription';
+import type { Viewer } from '../lib/live/viewer';
 
 function change(deviceId: string, attribute: string, value: LiveReading['value'], ts: number): LiveReading {
   const [site, room, device] = deviceId.split('/');
@@ -44,12 +46,13 @@ class FakeClient implements SseClient {
     for (const l of this.onClose) l();
   }
   /** The named events received, their data parsed. */
-  events(): Array<{ event: string; data: unknown }> {
-    const out: Array<{ event: string; data: unknown }> = [];
+  events(): Array<{ event: string; data: unknown; id?: number }> {
+    const out: Array<{ event: string; data: unknown; id?: number }> = [];
     for (const frame of this.chunks.join('').split('\n\n')) {
       const event = /^event: (.*)$/m.exec(frame)?.[1];
       const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (event && data !== undefined) out.push({ event, data: JSON.parse(data) });
+      const id = /^id: (\d+)$/m.exec(frame)?.[1];
+      if (event && data !== undefined) out.push({ event, data: JSON.parse(data), id: id === undefined ? undefined : Number(id) });
     }
     return out;
   }
@@ -75,7 +78,7 @@ describe('SseHub (coalescing event fan-out)', () => {
     assert.match(c.headers['Cache-Control'], /no-cache/);
     assert.equal(c.headers['X-Accel-Buffering'], 'no');
     assert.equal(c.flushed, true);
-    assert.deepEqual(c.events(), [{ event: 'snapshot', data: { devices: 0, sites: [] } }]);
+    assert.deepEqual(c.events(), [{ event: 'snapshot', data: { devices: 0, sites: [] }, id: 1 }]);
     assert.equal(h.clientCount, 1);
   });
 
@@ -157,5 +160,105 @@ describe('SseHub (coalescing event fan-out)', () => {
     h.close();
     assert.deepEqual(clients.map((c) => c.ended), [true, true, true]);
     assert.equal(h.clientCount, 0);
+  });
+
+  const onlySites = (...sites: string[]): Viewer => ({ canSee: (s) => sites.includes(s), canControl: () => false });
+  const devicesOf = (c: FakeClient) =>
+    c
+      .events()
+      .filter((e) => e.event === 'readings')
+      .flatMap((e) => (e.data as LiveReading[]).map((r) => r.deviceId));
+  const subscribe = (query: string): Subscription => {
+    const parsed = parseSubscription(new URLSearchParams(query));
+    assert.ok(parsed.ok);
+    return parsed.subscription;
+  };
+
+  it('sends each client only the devices its page shows', async () => {
+    const h = hub(10);
+    const overview = new FakeClient();
+    const page = new FakeClient();
+    const alertsOnly = new FakeClient();
+    h.attach(overview, { event: 'snapshot', data: {} }, { subscription: subscribe('scope=overview') });
+    h.attach(page, { event: 'snapshot', data: {} }, { subscription: subscribe('device=s%2Fr%2Fa&device=s%2Fr%2Cc') });
+    h.attach(alertsOnly, { event: 'snapshot', data: {} }, { subscription: subscribe('scope=alerts') });
+    for (const id of ['s/r/a', 's/r/b', 's/r,c']) h.queueReading(change(id, 't', 1, 1));
+    h.send('device', { deviceId: 's/r/b' }, { site: 's', deviceId: 's/r/b' });
+    await sleep(40);
+    assert.deepEqual(devicesOf(overview).sort(), ['s/r,c', 's/r/a', 's/r/b']);
+    assert.deepEqual(devicesOf(page).sort(), ['s/r,c', 's/r/a']);
+    assert.deepEqual(devicesOf(alertsOnly), []);
+    assert.equal(overview.events().filter((e) => e.event === 'device').length, 1);
+    assert.equal(page.events().filter((e) => e.event === 'device').length, 0);
+  });
+
+  it("filters every message by the client's viewer: readings, events and per-client snapshots", async () => {
+    const h = hub(10);
+    const north = new FakeClient();
+    const all = new FakeClient();
+    h.attach(north, { event: 'snapshot', data: {} }, { viewer: onlySites('north') });
+    h.attach(all, { event: 'snapshot', data: {} });
+    h.queueReading(change('north/r/a', 't', 1, 1));
+    h.queueReading(change('south/r/b', 't', 1, 1));
+    h.send('alert', { id: 'x' }, { site: 'south' });
+    h.send('alert', { id: 'y' }, { site: 'north' });
+    h.sendEach('alerts', (c) => ['north', 'south'].filter((s) => c.viewer.canSee(s)));
+    await sleep(40);
+    assert.deepEqual(devicesOf(north), ['north/r/a']);
+    assert.deepEqual(devicesOf(all).sort(), ['north/r/a', 'south/r/b']);
+    assert.deepEqual(north.events().filter((e) => e.event === 'alert').map((e) => e.data), [{ id: 'y' }]);
+    assert.deepEqual(north.events().find((e) => e.event === 'alerts')?.data, ['north']);
+    assert.deepEqual(all.events().find((e) => e.event === 'alerts')?.data, ['north', 'south']);
+  });
+
+  it('numbers every frame of a connection consecutively, so the page can see a gap', async () => {
+    const h = hub(5);
+    const c = new FakeClient();
+    h.attach(c, { event: 'snapshot', data: {} });
+    h.queueReading(change('s/r/a', 't', 1, 1));
+    await sleep(20);
+    h.send('device', {});
+    h.queueReading(change('s/r/a', 't', 2, 2));
+    await sleep(20);
+    assert.deepEqual(c.events().map((e) => e.id), [1, 2, 3, 4]);
+    assert.equal(c.events()[0].event, 'snapshot');
+  });
+
+  it('sends the first change after a quiet spell at once, and later ones at most every flushMs', async () => {
+    const h = hub(10000);
+    const c = new FakeClient();
+    h.attach(c, { event: 'snapshot', data: {} });
+    h.queueReading(change('s/r/a', 't', 1, 1));
+    await new Promise((res) => setImmediate(res));
+    await new Promise((res) => setImmediate(res));
+    assert.equal(devicesOf(c).length, 1, 'the first batch went out without waiting for the interval');
+    h.queueReading(change('s/r/a', 't', 2, 2));
+    await sleep(30);
+    assert.equal(devicesOf(c).length, 1, 'the second waits for the interval');
+  });
+
+  it('caps a batch at maxBatch readings and sends the rest in the next turns, oldest first', async () => {
+    const h = new SseHub(5, 60000, { maxBatch: 100 });
+    hubs.push(h);
+    const c = new FakeClient();
+    h.attach(c, { event: 'snapshot', data: {} });
+    for (let i = 0; i < 250; i++) h.queueReading(change(`s/r/d${i}`, 't', i, i));
+    await sleep(80);
+    const batches = c.events().filter((e) => e.event === 'readings').map((e) => (e.data as LiveReading[]).map((r) => r.value));
+    assert.deepEqual(batches.map((b) => b.length), [100, 100, 50]);
+    assert.deepEqual(batches.flat(), Array.from({ length: 250 }, (_x, i) => i));
+  });
+
+  it('parses what a page subscribes to, and refuses what it cannot be', () => {
+    assert.equal(subscribe('').all, true);
+    assert.equal(subscribe('scope=overview').all, true);
+    assert.deepEqual([...subscribe('devices=a,b&device=c').devices], ['c', 'a', 'b']);
+    assert.equal(subscribe('scope=alerts').devices.size, 0);
+    assert.equal(subscribe('scope=alerts').all, false);
+    const bad = parseSubscription(new URLSearchParams('scope=everything'));
+    assert.equal(bad.ok, false);
+    const many = new URLSearchParams();
+    for (let i = 0; i <= MAX_SUBSCRIBED_DEVICES; i++) many.append('device', `d${i}`);
+    assert.equal(parseSubscription(many).ok, false);
   });
 });

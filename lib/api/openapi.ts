@@ -237,6 +237,13 @@ function responses(specific: Responses, needsRegistry = true): Responses {
   return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** One attribute of the device over a time range: the query of /readings and /history. */
+const seriesRange: Parameter[] = [
+  { name: 'attribute', in: 'query', required: true, description: 'Attribute name.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
+  { name: 'from', in: 'query', description: 'Start, ISO 8601 with offset (default: `to` − 24 h).', schema: { type: 'string', format: 'date-time' } },
+  { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
+];
+
 const deviceId: Parameter = {
   name: 'id',
   in: 'path',
@@ -334,9 +341,7 @@ const PATHS: OpenApiDocument['paths'] = {
       tags: ['devices'],
       parameters: [
         deviceId,
-        { name: 'attribute', in: 'query', required: true, description: 'Attribute name.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
-        { name: 'from', in: 'query', description: 'Start, ISO 8601 with offset (default: `to` − 24 h).', schema: { type: 'string', format: 'date-time' } },
-        { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
+        ...seriesRange,
         { name: 'limit', in: 'query', description: 'Most readings returned (at most 10000).', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
       ],
       responses: responses({
@@ -356,9 +361,7 @@ const PATHS: OpenApiDocument['paths'] = {
       tags: ['devices'],
       parameters: [
         deviceId,
-        { name: 'attribute', in: 'query', required: true, description: 'Attribute name.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
-        { name: 'from', in: 'query', description: 'Start, ISO 8601 with offset (default: `to` − 24 h).', schema: { type: 'string', format: 'date-time' } },
-        { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
+        ...seriesRange,
         { name: 'points', in: 'query', description: 'Most buckets returned.', schema: { type: 'integer', minimum: 2, maximum: 5000, default: 1000 } },
       ],
       responses: responses({

@@ -41,7 +41,8 @@ export async function runHistoryMaintenance(pool: Pool, options: MaintenanceOpti
     if (!locked.rows[0].ok) return report;
     try {
       const existing = await partitionDays(client);
-      report.partitionsCreated = await createPartitions(client, existing, now, options.partitionsAhead ?? 3);
+      const today = Math.floor(now / DAY_MS) * DAY_MS;
+      report.partitionsCreated = await createPartitions(client, existing, today, today + (options.partitionsAhead ?? 3) * DAY_MS);
       const rolled = await rollUp(client, now, options.graceMs ?? MINUTE_MS, options.bucketsPerRun ?? 288);
       report.bucketsRolledUp = rolled.done;
       report.backlog = rolled.backlog;
@@ -79,14 +80,26 @@ function partitionName(day: number): string {
 }
 
 /**
- * Today's and the next days' partitions. A reading that arrived before its day had a partition sits
+ * Partitions for every day in [fromDay, toDay] (UTC day starts) that lacks one, e.g. before
+ * loading a history. Run without the maintenance lock: only for setup, not beside a maintainer.
+ */
+export async function ensureDayPartitions(pool: Pool, fromDay: number, toDay: number): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    return await createPartitions(client, await partitionDays(client), fromDay, toDay);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The given days' partitions (today's and the next days' in the maintenance). A reading that arrived before its day had a partition sits
  * in the default partition; it moves into the new partition in the same transaction, which is
  * why the partition is filled first and attached after (creating it attached would be refused).
  */
-async function createPartitions(client: PoolClient, existing: Map<number, string>, now: number, ahead: number): Promise<string[]> {
+async function createPartitions(client: PoolClient, existing: Map<number, string>, fromDay: number, toDay: number): Promise<string[]> {
   const created: string[] = [];
-  const today = Math.floor(now / DAY_MS) * DAY_MS;
-  for (let day = today; day <= today + ahead * DAY_MS; day += DAY_MS) {
+  for (let day = fromDay; day <= toDay; day += DAY_MS) {
     if (existing.has(day)) continue;
     const name = partitionName(day);
     const from = new Date(day).toISOString();
@@ -155,7 +168,8 @@ async function rollUp(client: PoolClient, now: number, graceMs: number, limit: n
       const mine = taken.rows.map((r) => r.bucket);
       if (mine.length > 0) {
         await client.query('delete from readings_5m where bucket = any($1::timestamptz[])', [mine]);
-        await client.query(ROLLUP_5M, [mine]);
+        const starts = mine.map((b) => b.getTime());
+        await client.query(ROLLUP_5M, [mine, new Date(Math.min(...starts)), new Date(Math.max(...starts) + ROLLUP_5M_MS)]);
         await client.query('delete from readings_1h where bucket = $1', [new Date(hour)]);
         await client.query(ROLLUP_1H, [new Date(hour)]);
       }
@@ -172,18 +186,17 @@ async function rollUp(client: PoolClient, now: number, graceMs: number, limit: n
   return { done, backlog };
 }
 
-// Each bucket is a separate range condition, so the BRIN index reads only those five minutes.
+// One range scan over the hour's changed buckets (the BRIN index narrows it to those minutes),
+// then only rows in a changed bucket count.
 const ROLLUP_5M = `
 insert into readings_5m (device_id, attribute, bucket, count, sum, min, max)
-select device_id, attribute, b.bucket, count(*), sum(v), min(v), max(v)
-  from unnest($1::timestamptz[]) as b(bucket)
-  cross join lateral (
-    select device_id, attribute, coalesce(num, case when bool then 1.0 when not bool then 0.0 end) as v
-      from readings
-     where ts >= b.bucket and ts < b.bucket + interval '5 minutes'
-  ) r
- where v is not null
- group by device_id, attribute, b.bucket`;
+select device_id, attribute, bucket, count(*), sum(v), min(v), max(v)
+  from (select device_id, attribute, date_bin('5 minutes', ts, timestamptz 'epoch') as bucket,
+               coalesce(num, case when bool then 1.0 when not bool then 0.0 end) as v
+          from readings
+         where ts >= $2 and ts < $3) r
+ where v is not null and bucket = any($1::timestamptz[])
+ group by device_id, attribute, bucket`;
 
 const ROLLUP_1H = `
 insert into readings_1h (device_id, attribute, bucket, count, sum, min, max)

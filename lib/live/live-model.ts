@@ -78,6 +78,10 @@ export class LiveModel {
     return d;
   }
 
+  get(deviceId: string): LiveDevice | undefined {
+    return this.devices.get(deviceId);
+  }
+
   remove(deviceId: string): void {
     this.devices.delete(deviceId);
   }

@@ -1,18 +1,27 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { AlertTransition } from '../../lib/alerts/alert-engine';
 import { activeAlertService, type AlertService } from '../../lib/alerts/alert-service';
+import type { Alert } from '../../lib/alerts/alert-engine';
+import { commandView } from '../../lib/api/views';
+import type { TrackedCommand } from '../../lib/commands/command-tracker';
 import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
+import { wants, type Subscription } from '../../lib/live/subscription';
+import type { Viewer } from '../../lib/live/viewer';
 import type { Reading } from '../../lib/model/reading';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-import { dashboardSlot } from './dashboard-routes';
+import { dashboardSlot, type PageRequest } from './dashboard-routes';
 
 interface DashboardNodeDef extends NodeDef {
   path: string;
   registry: string;
 }
+
+// At most one batch per display frame (60 a second) per browser: a change shows in the next frame,
+// slow enough that any reading rate becomes a bounded stream.
+const FLUSH_MS = 16;
 
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 
@@ -48,7 +57,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     const model = new LiveModel();
-    const hub = new SseHub(100);
+    const hub = new SseHub(FLUSH_MS);
     const status = new ThrottledStatus((s) => node.status(s), 1000);
     const log = new RateLimitedLog((line) => node.warn(line));
     const service = config?.service;
@@ -60,12 +69,13 @@ export = function register(RED: NodeAPI): void {
     const onRegistryEvent = (e: RegistryEvent) => {
       const d = service?.registry.get(e.deviceId);
       if (e.type === 'device-removed') {
+        const site = model.get(e.deviceId)?.site ?? d?.site;
         model.remove(e.deviceId);
-        hub.send('removed', { deviceId: e.deviceId });
+        hub.send('removed', { deviceId: e.deviceId }, { site, deviceId: e.deviceId });
       } else if (d && e.type !== 'attribute-added') {
         const live = toLive(d);
         model.upsert(live);
-        hub.send('device', live);
+        hub.send('device', live, { site: live.site, deviceId: live.deviceId });
       }
     };
     service?.on('event', onRegistryEvent);
@@ -73,14 +83,22 @@ export = function register(RED: NodeAPI): void {
     // it knew as soon as it has, and tell the browsers already connected.
     const onLoaded = () => {
       seed();
-      hub.send('snapshot', snapshot());
+      hub.sendEach('snapshot', (c) => snapshot(c.viewer, c.subscription));
     };
     service?.on('loaded', onLoaded);
+    // Command outcomes (pending → confirmed / timeout / failed) go to the pages showing the device.
+    const onCommand = (cmd: TrackedCommand) => {
+      const site = service?.registry.get(cmd.deviceId)?.site ?? model.get(cmd.deviceId)?.site;
+      hub.send('command', commandView(cmd), { site, deviceId: cmd.deviceId });
+    };
+    service?.on('command', onCommand);
 
     // Alerts come from whichever alert node is deployed; it may start after this node, or be
     // redeployed on its own, so follow it rather than look it up once.
     let alerts: AlertService | undefined;
-    const onAlert = (t: AlertTransition) => hub.send('alert', { type: t.type, alert: t.alert });
+    // Every page hears of alerts (the header counts them); the viewer's sites decide which.
+    const onAlert = (t: AlertTransition) => hub.send('alert', { type: t.type, alert: t.alert }, { site: t.alert.site });
+    const visibleAlerts = (viewer: Viewer): Alert[] => (alerts?.activeAlerts() ?? []).filter((a) => viewer.canSee(a.site));
     const followAlerts = () => {
       const current = activeAlertService();
       if (current === alerts) return;
@@ -88,20 +106,31 @@ export = function register(RED: NodeAPI): void {
       alerts = current;
       alerts?.on('transition', onAlert);
       // Whatever happened before we followed this service: resync the open alerts.
-      hub.send('alerts', alerts?.activeAlerts() ?? []);
+      hub.sendEach('alerts', (c) => visibleAlerts(c.viewer));
     };
     followAlerts();
     const alertWatch = setInterval(followAlerts, 1000);
-    const snapshot = () => ({ devices: model.snapshot(), alerts: alerts?.activeAlerts() ?? [], serverTime: Date.now() });
+    const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => {
+      const devices = model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site));
+      return {
+        devices,
+        alerts: visibleAlerts(viewer),
+        // The sites of these devices the viewer may send commands to: the page offers controls only there.
+        controlSites: [...new Set(devices.map((d) => d.site))].filter((site) => viewer.canControl(site)),
+        serverTime: Date.now(),
+        ...(apiBase === undefined ? {} : { apiBase }),
+      };
+    };
+    const pageSnapshot = (p: PageRequest) => snapshot(p.viewer, p.subscription, p.apiBase);
 
     slot.owner = node.id;
     slot.current = {
-      state: (res) => {
+      state: (res, page) => {
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
         res.setHeader('Cache-Control', 'no-store');
-        res.end(JSON.stringify(snapshot()));
+        res.end(JSON.stringify(pageSnapshot(page)));
       },
-      events: (_req, res) => hub.attach(res, { event: 'snapshot', data: snapshot() }),
+      events: (_req, res, page) => hub.attach(res, { event: 'snapshot', data: pageSnapshot(page) }, { viewer: page.viewer, subscription: page.subscription }),
     };
 
     const refresh = setInterval(() => status.set({ fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }), 1000);
@@ -126,6 +155,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(alertWatch);
       alerts?.off('transition', onAlert);
       service?.off('loaded', onLoaded);
+      service?.off('command', onCommand);
       status.close();
       service?.off('event', onRegistryEvent);
       if (slot.owner === node.id) {

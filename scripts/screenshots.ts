@@ -1,0 +1,120 @@
+/**
+ * `npm run screenshots`: starts the real app (embedded broker and PGlite, or MQTT_URL /
+ * DATABASE_URL when set), feeds it a simulated fleet, two days of history for one thermostat and an
+ * alert, and photographs the overview, that device's page, the alerts and the devices page at desktop and phone
+ * widths with headless Chromium into docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { chromium, type Page } from 'playwright-core';
+import { Simulator } from '../lib/simulation/simulator';
+import { startApp } from '../test/support/app';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
+import { waitFor } from '../test/support/env';
+import { dataDirWithDefaultFlow, nodeOfType } from '../test/support/flows';
+import { freePort } from '../test/support/ports';
+
+const OUT = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SITE = 'casa-1';
+// Not one of the simulated fleet: its history and its live values come from here alone, so they agree.
+const THERMOSTAT = `${SITE}/salon/termostato-principal`;
+
+const VIEWPORTS = {
+  desktop: { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 },
+  phone: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+};
+
+async function api(base: string, path: string, init?: { method: string; body: unknown }): Promise<unknown> {
+  const res = await fetch(`${base}/api/v1${path}`, init ? { method: init.method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(init.body) } : undefined);
+  const body = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const embeddedPort = process.env.MQTT_URL ? undefined : await freePort();
+  const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${embeddedPort}`;
+  const dataDir = dataDirWithDefaultFlow((nodes) => {
+    nodeOfType(nodes, 'octopus-alert').rules = JSON.stringify([
+      { id: 'warm-room', attribute: 'temperature', condition: 'above', threshold: 24, deadband: 0.5, severity: 'warning', message: '{device} is warm: {value}{unit}' },
+      { id: 'stuffy-air', attribute: 'co2', condition: 'above', threshold: 1000, deadband: 50, severity: 'critical', message: 'CO₂ in {room} is {value} {unit}' },
+    ]);
+  });
+  console.log('starting the app …');
+  const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
+  const sim = new Simulator({ url: mqttUrl, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7 });
+  const mqtt = await connectAsync(mqttUrl, { clientId: `screenshots-${process.pid}` });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  try {
+    await sim.start();
+    await waitFor(async () => ((await api(app.baseUrl, '/devices?limit=100')) as { total: number }).total >= 18, 30000, 'the fleet in the registry');
+
+    // Two days of history for the thermostat: a daily swing with noise, the setpoint changed twice.
+    console.log('publishing history …');
+    const now = Date.now();
+    const step = 5 * 60_000;
+    for (let t = now - 2 * 86_400_000; t < now - 60_000; t += step) {
+      const hour = new Date(t).getHours() + new Date(t).getMinutes() / 60;
+      const temp = 21 + 2.2 * Math.sin(((hour - 9) / 24) * 2 * Math.PI) + Math.sin(t / 1_700_000) * 0.4 + (Math.random() - 0.5) * 0.3;
+      const setpoint = hour >= 7 && hour < 23 ? 21.5 : 18;
+      const ts = new Date(t).toISOString();
+      await mqtt.publishAsync(`${THERMOSTAT}/temperature`, JSON.stringify({ value: Math.round(temp * 100) / 100, unit: '°C', ts }), { qos: 1 });
+      await mqtt.publishAsync(`${THERMOSTAT}/setpoint`, JSON.stringify({ value: setpoint, unit: '°C', ts }), { qos: 1 });
+    }
+    await api(app.baseUrl, `/devices/${encodeURIComponent(THERMOSTAT)}`, {
+      method: 'PATCH',
+      body: { name: 'Living room thermostat', kind: 'thermostat', controls: { setpoint: { kind: 'setpoint', min: 5, max: 30, step: 0.5 } } },
+    });
+    await api(app.baseUrl, `/devices/${encodeURIComponent(`${SITE}/salon/luz-2`)}`, { method: 'PATCH', body: { name: 'Ceiling light', kind: 'light', controls: { on: { kind: 'switch' } } } });
+
+    // Alerts: a warm room (acknowledged) and stuffy air (still open).
+    await mqtt.publishAsync(`${SITE}/dormitorio/termostato-3/temperature`, JSON.stringify({ value: 26.4, unit: '°C' }), { qos: 1 });
+    await mqtt.publishAsync(`casa-2/oficina/co2-1/co2`, JSON.stringify({ value: 1240, unit: 'ppm' }), { qos: 1 });
+    await waitFor(async () => ((await api(app.baseUrl, '/alerts')) as { count: number }).count >= 2, 20000, 'two open alerts');
+    const open = (await api(app.baseUrl, '/alerts')) as { alerts: { id: string; attribute: string }[] };
+    const warm = open.alerts.find((a) => a.attribute === 'temperature');
+    if (warm) await api(app.baseUrl, `/alerts/${warm.id}/ack`, { method: 'POST', body: { by: 'maria', note: 'window opened' } });
+    // The thermostat keeps reporting while the pictures are taken; the fleet reports a few rounds first.
+    const live = setInterval(() => {
+      const hour = new Date().getHours() + new Date().getMinutes() / 60;
+      const temp = 21 + 2.2 * Math.sin(((hour - 9) / 24) * 2 * Math.PI) + Math.sin(Date.now() / 1_700_000) * 0.4 + (Math.random() - 0.5) * 0.3;
+      void mqtt.publishAsync(`${THERMOSTAT}/temperature`, JSON.stringify({ value: Math.round(temp * 100) / 100, unit: '°C' }), { qos: 1 });
+    }, 2000);
+    await new Promise((r) => setTimeout(r, 6000));
+
+    for (const [width, options] of Object.entries(VIEWPORTS)) {
+      const context = await browser.newContext({ ...options, colorScheme: 'light' });
+      const page = await context.newPage();
+      const shoot = async (name: string, hash: string, ready: (p: Page) => Promise<void>) => {
+        await page.goto(`${app.baseUrl}/ui/${hash}`);
+        await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15000 });
+        await ready(page);
+        await page.waitForTimeout(800);
+        const file = resolve(OUT, `${name}-${width}.png`);
+        await page.screenshot({ path: file, fullPage: name !== 'overview' || width === 'desktop' });
+        console.log(`wrote ${file}`);
+      };
+      await shoot('overview', '#/', (p) => p.locator('article.device').nth(17).waitFor());
+      await shoot('device', `#/device/${encodeURIComponent(THERMOSTAT)}`, (p) => p.locator('.chart[data-attribute="temperature"][data-state="drawn"]').waitFor({ timeout: 20000 }));
+      await shoot('alerts', '#/alerts', (p) => p.locator('#alert-history tbody tr').first().waitFor({ timeout: 15000 }));
+      await shoot('devices', '#/devices', (p) => p.locator('#registry tbody tr').nth(17).waitFor({ timeout: 15000 }));
+      await context.close();
+    }
+    clearInterval(live);
+  } finally {
+    await browser.close();
+    await sim.stop(true);
+    await mqtt.endAsync();
+    await app.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(err.stack || err.message);
+    process.exit(1);
+  },
+);
