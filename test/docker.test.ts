@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { commandArgv, envPairs, parseDockerfile, type Stage } from './support/dockerfile';
 import { adminToken, countRows, OCTOPUS_TYPES, REPO_ROOT, registeredTypes, TEST_OPERATOR } from './support/node-red-admin';
+import { startMosquitto } from './support/mosquitto';
 import { cachedInstall, freePort, startNodeRedProcess, type NodeRedProcess } from './support/node-red-install';
 import { watchNodeStatus } from './support/node-status';
 
@@ -86,6 +87,28 @@ describe('docker-compose.yaml', function () {
     // The secrets come from .env only.
     const source = readFileSync(COMPOSE_FILE, 'utf8');
     for (const secret of Object.values(SECRETS)) assert.ok(!source.includes(secret));
+  });
+
+  it("Mosquitto's healthcheck command passes against a broker running the project's config (logging in as the app when it must)", async () => {
+    const config = parseYaml(dockerCompose(envFile(SECRETS), ['config']).stdout) as { services: Record<string, ComposeService> };
+    const [form, command] = config.services.mosquitto.healthcheck?.test ?? [];
+    assert.equal(form, 'CMD-SHELL');
+    const broker = await startMosquitto();
+    try {
+      // The container's port is 1883; the test's broker listens on a free one. `$$` is compose's escape for `$`.
+      const shell = command.replace(/\$\$/g, '$').replace(/-p 1883\b/, `-p ${broker.port}`);
+      assert.notEqual(shell, command.replace(/\$\$/g, '$'), 'the healthcheck names the port');
+      const url = new URL(broker.url);
+      const login = { MQTT_USERNAME: decodeURIComponent(url.username), MQTT_PASSWORD: decodeURIComponent(url.password) };
+      const healthy = spawnSync('/bin/sh', ['-c', shell], { encoding: 'utf8', env: { PATH: process.env.PATH, ...login }, timeout: 15000 });
+      assert.equal(healthy.status, 0, `healthcheck: ${healthy.stdout}${healthy.stderr}`);
+      if (login.MQTT_USERNAME) {
+        const wrong = spawnSync('/bin/sh', ['-c', shell], { encoding: 'utf8', env: { PATH: process.env.PATH, ...login, MQTT_PASSWORD: 'not-the-password' }, timeout: 15000 });
+        assert.notEqual(wrong.status, 0, 'a wrong password is unhealthy');
+      }
+    } finally {
+      await broker.stop();
+    }
   });
 
   for (const missing of Object.keys(SECRETS)) {
