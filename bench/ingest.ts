@@ -58,6 +58,11 @@ async function startVariant(variant: Variant, broker: TestBroker, db: TestDataba
   if (variant !== 'octopus') {
     mkdirSync(join(dataDir, 'node-red'), { recursive: true });
     writeFileSync(join(dataDir, 'node-red', 'flows.json'), readFileSync(FLOW_FILES[variant]));
+    // The core mqtt-broker node logs in as the ingest user. Node-RED reads a plain credentials file
+    // when it has no key yet, and encrypts it with the key it then makes.
+    const flow = JSON.parse(readFileSync(FLOW_FILES[variant], 'utf8')) as { id: string; type: string }[];
+    const creds = Object.fromEntries(flow.filter((n) => n.type === 'mqtt-broker').map((n) => [n.id, { user: broker.ingest.username, password: broker.ingest.password }]));
+    writeFileSync(join(dataDir, 'node-red', 'flows_cred.json'), JSON.stringify(creds), { mode: 0o600 });
   }
   return startApp(
     {

@@ -8,14 +8,18 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { chromium, type Page } from 'playwright-core';
+import { brokerCredentials } from '../lib/mqtt-auth/broker-credentials';
 import { Simulator } from '../lib/simulation/simulator';
+import { readDevCredentials } from './embedded/broker-users';
 import { startApp } from '../test/support/app';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/browser';
 import { waitFor } from '../test/support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from '../test/support/flows';
 import { freePort } from '../test/support/ports';
 
-const OUT = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+// SCREENSHOTS_DIR and SCREENSHOTS_SCHEME=dark take the pictures elsewhere, in the dark theme.
+const OUT = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : resolve(__dirname, '..', '..', 'docs', 'screenshots');
+const SCHEME = process.env.SCREENSHOTS_SCHEME === 'dark' ? 'dark' : 'light';
 const SITE = 'casa-1';
 // Not one of the simulated fleet: its history and its live values come from here alone, so they agree.
 const THERMOSTAT = `${SITE}/salon/termostato-principal`;
@@ -44,8 +48,13 @@ async function main(): Promise<void> {
   });
   console.log('starting the app …');
   const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
-  const sim = new Simulator({ url: mqttUrl, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7 });
-  const mqtt = await connectAsync(mqttUrl, { clientId: `screenshots-${process.pid}` });
+  // Publishing takes a device-side user: the simulator's that `npm start` made for its embedded
+  // broker, or the one in MQTT_URL / MQTT_USERNAME and MQTT_PASSWORD for a broker of one's own.
+  const named = brokerCredentials(mqttUrl, process.env);
+  const dev = process.env.MQTT_URL ? undefined : readDevCredentials(dataDir);
+  const login = { username: named.username ?? dev?.username, password: named.password ?? dev?.password };
+  const sim = new Simulator({ url: named.url, rate: 30, qos: 1, plain: false, timestamps: true, count: 0, maxInFlight: 100, sites: 2, roomsPerSite: 3, devicesPerRoom: 3, seed: 7, clientOptions: login });
+  const mqtt = await connectAsync(named.url, { clientId: `screenshots-${process.pid}`, ...login });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     await sim.start();
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 6000));
 
     for (const [width, options] of Object.entries(VIEWPORTS)) {
-      const context = await browser.newContext({ ...options, colorScheme: 'light' });
+      const context = await browser.newContext({ ...options, colorScheme: SCHEME });
       const page = await context.newPage();
       const shoot = async (name: string, hash: string, ready: (p: Page) => Promise<void>) => {
         await page.goto(`${app.baseUrl}/ui/${hash}`);
@@ -96,7 +105,15 @@ async function main(): Promise<void> {
         await page.screenshot({ path: file, fullPage: name !== 'overview' || width === 'desktop' });
         console.log(`wrote ${file}`);
       };
-      await shoot('overview', '#/', (p) => p.locator('article.device').nth(17).waitFor());
+      await shoot('overview', '#/', async (p) => {
+        await p.locator('article.device').nth(17).waitFor();
+        // Sparklines are drawn as their cards scroll into view: scroll through once for the full-page picture.
+        for (let y = 0; y < 6000; y += 600) {
+          await p.evaluate((top) => window.scrollTo(0, top), y);
+          await p.waitForTimeout(100);
+        }
+        await p.evaluate(() => window.scrollTo(0, 0));
+      });
       await shoot('device', `#/device/${encodeURIComponent(THERMOSTAT)}`, (p) => p.locator('.chart[data-attribute="temperature"][data-state="drawn"]').waitFor({ timeout: 20000 }));
       await shoot('alerts', '#/alerts', (p) => p.locator('#alert-history tbody tr').first().waitFor({ timeout: 15000 }));
       await shoot('devices', '#/devices', (p) => p.locator('#registry tbody tr').nth(17).waitFor({ timeout: 15000 }));

@@ -3,7 +3,10 @@
  * (MQTT_URL, else the embedded broker's port), and lights that obey commands.
  */
 import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { brokerCredentials } from '../lib/mqtt-auth/broker-credentials';
 import { defaultMqttUrl } from '../lib/util/env-config';
+import { readDevCredentials } from './embedded/broker-users';
 import { DIALECTS, type Dialect } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 
@@ -23,7 +26,8 @@ const USAGE = `usage: npm run simulate -- [options]
                    ha (Home Assistant discovery), owntracks
   --silent N       after 10 s, the first N devices stop reporting (the registry marks them stale, then offline)
   --drop N         after 10 s, the next N devices drop off: their last will says offline (firmware profiles)
-  --username U --password P`;
+  --username U --password P   (default: from the URL, MQTT_USERNAME / MQTT_PASSWORD, or, with no broker
+                   named, the simulator user \`npm start\` wrote to data/mqtt/dev-credentials.json)`;
 
 function int(v: string | undefined, name: string, fallback: number, min: number): number {
   if (v === undefined) return fallback;
@@ -61,7 +65,14 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const url = values.url ?? defaultMqttUrl();
+  // Credentials: --username/--password, else those in the URL or MQTT_USERNAME / MQTT_PASSWORD,
+  // else (no broker named at all) the simulator's user that `npm start` made for its embedded broker.
+  const named = values.url ?? process.env.MQTT_URL;
+  const dev = named ? undefined : readDevCredentials(resolve(process.env.OCTOPUS_DATA_DIR || join(process.cwd(), 'data')));
+  const resolved = brokerCredentials(named ?? defaultMqttUrl(), values.url ? {} : process.env);
+  const url = resolved.url;
+  const username = values.username ?? resolved.username ?? dev?.username;
+  const password = values.password ?? resolved.password ?? dev?.password;
   const dialect = (values.profile ?? 'octopus') as Dialect;
   if (!DIALECTS.includes(dialect)) {
     console.error(`--profile must be one of ${DIALECTS.join(', ')}\n\n${USAGE}`);
@@ -82,7 +93,7 @@ async function main(): Promise<void> {
     sitePrefix: values.prefix,
     dialect,
     maxInFlight: 2000,
-    clientOptions: { username: values.username, password: values.password, reconnectPeriod: 0, connectTimeout: 5000 },
+    clientOptions: { username, password, reconnectPeriod: 0, connectTimeout: 5000 },
     log: (line) => console.log(line),
   });
   try {

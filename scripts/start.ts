@@ -6,6 +6,8 @@
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import express from 'express';
+import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
+import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 
@@ -35,7 +37,11 @@ async function main(): Promise<void> {
   if (!process.env.MQTT_URL) {
     const mqttPort = Number(process.env.MQTT_PORT || 1883);
     try {
-      broker = await startEmbeddedBroker(mqttPort);
+      const { auth, ingest } = embeddedBrokerUsers(dataDir, `mqtt://127.0.0.1:${mqttPort}`);
+      broker = await startEmbeddedBroker(mqttPort, auth);
+      // Node-RED runs in this process: its broker node reads these when MQTT_URL has no credentials.
+      process.env.MQTT_USERNAME = ingest.username;
+      process.env.MQTT_PASSWORD = ingest.password;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         fail(
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
       throw err;
     }
     process.env.MQTT_URL = broker.url;
-    console.log(`[octopus] embedded MQTT broker on ${broker.url}`);
+    console.log(`[octopus] embedded MQTT broker on ${broker.url} (users only; \`npm run simulate\` uses ${devCredentialsPath(dataDir)})`);
   }
 
   if (!process.env.DATABASE_URL) {
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   RED.events.on('flows:started', () => console.log('[octopus] flows started'));
   await RED.start();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${process.env.MQTT_URL})`);
+  console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${redactUrl(process.env.MQTT_URL)})`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -188,7 +188,7 @@ describe('the dashboard pages in a real browser', function () {
     assert.equal(await page.locator('button[data-range="custom"]').getAttribute('aria-pressed'), 'true');
   });
 
-  it('declares a light controllable on the devices page, then toggles it: pending → confirmed', async () => {
+  it('declares a light controllable on the devices page, then toggles it: pending → confirmed, and → timeout when it does not answer', async () => {
     const light = `${site}/salon/lampara`;
     await mqtt.publishAsync(`${light}/on`, 'false', { qos: 1 });
     await waitFor(async () => (await device(light)).attributes.some((a) => a.name === 'on'), 10000, 'the light in the registry');
@@ -228,6 +228,16 @@ describe('the dashboard pages in a real browser', function () {
     const id = await status.getAttribute('data-command-id');
     assert.equal((await api<{ status: string }>(`/commands/${id}`)).status, 'confirmed');
     await page.locator(`.commands tr[data-command-id="${id}"] .cmd-status[data-status="confirmed"]`).waitFor({ timeout: 10000 });
+
+    // Switched off, and this time the light does not answer: the page shows the timeout.
+    await toggle.click();
+    await waitFor(async () => (await status.getAttribute('data-status')) === 'pending', 10000, 'the second command pending');
+    const second = await status.getAttribute('data-command-id');
+    assert.notEqual(second, id);
+    await waitFor(async () => (await status.getAttribute('data-status')) === 'timeout', 30000, 'the command timed out');
+    assert.equal(commands[1], 'false');
+    assert.equal((await api<{ status: string }>(`/commands/${second}`)).status, 'timeout');
+    assert.equal(await toggle.getAttribute('aria-checked'), 'true', 'the light is still on, as it last said');
   });
 
   it('acknowledges an alert with a note on the alerts page, and the API shows it acknowledged', async () => {

@@ -4,6 +4,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { DIALECTS } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
+import { readDevCredentials } from '../scripts/embedded/broker-users';
 import { startApp, type RunningApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
@@ -187,7 +188,9 @@ describe('the application end to end', function () {
       assert.match(app.output(), new RegExp(`embedded MQTT broker on mqtt://127.0.0.1:${mqttPort}`));
       assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
       const pgUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
-      mqtt = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `e2e-embedded-${randomUUID()}` });
+      // The embedded broker refuses anonymous clients: this test plays the simulator, with the user `npm start` made for it.
+      const dev = readDevCredentials(app.dataDir);
+      mqtt = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `e2e-embedded-${randomUUID()}`, username: dev?.username, password: dev?.password });
       await waitFor(() => /connected to mqtt/.test(app!.output()), 10000, 'the source to connect');
       await publishReadings(mqtt, 'embedded', 10, 100);
       await waitFor(async () => (await dashboardValue(app!, 'embedded/salon/termo', 'temperature')) === 109, 10000, 'the value on /ui');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { IClientOptions } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { brokerCredentials } from '../../lib/mqtt-auth/broker-credentials';
 import { defaultMqttUrl, mqttUrlProblem } from '../../lib/util/env-config';
 import type { BrokerConfigNode, BrokerCredentials } from './types';
 
@@ -20,7 +21,11 @@ interface BrokerNodeDef extends NodeDef {
 export = function register(RED: NodeAPI): void {
   function OctopusBrokerNode(this: BrokerConfigNode, def: BrokerNodeDef) {
     RED.nodes.createNode(this, def);
-    this.brokerUrl = (def.url || '').trim() || defaultMqttUrl();
+    // Credentials may ride in the URL (mqtt://user:pass@host) or come from MQTT_USERNAME /
+    // MQTT_PASSWORD when the URL is the environment's; the node's own credentials win over both.
+    const configured = (def.url || '').trim();
+    const fromUrl = brokerCredentials(configured || defaultMqttUrl(), configured ? {} : process.env);
+    this.brokerUrl = fromUrl.url;
     this.problem = mqttUrlProblem(this.brokerUrl);
     const keepalive = Number(def.keepalive) || 30;
     if (!this.problem && (keepalive < 5 || keepalive > 3600)) this.problem = `keepalive ${keepalive} s is outside 5–3600 s`;
@@ -29,7 +34,9 @@ export = function register(RED: NodeAPI): void {
       rejectUnauthorized: def.tlsRejectUnauthorized !== false,
     };
     try {
-      if (def.tlsCaFile) tls.ca = readFileSync(def.tlsCaFile);
+      // A private CA for an mqtts:// MQTT_URL comes from MQTT_CA_FILE when the node names none.
+      const caFile = def.tlsCaFile || (configured ? '' : process.env.MQTT_CA_FILE || '');
+      if (caFile) tls.ca = readFileSync(caFile);
       if (def.tlsCertFile) tls.cert = readFileSync(def.tlsCertFile);
       if (def.tlsKeyFile) tls.key = readFileSync(def.tlsKeyFile);
     } catch (err) {
@@ -45,8 +52,8 @@ export = function register(RED: NodeAPI): void {
     const baseId = (def.clientId || '').trim() || process.env.OCTOPUS_CLIENT_ID || `octopus-${instance}-${this.id}`;
     this.clientOptions = (suffix, overrides = {}) => ({
       clientId: suffix ? `${baseId}-${suffix}` : baseId,
-      username: this.credentials?.username || undefined,
-      password: this.credentials?.password || undefined,
+      username: this.credentials?.username || fromUrl.username,
+      password: this.credentials?.password || fromUrl.password,
       keepalive,
       reconnectPeriod: 1000,
       connectTimeout: 10000,

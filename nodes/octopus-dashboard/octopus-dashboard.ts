@@ -71,7 +71,8 @@ export = function register(RED: NodeAPI): void {
       if (e.type === 'device-removed') {
         const site = model.get(e.deviceId)?.site ?? d?.site;
         model.remove(e.deviceId);
-        hub.send('removed', { deviceId: e.deviceId }, { site, deviceId: e.deviceId });
+        // A message whose site is unknown could not be checked against the viewers: not sent.
+        if (site !== undefined) hub.send('removed', { deviceId: e.deviceId }, { site, deviceId: e.deviceId });
       } else if (d && e.type !== 'attribute-added') {
         const live = toLive(d);
         model.upsert(live);
@@ -89,7 +90,7 @@ export = function register(RED: NodeAPI): void {
     // Command outcomes (pending → confirmed / timeout / failed) go to the pages showing the device.
     const onCommand = (cmd: TrackedCommand) => {
       const site = service?.registry.get(cmd.deviceId)?.site ?? model.get(cmd.deviceId)?.site;
-      hub.send('command', commandView(cmd), { site, deviceId: cmd.deviceId });
+      if (site !== undefined) hub.send('command', commandView(cmd), { site, deviceId: cmd.deviceId });
     };
     service?.on('command', onCommand);
 

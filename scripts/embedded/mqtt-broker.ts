@@ -1,18 +1,52 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
+import type { AclRules } from '../../lib/mqtt-auth/acl';
+import type { BrokerAuth } from '../../lib/mqtt-auth/broker-auth';
 
 export interface EmbeddedBroker {
   url: string;
   close(): Promise<void>;
 }
 
+const rulesOf = new WeakMap<Client, AclRules>();
+
 /**
  * An in-process MQTT broker (aedes) for running Octopus without Mosquitto. Like the project's
- * Mosquitto config, it keeps queued messages for persistent sessions without a low cap, so a
- * paused consumer does not make it drop them.
+ * Mosquitto config, it refuses anonymous clients, applies the same per-house rules (lib/mqtt-auth),
+ * and keeps queued messages for persistent sessions without a low cap, so a paused consumer does
+ * not make it drop them. A refused publish closes the client's connection (MQTT 3.1.1 has no way
+ * to refuse one publish; Mosquitto drops it silently instead): nothing refused is delivered either way.
  */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker({ queueLimit: 100000, concurrency: 1000, maxClientsIdLength: 256 });
+export async function startEmbeddedBroker(port: number, auth: BrokerAuth, host = '127.0.0.1'): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker({
+    queueLimit: 100000,
+    concurrency: 1000,
+    maxClientsIdLength: 256,
+    authenticate(client, username, password, done) {
+      const rules = auth.authenticate(username, password?.toString('utf8'));
+      if (!rules) {
+        const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
+        return done(err, false);
+      }
+      rulesOf.set(client, rules);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const rules = client ? rulesOf.get(client) : undefined;
+      // No client: the broker's own messages ($SYS), which aedes authorizes through here too.
+      if (!client) return done(null);
+      if (rules && auth.canPublish(rules, packet.topic)) return done(null);
+      done(new Error(`not allowed to publish to ${packet.topic}`));
+    },
+    authorizeSubscribe(client, sub, done) {
+      const rules = rulesOf.get(client);
+      done(null, rules && auth.canSubscribe(rules, sub.topic) ? sub : null);
+    },
+    authorizeForward(client, packet) {
+      const rules = rulesOf.get(client);
+      return rules && auth.canRead(rules, packet.topic) ? packet : null;
+    },
+  });
   const server: Server = createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

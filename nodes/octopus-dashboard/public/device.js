@@ -480,7 +480,12 @@
   }
 
   function enter(view, id) {
-    var deviceId = decodeURIComponent(id || '');
+    var deviceId;
+    try {
+      deviceId = decodeURIComponent(id || '');
+    } catch {
+      deviceId = id || ''; // a hand-typed address with a stray %: look it up as written
+    }
     var range = '24h';
     try {
       range = sessionStorage.getItem('octopus-range') || '24h';
@@ -497,6 +502,9 @@
         renderAlerts();
         loadCharts().then(loadCommands);
         state.timers.push(setInterval(redrawDirty, 250));
+        state.timers.push(setInterval(function () {
+          if (state) state.panels.forEach(function (p) { p.age.textContent = 'updated ' + O.ago(p.ts); });
+        }, 5000));
         O.live(O.query({ device: deviceId }), {
           snapshot: function (data) {
             renderAlerts();

@@ -8,7 +8,7 @@
   var SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
   var root, sitesEl, emptyEl, searchEl, stateEl, siteEl, countEl;
-  var devices, cards, alertsByDevice, timers, dirtySparks;
+  var devices, cards, alertsByDevice, timers, dirtySparks, sparkWatcher;
 
   function group(parent, cls, key, title, tag) {
     var found = null;
@@ -29,27 +29,38 @@
     return inner;
   }
 
+  /**
+   * A row's sparkline: the series is kept from the first value, the chart is made only once the row
+   * scrolls into view, so an overview of thousands of devices does not build thousands of charts.
+   */
   function sparkline(row, attr) {
-    if (!window.Chart || typeof attr.value !== 'number') return;
+    if (typeof attr.value !== 'number') return;
     // Chart.js sizes a responsive chart from its container: the container's height must be fixed.
     var box = el('div', 'spark');
-    var canvas = el('canvas');
-    box.appendChild(canvas);
     row.appendChild(box);
+    row._box = box;
     row._series = [attr.value];
+    if (sparkWatcher) sparkWatcher.observe(box);
+    else makeChart(row);
+  }
+
+  function makeChart(row) {
+    if (row._chart || !window.Chart) return;
+    var canvas = el('canvas');
+    row._box.appendChild(canvas);
     row._chart = new window.Chart(canvas, {
       type: 'line',
-      data: { labels: [''], datasets: [{ data: row._series, borderWidth: 1.5, pointRadius: 0, tension: 0.3, borderColor: O.css('--accent', '#2f7fbf') }] },
+      data: { labels: row._series.map(function () { return ''; }), datasets: [{ data: row._series, borderWidth: 1.5, pointRadius: 0, tension: 0.3, borderColor: O.accent }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false, events: [], plugins: { legend: { display: false }, tooltip: { enabled: false } }, scales: { x: { display: false }, y: { display: false } } },
     });
   }
 
   function pushSpark(row, value) {
-    if (!row._chart || typeof value !== 'number') return;
+    if (!row._series || typeof value !== 'number') return;
     row._series.push(value);
     if (row._series.length > SPARK_POINTS) row._series.shift();
     // Redrawn in the next round, once however many values came: text first, pictures after.
-    dirtySparks.add(row);
+    if (row._chart) dirtySparks.add(row);
   }
 
   /**
@@ -132,12 +143,13 @@
     row._ts = a.ts;
     row._value.textContent = O.format(a.value, a.unit);
     // A highlight by the Web Animations API: restarting a CSS animation would force a layout per value.
-    // One at a time: a value changing ten times a second would otherwise pile them up.
+    // Highlight a change only where changes are news (a value quiet for 5 s): on values that change
+    // every second the highlights would never stop, and the page would repaint every frame for them.
     var now = Date.now();
-    if (row._value.animate && !(row._flashAt > now - 800)) {
-      row._flashAt = now;
+    if (row._value.animate && !(row._changedAt > now - 5000)) {
       row._value.animate([{ color: O.accent }, { color: 'inherit' }], { duration: 800, easing: 'ease-out' });
     }
+    row._changedAt = now;
     var age = 'updated ' + O.ago(a.ts);
     if (row._age.textContent !== age) row._age.textContent = age;
     pushSpark(row, a.value);
@@ -268,6 +280,15 @@
     title: 'Overview',
     enter: function (view) {
       O.accent = O.css('--accent', '#2f7fbf');
+      sparkWatcher = window.IntersectionObserver
+        ? new IntersectionObserver(function (entries) {
+            entries.forEach(function (e) {
+              if (!e.isIntersecting) return;
+              sparkWatcher.unobserve(e.target);
+              makeChart(e.target.parentNode);
+            });
+          }, { rootMargin: '200px' })
+        : null;
       devices = new Map();
       cards = new Map();
       alertsByDevice = new Map();
@@ -306,6 +327,7 @@
     },
     leave: function () {
       timers.forEach(clearInterval);
+      if (sparkWatcher) sparkWatcher.disconnect();
       cards.forEach(function (entry) {
         entry.rows.forEach(function (row) { if (row._chart) row._chart.destroy(); });
       });
