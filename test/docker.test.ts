@@ -17,7 +17,7 @@ import { watchNodeStatus } from './support/node-status';
 
 const run = promisify(execFile);
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yaml');
-const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3' };
+const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3', MQTT_PASSWORD: 'mqtt-test-secret-4' };
 
 interface ComposeService {
   image?: string;
@@ -79,6 +79,9 @@ describe('docker-compose.yaml', function () {
     assert.equal(nodeRed.environment?.MQTT_URL, 'mqtt://mosquitto:1883');
     assert.equal(nodeRed.environment?.OCTOPUS_CREDENTIAL_SECRET, SECRETS.OCTOPUS_CREDENTIAL_SECRET);
     assert.equal(nodeRed.environment?.OCTOPUS_ADMIN_PASSWORD, SECRETS.OCTOPUS_ADMIN_PASSWORD);
+    assert.equal(nodeRed.environment?.MQTT_USERNAME, 'octopus');
+    assert.equal(nodeRed.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD);
+    assert.equal(mosquitto.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD, 'the healthcheck logs in as the app');
     assert.equal(nodeRed.environment?.OCTOPUS_DATA_DIR, '/data');
     assert.ok(nodeRed.volumes?.some((v) => /^node-red-data:\/data/.test(v)));
 
