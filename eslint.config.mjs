@@ -18,7 +18,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }] },
   },
   {
-    files: ['scripts/**/*.mjs', 'eslint.config.mjs'],
+    files: ['scripts/**/*.mjs', 'eslint.config.mjs', 'docker/**/*.js'],
     languageOptions: { globals: globals.node },
   },
   {

@@ -4,7 +4,7 @@
  * Everything that varies by deployment comes from the environment; nothing secret is in here.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { editorAdminAuth } from './lib/auth/editor-auth';
 
 const packageRoot = resolve(__dirname, '..');
@@ -16,8 +16,9 @@ const flowFile = 'flows.json';
 mkdirSync(userDir, { recursive: true });
 if (!existsSync(join(userDir, flowFile))) copyFileSync(join(packageRoot, 'flows', 'octopus.json'), join(userDir, flowFile));
 
-// Run from the repo, the pack is not installed in userDir/node_modules: load it from here instead.
-const installedInUserDir = existsSync(join(userDir, 'node_modules', 'node-red-contrib-octopus'));
+// Installed as a package (in userDir/node_modules, or beside Node-RED as in the Docker image) Node-RED
+// finds the pack by itself, and listing it again would load it twice. Run from the repo, load it from here.
+const installedAsPackage = basename(dirname(packageRoot)) === 'node_modules' || existsSync(join(userDir, 'node_modules', 'node-red-contrib-octopus'));
 
 const settings = {
   uiPort: Number(process.env.PORT) || 1880,
@@ -25,7 +26,7 @@ const settings = {
   userDir,
   flowFile,
   flowFilePretty: true,
-  nodesDir: installedInUserDir ? [] : [packageRoot],
+  nodesDir: installedAsPackage ? [] : [packageRoot],
   // Unset: Node-RED generates a key and keeps it in userDir/.config.runtime.json (never in the repo).
   credentialSecret: process.env.OCTOPUS_CREDENTIAL_SECRET || undefined,
   // The editor and admin API: operators only (lib/auth/editor-auth.ts). There is no default

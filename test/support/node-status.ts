@@ -10,6 +10,8 @@ export interface StatusEvent {
 
 export interface StatusWatcher {
   events: StatusEvent[];
+  /** Runtime notifications by topic (e.g. `runtime-deploy`, sent once a deploy's flows have started). */
+  notifications: Array<{ topic: string; at: number }>;
   close(): void;
 }
 
@@ -20,6 +22,7 @@ export interface StatusWatcher {
 export async function watchNodeStatus(baseUrl: string, adminToken?: string): Promise<StatusWatcher> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/comms`);
   const events: StatusEvent[] = [];
+  const notifications: StatusWatcher['notifications'] = [];
   ws.on('message', (data: WebSocket.RawData) => {
     let parsed: unknown;
     try {
@@ -29,6 +32,7 @@ export async function watchNodeStatus(baseUrl: string, adminToken?: string): Pro
     }
     for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
       const { topic, data: d } = m as { topic?: string; data?: { text?: string; fill?: string } };
+      if (typeof topic === 'string' && topic.startsWith('notification/')) notifications.push({ topic: topic.slice('notification/'.length), at: Date.now() });
       if (typeof topic === 'string' && topic.startsWith('status/') && d) {
         events.push({ nodeId: topic.slice('status/'.length), text: d.text ?? '', fill: d.fill, at: Date.now() });
       }
@@ -53,7 +57,8 @@ export async function watchNodeStatus(baseUrl: string, adminToken?: string): Pro
     await authed;
   }
   ws.send(JSON.stringify({ subscribe: 'status/#' }));
-  return { events, close: () => ws.close() };
+  ws.send(JSON.stringify({ subscribe: 'notification/#' }));
+  return { events, notifications, close: () => ws.close() };
 }
 
 /** Resident memory of a process in MB, from /proc. */
