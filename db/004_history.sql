@@ -23,7 +23,12 @@ do $$
 declare
   day date;
 begin
-  for day in select distinct (ts at time zone 'UTC')::date from readings_before_partitioning loop
+  -- Today and the next three days too, so a fresh start writes into partitions from the first reading.
+  for day in
+    select distinct (ts at time zone 'UTC')::date from readings_before_partitioning
+    union
+    select (now() at time zone 'UTC')::date + n from generate_series(0, 3) n
+  loop
     execute format(
       'create table %I partition of readings for values from (%L) to (%L)',
       'readings_p' || to_char(day, 'YYYYMMDD'),

@@ -49,8 +49,9 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
   this.timeout(60000);
   let db: TestDatabase;
   let pool: Pool;
-  // A fixed clock on a day boundary's morning keeps partition names and buckets predictable.
-  const now = Date.UTC(2026, 10, 23, 10, 0, 0);
+  // A fixed clock, years from the real one (whose days the migration partitions), keeps partition
+  // names and buckets predictable.
+  const now = Date.UTC(2030, 0, 15, 10, 0, 0);
 
   before(async () => {
     db = await createTestDatabase();
@@ -70,9 +71,9 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
     await store(pool, [reading('h/r/early', 't', 1, now + 2 * DAY_MS + 1000)]);
     assert.equal(await rowsIn('readings_default'), 1, 'no partition yet: the default partition took it');
     const report = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
-    assert.deepEqual(report.partitionsCreated, ['readings_p20261123', 'readings_p20261124', 'readings_p20261125', 'readings_p20261126']);
+    assert.deepEqual(report.partitionsCreated, ['readings_p20300115', 'readings_p20300116', 'readings_p20300117', 'readings_p20300118']);
     assert.equal(await rowsIn('readings_default'), 0);
-    assert.equal(await rowsIn('readings_p20261125'), 1);
+    assert.equal(await rowsIn('readings_p20300117'), 1);
     const again = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
     assert.deepEqual(again.partitionsCreated, []);
   });
@@ -135,17 +136,19 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
   it('drops raw partitions past the retention while the rollups stay', async () => {
     const old = now - 40 * DAY_MS;
     // An old day gets a partition the way the migration gives one to days with data.
-    await pool.query("create table readings_p20261014 partition of readings for values from ('2026-10-14T00:00:00Z') to ('2026-10-15T00:00:00Z')");
+    await pool.query("create table readings_p20291206 partition of readings for values from ('2029-12-06T00:00:00Z') to ('2029-12-07T00:00:00Z')");
     await store(pool, [reading('h/r/b', 'temp', 7, old), reading('h/r/b', 'temp', 9, old + 60_000)]);
     await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
     assert.equal(Number((await pool.query("select count(*) as n from readings_5m where device_id = 'h/r/b'")).rows[0].n), 1);
     const report = await runHistoryMaintenance(pool, { rawRetentionDays: 30, now: () => now });
-    assert.deepEqual(report.partitionsDropped, ['readings_p20261014']);
-    assert.ok(!(await partitions()).includes('readings_p20261014'));
+    assert.ok(report.partitionsDropped.includes('readings_p20291206'), report.partitionsDropped.join());
+    const cutoffName = 'readings_p20291216';
+    assert.ok(report.partitionsDropped.every((name) => name < cutoffName), 'only days past the retention');
+    assert.ok(!(await partitions()).includes('readings_p20291206'));
     assert.equal(Number((await pool.query("select count(*) as n from readings where device_id = 'h/r/b'")).rows[0].n), 0);
     const history = await queryHistory(pool, { deviceId: 'h/r/b', attribute: 'temp', from: old - DAY_MS, to: now, maxPoints: 1000, now });
     assert.deepEqual(history.points.map((p) => [p.min, p.mean, p.max, p.count]), [[7, 8, 9, 2]], 'the chart still has the day');
-    assert.ok((await partitions()).includes('readings_p20261123'), 'recent partitions stay');
+    assert.ok((await partitions()).includes('readings_p20300115'), 'recent partitions stay');
   });
 });
 
@@ -175,12 +178,13 @@ describe('the history migration on a database that already holds readings', func
     const days = await pool.query<{ name: string; n: string }>(
       "select c.relname as name, (select count(*) from readings r where r.tableoid = c.oid) as n from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'readings'::regclass order by 1",
     );
-    assert.deepEqual(days.rows.map((r) => [r.name, Number(r.n)]), [
-      ['readings_default', 0],
-      ['readings_p20261101', 24],
-      ['readings_p20261102', 25],
-      ['readings_p20261103', 24],
-    ]);
+    const today = `readings_p${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
+    const counts = new Map(days.rows.map((r) => [r.name, Number(r.n)]));
+    assert.deepEqual(
+      [counts.get('readings_default'), counts.get('readings_p20261101'), counts.get('readings_p20261102'), counts.get('readings_p20261103')],
+      [0, 24, 25, 24],
+    );
+    assert.ok(counts.has(today), 'today has its partition before any reading arrives');
     assert.equal(Number((await pool.query('select count(*) as n from rollup_pending')).rows[0].n), 72, 'one 5-minute bucket per hourly reading');
     // A stored duplicate is still refused by the unique index across the partitions.
     const dup = await pool.query(

@@ -1,7 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { HttpError } from './http';
 import type { HttpMethod, OpenApiDocument, Operation } from './openapi';
+import { API_FORMATS } from './formats';
 
 /**
  * Request validation with ajv against the OpenAPI document itself: the document is added to ajv
@@ -102,7 +102,7 @@ export function createValidators(doc: OpenApiDocument): Validators {
 function newAjv(coerceTypes: boolean): Ajv2020 {
   // verbose: errors carry the offending value and its schema, which the sentences quote.
   const ajv = new Ajv2020({ coerceTypes, verbose: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
+  for (const [name, format] of Object.entries(API_FORMATS)) ajv.addFormat(name, format);
   // The document's own keywords around the schemas: known, never applied.
   for (const keyword of ['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'security']) ajv.addKeyword(keyword);
   return ajv;

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import { HttpError } from '../api/http';
 import type { AuthService } from './auth-service';
 import type { Principal } from './permissions';
+import { readCookie, sessionSetCookie } from './session-cookie';
 import { sameSecret } from './tokens';
 
 /**
@@ -63,22 +63,15 @@ export function isHttps(req: IncomingMessage): boolean {
 export function credentialsOf(req: IncomingMessage): { sessionToken?: string; bearer?: string } {
   const header = req.headers.authorization;
   const bearer = header && /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
-  const cookies = req.headers.cookie ? parseCookies(req.headers.cookie) : {};
-  return { bearer, sessionToken: cookies[SESSION_COOKIE] };
+  return { bearer, sessionToken: readCookie(req.headers.cookie, SESSION_COOKIE) };
 }
 
 export function sessionCookie(req: IncomingMessage, token: string, expiresAt: number): string {
-  return serializeCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: isHttps(req) || process.env.OCTOPUS_COOKIE_SECURE === '1',
-    path: '/',
-    expires: new Date(expiresAt),
-  });
+  return sessionSetCookie(SESSION_COOKIE, token, { secure: isHttps(req) || process.env.OCTOPUS_COOKIE_SECURE === '1', expires: new Date(expiresAt) });
 }
 
 export function clearedSessionCookie(req: IncomingMessage): string {
-  return serializeCookie(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: isHttps(req) || process.env.OCTOPUS_COOKIE_SECURE === '1', path: '/', maxAge: 0 });
+  return sessionSetCookie(SESSION_COOKIE, '', { secure: isHttps(req) || process.env.OCTOPUS_COOKIE_SECURE === '1' });
 }
 
 /**

@@ -106,6 +106,9 @@ async function createPartitions(client: PoolClient, existing: Map<number, string
     const to = new Date(day + DAY_MS).toISOString();
     await client.query('begin');
     try {
+      // Held to the commit: a reading committed into the default partition after the move below
+      // would make the attach fail. Inserts wait for this short transaction instead.
+      await client.query('lock table readings_default in access exclusive mode');
       await client.query(`create table ${name} (like readings including defaults)`);
       await client.query(
         `with moved as (delete from readings_default where ts >= $1 and ts < $2 returning *)
