@@ -178,6 +178,8 @@ export = function register(RED: NodeAPI): void {
 
     const status = new ThrottledStatus((s) => node.status(s), 1000);
     const log = new RateLimitedLog((line) => node.warn(line));
+    // The last save on close must find the pool open: the database node may be closed first.
+    const releaseDatabase = database.retain();
     const service = new AlertService({
       database: () => database.ready(),
       nodeId: node.id,
@@ -279,12 +281,17 @@ export = function register(RED: NodeAPI): void {
       status.close();
       deactivate();
       service.off('transition', onTransition);
-      const timer = setTimeout(done, 10000);
+      const timer = setTimeout(() => {
+        releaseDatabase();
+        done();
+      }, 10000);
       service
         .stop()
         .catch(() => undefined)
         .then(() => publisher?.end())
+        .catch(() => undefined)
         .then(() => {
+          releaseDatabase();
           clearTimeout(timer);
           done();
         });

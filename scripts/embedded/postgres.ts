@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PgliteServer } from './pglite-server';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -14,14 +14,13 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, port: number, host = '127.0.0.1'): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  // PGlite runs one query at a time; the socket server multiplexes client connections onto it.
-  const server = new PGLiteSocketServer({ db, port, host, maxConnections: 32 });
-  await server.start();
-  const address = (server as unknown as { port: number }).port;
+  // PGlite is one session: the server lends it to one client's unit of work at a time.
+  const server = new PgliteServer(db);
+  const address = await server.listen(port, host);
   return {
     url: `postgres://postgres@${host}:${address}/postgres`,
     close: async () => {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };
