@@ -27,6 +27,18 @@ export async function createTestDatabase(prefix = 'octopus_test'): Promise<TestD
       const c = new Client({ connectionString: PG_TEST_URL });
       await c.connect();
       try {
+        // pg's pool.end() resolves before its sockets are closed: forcing the drop at once would
+        // kill a connection that is saying goodbye, and its client would raise an unheard error.
+        // Give closing connections a moment; force only what is really left open.
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            await c.query(`drop database if exists ${name}`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006') throw err; // object in use
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
         await c.query(`drop database if exists ${name} with (force)`);
       } finally {
         await c.end();
