@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { Client } from 'pg';
 import { DIALECTS } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 import { readDevCredentials } from '../scripts/embedded/broker-users';
 import { startApp, type RunningApp } from './support/app';
 import type { Session } from './support/auth';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import { freePort } from './support/ports';
 
@@ -51,15 +50,6 @@ function findValue(node: unknown, deviceId: string, attribute: string): unknown 
   return undefined;
 }
 
-async function countRows(url: string, sql: string, params: unknown[] = []): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return Number((await c.query(sql, params)).rows[0].n);
-  } finally {
-    await c.end();
-  }
-}
 
 async function publishReadings(client: MqttClient, site: string, n: number, startValue = 20): Promise<void> {
   const base = Date.parse('2026-11-23T08:00:00Z');

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { startApp, type RunningApp } from './support/app';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { waitFor } from './support/env';
 import { DEFAULT_FLOW, dataDirWithDefaultFlow, type FlowNode } from './support/flows';
 import { startMosquitto, type TestBroker } from './support/mosquitto';
-import { adminFetch, adminToken, countRows, deployFlows, OCTOPUS_TYPES, readExamples, TEST_OPERATOR, type Example } from './support/node-red-admin';
+import { adminFetch, adminToken, deployFlows, OCTOPUS_TYPES, readExamples, TEST_OPERATOR, type Example } from './support/node-red-admin';
 import { watchNodeStatus, type StatusWatcher } from './support/node-status';
 
 const EXAMPLES = readExamples();

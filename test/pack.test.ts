@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import type { FlowNode } from './support/flows';
-import { countRows, deployFlows, fetchExample, listedExamples, OCTOPUS_TYPES, PACKAGE_NAME, readExamples, registeredTypes } from './support/node-red-admin';
+import { deployFlows, fetchExample, listedExamples, OCTOPUS_TYPES, PACKAGE_NAME, readExamples, registeredTypes } from './support/node-red-admin';
 import { cachedInstall, freePort, nodeBinary, npm, packRepo, startNodeRedProcess, type NodeRedProcess } from './support/node-red-install';
 import { watchNodeStatus } from './support/node-status';
 

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { adminApiToken, login, TEST_ADMIN, type Session } from './auth';
+import { startProcess } from './child-process';
 import { freePort } from './ports';
 
 export interface RunningApp {
@@ -45,31 +45,19 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: stri
     OCTOPUS_ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   };
+  const child = await startProcess(process.execPath, [...(options.nodeArgs ?? []), START_SCRIPT], {
+    env: childEnv,
+    ready: /\[octopus\] flows started/,
+    timeoutMs: options.timeoutMs ?? 60000,
+    what: 'app',
+  });
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), START_SCRIPT], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let alive = true;
-  void exited.then(() => (alive = false));
-
-  const until = Date.now() + (options.timeoutMs ?? 60000);
-  for (;;) {
-    if (!alive) throw new Error(`app exited during start:\n${out}`);
-    if (/\[octopus\] flows started/.test(out)) break;
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`app did not start in time:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const baseUrl = `http://127.0.0.1:${port}`;
   const admin = { username: String(childEnv.OCTOPUS_ADMIN_USER), password: String(childEnv.OCTOPUS_ADMIN_PASSWORD) };
   let token: Promise<string> | undefined;
   const adminToken = () => (token ??= adminApiToken(baseUrl, admin.username, admin.password));
   return {
-    pid: child.pid as number,
+    pid: child.pid,
     baseUrl,
     port,
     dataDir,
@@ -82,14 +70,8 @@ export async function startApp(env: NodeJS.ProcessEnv, options: { dataDir?: stri
       headers.set('Authorization', `Bearer ${await adminToken()}`);
       return fetch(`${baseUrl}${path}`, { ...init, headers });
     },
-    output: () => out,
-    stop: async () => {
-      if (alive) child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (alive) child.kill('SIGKILL');
-      await exited;
-    },
+    output: child.output,
+    stop: child.stop,
+    kill: child.kill,
   };
 }

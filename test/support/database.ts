@@ -46,3 +46,14 @@ export async function createTestDatabase(prefix = 'octopus_test'): Promise<TestD
     },
   };
 }
+
+/** The `n` column of a one-row count query, on a connection of its own. */
+export async function countRows(url: string, sql: string, params: unknown[] = []): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query(sql, params)).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}

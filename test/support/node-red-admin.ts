@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import type { FlowNode } from './flows';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -90,12 +89,3 @@ export async function deployFlows(baseUrl: string, nodes: FlowNode[], token?: st
   if (res.status !== 204 && res.status !== 200) throw new Error(`POST /flows: ${res.status} ${await res.text()}`);
 }
 
-export async function countRows(url: string, sql: string, params: unknown[] = []): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return Number((await c.query(sql, params)).rows[0].n);
-  } finally {
-    await c.end();
-  }
-}

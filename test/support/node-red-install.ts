@@ -1,8 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startProcess } from './child-process';
 import { REPO_ROOT } from './node-red-admin';
 import { freePort } from './ports';
 
@@ -75,34 +76,14 @@ export interface NodeRedProcess {
  * `port` must be the port the command makes Node-RED listen on.
  */
 export async function startNodeRedProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; port: number; timeoutMs?: number }): Promise<NodeRedProcess> {
-  const env: NodeJS.ProcessEnv = { ...options.env };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child: ChildProcess = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let alive = true;
-  void exited.then(() => (alive = false));
-  const until = Date.now() + (options.timeoutMs ?? 90000);
-  for (;;) {
-    if (!alive) throw new Error(`${command} ${args.join(' ')} exited during start:\n${out}`);
-    if (/\[info\] Started flows/.test(out)) break;
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`Node-RED did not start in time:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    baseUrl: `http://127.0.0.1:${options.port}`,
-    port: options.port,
-    output: () => out,
-    stop: async () => {
-      if (alive) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  const child = await startProcess(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    ready: /\[info\] Started flows/,
+    timeoutMs: options.timeoutMs ?? 90000,
+    what: `${command} ${args.join(' ')}`,
+  });
+  return { baseUrl: `http://127.0.0.1:${options.port}`, port: options.port, output: child.output, stop: child.stop };
 }
 
 export { freePort };
