@@ -5,6 +5,7 @@ import type { Reading } from '../model/reading';
 import { AlertEngine, type ActionResult, type Alert, type AlertState, type AlertTransition, type DirtyState, type PendingRecord, type QuietHours } from './alert-engine';
 import { loadAlert, loadAlertEvents, loadAlertState, loadStoredRules, queryAlerts, saveAlertState, saveStoredRules, type AlertEvent, type AlertFilters } from './alert-store';
 import { checkRules, type AlertRule, type Severity } from './rules';
+import { activeSlot } from '../util/active-slot';
 
 /**
  * The alert engine as a running service: the engine, its 1 s tick, batched persistence, the
@@ -316,17 +317,9 @@ function merge(older: DirtyState | undefined, newer: DirtyState): DirtyState {
  * The alert service the REST API and the dashboard serve. Routes are registered once per process,
  * but alert nodes come and go with every deploy: they register here while running.
  */
-const running: AlertService[] = [];
+const slot = activeSlot<AlertService>();
 
-export function activateAlertService(service: AlertService): () => void {
-  running.push(service);
-  return () => {
-    const i = running.indexOf(service);
-    if (i >= 0) running.splice(i, 1);
-  };
-}
+export const activateAlertService = slot.activate;
 
 /** The first alert node deployed, or undefined while none is. */
-export function activeAlertService(): AlertService | undefined {
-  return running[0];
-}
+export const activeAlertService = slot.current;
