@@ -85,7 +85,7 @@ async function main(): Promise<void> {
 
   // Loaded only now: settings read the environment set above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require('../settings') as { httpAdminRoot: string; httpNodeRoot: string; uiPort: number; uiHost?: string };
+  const settings = require('../settings') as { httpAdminRoot: string; httpNodeRoot: string; uiPort: number; uiHost?: string; adminAuth: { close(): Promise<void> } };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;
   const app = express();
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await RED.stop();
+      await settings.adminAuth.close();
       server.close();
       await broker?.close();
       await postgres?.close();

@@ -119,6 +119,9 @@ describe('auth: user store, sessions and tokens on real Postgres', function () {
     socket.emit('close');
   });
 
+  const editorConnections = async () =>
+    Number((await pool.query("select count(*) as n from pg_stat_activity where datname = $1 and application_name = 'octopus-editor-auth'", [db.name])).rows[0].n);
+
   it('the first operator: from the environment (its password wins), else seeded once from the admin file', async () => {
     assert.match((await bootstrapOperator(auth, { OCTOPUS_ADMIN_USER: 'weak', OCTOPUS_ADMIN_PASSWORD: 'admin' })).message, /refused \(a password needs at least 12 characters\)/);
     assert.equal(await auth.store.userByName('weak'), undefined);
@@ -147,11 +150,18 @@ describe('auth: user store, sessions and tokens on real Postgres', function () {
 
     // The editor: operators only; the file's operator is checked against the store, which has the changed password.
     const editor = editorAdminAuth({ dataDir, env: { DATABASE_URL: db.url } });
-    assert.deepEqual(await editor.authenticate('root', 'a changed password'), { username: 'root', permissions: '*' });
-    assert.equal(await editor.authenticate('root', made.newPassword), null);
-    assert.equal(await editor.authenticate('Ana', password), null, 'not an operator');
-    assert.deepEqual(await editor.users('boss'), { username: 'boss', permissions: '*' });
-    assert.equal(await editor.users('Ana'), null);
+    try {
+      assert.deepEqual(await editor.authenticate('root', 'a changed password'), { username: 'root', permissions: '*' });
+      assert.equal(await editor.authenticate('root', made.newPassword), null);
+      assert.equal(await editor.authenticate('Ana', password), null, 'not an operator');
+      assert.deepEqual(await editor.users('boss'), { username: 'boss', permissions: '*' });
+      assert.equal(await editor.users('Ana'), null);
+      assert.ok((await editorConnections()) > 0, 'the editor auth has its own pool open');
+    } finally {
+      await editor.close();
+    }
+    // Ended by its owner, so nothing holds the database (dropping it in `after` does not wait).
+    await waitFor(async () => (await editorConnections()) === 0, 5000, 'the editor auth pool to end');
     // Without a store the file is the only way in; with nothing configured there is none.
     const fileOnly = editorAdminAuth({ dataDir, env: {} });
     assert.deepEqual(await fileOnly.authenticate('root', made.newPassword), { username: 'root', permissions: '*' });

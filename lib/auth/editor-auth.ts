@@ -19,16 +19,22 @@ export interface EditorAdminAuth {
   type: 'credentials';
   users(username: string): Promise<EditorUser | null>;
   authenticate(username: string, password: string): Promise<EditorUser | null>;
+  /** Ends the user store's pool (Node-RED ignores this member; `npm start` calls it after stopping). */
+  close(): Promise<void>;
 }
 
 export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.ProcessEnv }): EditorAdminAuth {
   const env = options.env ?? process.env;
   let store: AuthService | undefined;
+  let database: Database | undefined;
   // The user store is opened on first use: the settings are read before `npm start` sets DATABASE_URL for embedded Postgres.
+  // Its connections close after a few idle seconds, so a stock Node-RED (which has no stop hook
+  // for settings) holds none between sign-ins; `close()` ends the pool for good.
   const userStore = () => {
     if (!store && env.DATABASE_URL) {
-      const database = new Database({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'octopus-editor-auth' });
-      store = new AuthService({ database: () => database.ready() });
+      const opened = new Database({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'octopus-editor-auth', idleTimeoutMs: 5000 });
+      database = opened;
+      store = new AuthService({ database: () => opened.ready() });
     }
     return store;
   };
@@ -57,6 +63,12 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
 
   return {
     type: 'credentials',
+    async close() {
+      const open = database;
+      store = undefined;
+      database = undefined;
+      await open?.close();
+    },
     async users(username) {
       if (adminFromEnv(env)?.username === username) return ok(username);
       const store = userStore();

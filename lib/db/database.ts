@@ -11,6 +11,8 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Run the migrations in db/ before the first use (default true). */
   migrate?: boolean;
+  /** How long an unused connection stays open (default 30 s). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export class Database extends EventEmitter {
       max: options.poolSize ?? 4,
       application_name: options.applicationName ?? 'octopus',
       connectionTimeoutMillis: 5000,
-      idleTimeoutMillis: 30000,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30000,
       keepAlive: true,
     };
     this.pool = new Pool(config);
