@@ -523,8 +523,11 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       assert.equal(cut.body.truncated, true);
       const text = await api.get(`/devices/${enc(termo)}/readings?attribute=mode`);
       assert.deepEqual(text.body.items.map((r: { value: string; unit: null }) => [r.value, r.unit]), [['eco', null]]);
-      const offset = await api.get(`/devices/${enc(termo)}/readings?attribute=temp&to=${enc('2030-01-01T12:00:00+02:00')}&from=${enc('2029-12-31T12:00:00+02:00')}`);
-      assert.deepEqual([offset.body.from, offset.body.items], ['2029-12-31T10:00:00.000Z', []]);
+      // A range given with a UTC offset, a day that lies years after the test's readings.
+      const later = Math.floor(t0 / (24 * HOUR)) * 24 * HOUR + 1000 * 24 * HOUR + 10 * HOUR;
+      const inPlusTwo = (t: number) => `${new Date(t + 2 * HOUR).toISOString().slice(0, 19)}+02:00`;
+      const offset = await api.get(`/devices/${enc(termo)}/readings?attribute=temp&to=${enc(inPlusTwo(later + 24 * HOUR))}&from=${enc(inPlusTwo(later))}`);
+      assert.deepEqual([offset.body.from, offset.body.items], [new Date(later).toISOString(), []]);
     });
 
     it('refuses bad time ranges, limits and attributes', async () => {

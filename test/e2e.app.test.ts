@@ -52,7 +52,8 @@ function findValue(node: unknown, deviceId: string, attribute: string): unknown 
 
 
 async function publishReadings(client: MqttClient, site: string, n: number, startValue = 20): Promise<void> {
-  const base = Date.parse('2026-11-23T08:00:00Z');
+  // A minute ago, one reading a second: today's partition, whatever day the test runs.
+  const base = Date.now() - 60_000;
   for (let i = 0; i < n; i++) {
     const payload = JSON.stringify({ value: startValue + i, unit: '°C', ts: new Date(base + i * 1000).toISOString() });
     await client.publishAsync(`${site}/salon/termo/temperature`, payload, { qos: 1 });
@@ -88,8 +89,18 @@ describe('the application end to end', function () {
       await db.drop();
     });
 
+    // Maintenance every second, raw readings kept forever (until the late-readings test sets a retention).
+    const metricsToken = randomUUID();
+    const env = () => ({
+      MQTT_URL: MQTT_TEST_URL,
+      DATABASE_URL: db.url,
+      OCTOPUS_MAINTENANCE_INTERVAL_SECONDS: '1',
+      OCTOPUS_RAW_RETENTION_DAYS: '0',
+      OCTOPUS_METRICS_TOKEN: metricsToken,
+    });
+
     it('serves the editor with every Octopus node in the palette', async () => {
-      app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url });
+      app = await startApp(env());
       const editor = await fetch(`${app.baseUrl}/`);
       assert.equal(editor.status, 200);
       assert.match(await editor.text(), /Octopus/);
@@ -169,11 +180,47 @@ describe('the application end to end', function () {
       assert.ok(before >= 1);
       assert.match(app.output(), /applied migrations/);
       assert.equal(await app.stop(), 0);
-      app = await startApp({ MQTT_URL: MQTT_TEST_URL, DATABASE_URL: db.url }, { dataDir: app.dataDir });
+      app = await startApp(env(), { dataDir: app.dataDir });
       await publishReadings(mqtt, `${site}-b`, 1);
       await waitFor(async () => (await countRows(db.url, 'select count(*) as n from readings where device_id = $1', [`${site}-b/salon/termo`])) === 1, 15000, 'a row after restart');
       assert.equal(await countRows(db.url, 'select count(*) as n from schema_migrations'), before);
       assert.doesNotMatch(app.output(), /applied migrations/);
+    });
+
+    it('moves late readings (a week and a year old, through MQTT) into their own day partitions; retention then drops the old day', async () => {
+      assert.ok(app);
+      const DAY = 86_400_000;
+      const dayName = (t: number) => `readings_p${new Date(Math.floor(t / DAY) * DAY).toISOString().slice(0, 10).replace(/-/g, '')}`;
+      const weekAgo = Date.now() - 7 * DAY;
+      const yearAgo = Date.now() - 366 * DAY;
+      const device = `${site}-late/salon/termo`;
+      for (const [value, ts] of [[1, weekAgo], [2, yearAgo]]) {
+        await mqtt.publishAsync(`${device}/temperature`, JSON.stringify({ value, ts: new Date(ts).toISOString() }), { qos: 1 });
+      }
+      const partitionOfRow = async (ts: number) => {
+        const c = await countRows(
+          db.url,
+          "select count(*) as n from readings r join pg_class c on c.oid = r.tableoid where device_id = $1 and ts = $2 and c.relname = $3",
+          [device, new Date(ts), dayName(ts)],
+        );
+        return c === 1;
+      };
+      await waitFor(async () => (await partitionOfRow(weekAgo)) && (await partitionOfRow(yearAgo)), 20000, 'both late readings in their own day partitions');
+      // The maintenance logs every run that moves days: both days were moved within two runs.
+      const moves = app!.output().split('\n').filter((l) => /readings of past days moved into/.test(l));
+      assert.ok(moves.some((l) => l.includes(dayName(weekAgo))) && moves.some((l) => l.includes(dayName(yearAgo))), moves.join('\n'));
+      assert.ok(moves.length <= 2, `moved in ${moves.length} runs:\n${moves.join('\n')}`);
+      const metrics = await fetch(`${app!.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } });
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^octopus_readings_default_partition_rows 0$/m, 'nothing waits in the default partition');
+
+      // A year's retention: the next start's maintenance drops the year-old day and keeps the week-old one.
+      assert.equal(await app!.stop(), 0);
+      app = await startApp({ ...env(), OCTOPUS_RAW_RETENTION_DAYS: '365' }, { dataDir: app!.dataDir });
+      await waitFor(() => app!.output().includes(dayName(yearAgo)), 15000, 'retention to drop the year-old day');
+      assert.match(app.output(), new RegExp(`retention \\(365 days\\): dropped .*${dayName(yearAgo)}`));
+      assert.equal(await countRows(db.url, 'select count(*) as n from readings where device_id = $1', [device]), 1);
+      assert.ok(await partitionOfRow(weekAgo), 'the week-old reading stays in its day');
     });
   });
 

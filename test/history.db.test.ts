@@ -14,10 +14,12 @@ const reading = (deviceId: string, attribute: string, value: Reading['value'], t
 };
 
 const store = (pool: Pool, readings: Reading[]) => storeBatch(pool, [{ readings, deadLetters: [] }]);
+/** The daily partition's name for a UTC day start (epoch ms). */
+const partitionOf = (day: number) => `readings_p${new Date(day).toISOString().slice(0, 10).replace(/-/g, '')}`;
 
 describe('history buckets', () => {
   it('picks the smallest nice bucket that keeps a range within the points asked', () => {
-    const now = Date.UTC(2026, 10, 23, 10, 17, 3);
+    const now = Date.now();
     const cases: Array<[number, number, number]> = [
       [HOUR_MS, 1000, 5_000],
       [DAY_MS, 1000, 2 * MINUTE_MS],
@@ -49,9 +51,10 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
   this.timeout(60000);
   let db: TestDatabase;
   let pool: Pool;
-  // A fixed clock, years from the real one (whose days the migration partitions), keeps partition
-  // names and buckets predictable.
-  const now = Date.UTC(2030, 0, 15, 10, 0, 0);
+  // The test's clock: 10:00 UTC on a day about three years after the real one (whose days the
+  // migration partitions), so the days it works on have no partition yet, on any day it runs.
+  const now = Math.floor(Date.now() / DAY_MS) * DAY_MS + 1000 * DAY_MS + 10 * HOUR_MS;
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
 
   before(async () => {
     db = await createTestDatabase();
@@ -71,9 +74,10 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
     await store(pool, [reading('h/r/early', 't', 1, now + 2 * DAY_MS + 1000)]);
     assert.equal(await rowsIn('readings_default'), 1, 'no partition yet: the default partition took it');
     const report = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
-    assert.deepEqual(report.partitionsCreated, ['readings_p20300115', 'readings_p20300116', 'readings_p20300117', 'readings_p20300118']);
+    assert.deepEqual(report.partitionsCreated, [0, 1, 2, 3].map((d) => partitionOf(today + d * DAY_MS)));
     assert.equal(await rowsIn('readings_default'), 0);
-    assert.equal(await rowsIn('readings_p20300117'), 1);
+    assert.equal(report.defaultRows, 0);
+    assert.equal(await rowsIn(partitionOf(today + 2 * DAY_MS)), 1);
     const again = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
     assert.deepEqual(again.partitionsCreated, []);
   });
@@ -135,20 +139,57 @@ describe('history in Postgres: partitions, rollups, retention, bucketed queries'
 
   it('drops raw partitions past the retention while the rollups stay', async () => {
     const old = now - 40 * DAY_MS;
+    const oldDay = Math.floor(old / DAY_MS) * DAY_MS;
     // An old day gets a partition the way the migration gives one to days with data.
-    await pool.query("create table readings_p20291206 partition of readings for values from ('2029-12-06T00:00:00Z') to ('2029-12-07T00:00:00Z')");
+    await pool.query(
+      `create table ${partitionOf(oldDay)} partition of readings for values from ('${new Date(oldDay).toISOString()}') to ('${new Date(oldDay + DAY_MS).toISOString()}')`,
+    );
     await store(pool, [reading('h/r/b', 'temp', 7, old), reading('h/r/b', 'temp', 9, old + 60_000)]);
     await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now });
     assert.equal(Number((await pool.query("select count(*) as n from readings_5m where device_id = 'h/r/b'")).rows[0].n), 1);
     const report = await runHistoryMaintenance(pool, { rawRetentionDays: 30, now: () => now });
-    assert.ok(report.partitionsDropped.includes('readings_p20291206'), report.partitionsDropped.join());
-    const cutoffName = 'readings_p20291216';
+    assert.ok(report.partitionsDropped.includes(partitionOf(oldDay)), report.partitionsDropped.join());
+    const cutoffName = partitionOf(today - 30 * DAY_MS);
     assert.ok(report.partitionsDropped.every((name) => name < cutoffName), 'only days past the retention');
-    assert.ok(!(await partitions()).includes('readings_p20291206'));
+    assert.ok(!(await partitions()).includes(partitionOf(oldDay)));
     assert.equal(Number((await pool.query("select count(*) as n from readings where device_id = 'h/r/b'")).rows[0].n), 0);
     const history = await queryHistory(pool, { deviceId: 'h/r/b', attribute: 'temp', from: old - DAY_MS, to: now, maxPoints: 1000, now });
     assert.deepEqual(history.points.map((p) => [p.min, p.mean, p.max, p.count]), [[7, 8, 9, 2]], 'the chart still has the day');
-    assert.ok((await partitions()).includes('readings_p20300115'), 'recent partitions stay');
+    assert.ok((await partitions()).includes(partitionOf(today)), 'recent partitions stay');
+  });
+
+  it('gives late readings of past days their own partitions, a bounded number of days per run, and retention drops them by day', async () => {
+    // A hub back after a week drains its queue; a device with a wrong clock sends last year's time.
+    const weekAgo = now - 7 * DAY_MS + 5 * MINUTE_MS;
+    const yearAgo = now - 366 * DAY_MS;
+    const spread = [1, 2, 3].map((d) => now - (100 + d) * DAY_MS);
+    await store(pool, [reading('h/r/late', 'temp', 1, weekAgo), reading('h/r/late', 'temp', 2, yearAgo), ...spread.map((t, i) => reading('h/r/late', 'temp', 10 + i, t))]);
+    assert.equal(await rowsIn('readings_default'), 5, 'no partition for those days: the default partition took them');
+    const first = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now, daysMovedPerRun: 3 });
+    const dayOf = (t: number) => partitionOf(Math.floor(t / DAY_MS) * DAY_MS);
+    assert.deepEqual(first.pastDaysMoved, [yearAgo, spread[2], spread[1]].map(dayOf), 'oldest first, three days');
+    assert.equal(first.defaultRows, 2, 'two days wait for the next run');
+    const second = await runHistoryMaintenance(pool, { rawRetentionDays: 0, now: () => now, daysMovedPerRun: 3 });
+    assert.deepEqual(second.pastDaysMoved, [spread[0], weekAgo].map(dayOf));
+    assert.equal(second.defaultRows, 0);
+    assert.equal(await rowsIn('readings_default'), 0);
+    for (const t of [weekAgo, yearAgo, ...spread]) assert.equal(await rowsIn(dayOf(t)), 1, dayOf(t));
+    // Moved readings are rolled up like any other.
+    const rolled = await pool.query("select count(*)::int as n from readings_5m where device_id = 'h/r/late'");
+    assert.equal(rolled.rows[0].n, 5);
+    const third = await runHistoryMaintenance(pool, { rawRetentionDays: 365, now: () => now });
+    assert.ok(third.partitionsDropped.includes(dayOf(yearAgo)), third.partitionsDropped.join());
+    assert.ok(!third.partitionsDropped.includes(dayOf(weekAgo)));
+    assert.equal(await rowsIn(dayOf(weekAgo)), 1, 'the week-old day stays');
+  });
+
+  it('leaves days past the retention to be deleted from the default partition rather than partitioned', async () => {
+    const ancient = now - 500 * DAY_MS;
+    await store(pool, [reading('h/r/ancient', 'temp', 1, ancient)]);
+    const report = await runHistoryMaintenance(pool, { rawRetentionDays: 365, now: () => now });
+    assert.deepEqual(report.pastDaysMoved, []);
+    assert.equal(report.defaultRowsExpired, 1);
+    assert.equal(report.defaultRows, 0);
   });
 });
 
@@ -168,27 +209,32 @@ describe('the history migration on a database that already holds readings', func
   it('moves every existing reading into daily partitions and queues them for rolling up', async () => {
     const all = loadMigrations();
     const before = all.filter((m) => m.version < '004');
+    // Three days of hourly readings, starting 40 days before the real today (which the migration partitions too).
+    const first = Math.floor(Date.now() / DAY_MS) * DAY_MS - 40 * DAY_MS;
+    const day = (n: number) => partitionOf(first + n * DAY_MS);
     await migrate(pool, before);
     await pool.query(
       `insert into readings (device_id, attribute, ts, num, device_ts)
-       select 'h/r/old', 'temp', timestamptz '2026-11-01T00:00:00Z' + g * interval '1 hour', g, true from generate_series(0, 71) g`,
+       select 'h/r/old', 'temp', $1::timestamptz + g * interval '1 hour', g, true from generate_series(0, 71) g`,
+      [new Date(first)],
     );
-    await pool.query("insert into readings (device_id, attribute, ts, text, device_ts) values ('h/r/old', 'mode', '2026-11-02T00:00:00Z', 'eco', true)");
+    await pool.query("insert into readings (device_id, attribute, ts, text, device_ts) values ('h/r/old', 'mode', $1, 'eco', true)", [new Date(first + DAY_MS)]);
     assert.deepEqual(await migrate(pool, all), all.filter((m) => m.version >= '004').map((m) => m.version));
     const days = await pool.query<{ name: string; n: string }>(
       "select c.relname as name, (select count(*) from readings r where r.tableoid = c.oid) as n from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'readings'::regclass order by 1",
     );
-    const today = `readings_p${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
+    const today = partitionOf(Math.floor(Date.now() / DAY_MS) * DAY_MS);
     const counts = new Map(days.rows.map((r) => [r.name, Number(r.n)]));
     assert.deepEqual(
-      [counts.get('readings_default'), counts.get('readings_p20261101'), counts.get('readings_p20261102'), counts.get('readings_p20261103')],
+      [counts.get('readings_default'), counts.get(day(0)), counts.get(day(1)), counts.get(day(2))],
       [0, 24, 25, 24],
     );
     assert.ok(counts.has(today), 'today has its partition before any reading arrives');
     assert.equal(Number((await pool.query('select count(*) as n from rollup_pending')).rows[0].n), 72, 'one 5-minute bucket per hourly reading');
     // A stored duplicate is still refused by the unique index across the partitions.
     const dup = await pool.query(
-      "insert into readings (device_id, attribute, ts, num, device_ts) values ('h/r/old', 'temp', '2026-11-01T00:00:00Z', 0, true) on conflict (device_id, attribute, ts) where device_ts do nothing",
+      "insert into readings (device_id, attribute, ts, num, device_ts) values ('h/r/old', 'temp', $1, 0, true) on conflict (device_id, attribute, ts) where device_ts do nothing",
+      [new Date(first)],
     );
     assert.equal(dup.rowCount, 0);
   });

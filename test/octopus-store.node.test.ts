@@ -68,7 +68,7 @@ describe('octopus-store node (Node-RED runtime, real Postgres)', function () {
     const store = helper.getNode('store') as unknown as TestNode;
     let acked = 0;
     const ack = createMessageAck(() => acked++);
-    const t = Date.parse('2026-11-23T09:00:00Z');
+    const t = Date.now() - 60_000;
     store.receive({ topic: 'h/r/d', payload: [reading(1, t), reading(2, t + 1)], octopusAck: ack });
     await waitFor(() => acked === 1, 10000, 'the ack');
     const rows = await query<{ n: number }>("select count(*)::int as n from readings where device_id = 'h/r/d'");

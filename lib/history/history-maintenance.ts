@@ -10,6 +10,8 @@ export interface MaintenanceOptions {
   graceMs?: number;
   /** Buckets rolled up per run, so one run stays short while a backlog drains over several. */
   bucketsPerRun?: number;
+  /** Past days moved out of the default partition per run (each its own short transaction). */
+  daysMovedPerRun?: number;
   now?: () => number;
 }
 
@@ -21,7 +23,15 @@ export interface MaintenanceReport {
   defaultRowsExpired: number;
   /** Closed buckets still waiting after this run (a backlog). */
   backlog: number;
+  /** Partitions made for past days whose readings sat in the default partition (moved into them). */
+  pastDaysMoved: string[];
+  /** Rows left in the default partition after this run: days still to move, or out of any day's range. */
+  defaultRows: number;
 }
+
+/** Days before 2000 or after 9999 get no partition: no valid reading has such a time (the parser refuses them). */
+const FIRST_PARTITION_DAY = Date.UTC(2000, 0, 1);
+const LAST_PARTITION_DAY = Date.UTC(9999, 11, 31);
 
 // One maintenance at a time per database, whichever Octopus instance runs it.
 const MAINTENANCE_LOCK = 0x0c7096;
@@ -34,7 +44,15 @@ const PARTITION = /^readings_p(\d{4})(\d{2})(\d{2})$/;
  */
 export async function runHistoryMaintenance(pool: Pool, options: MaintenanceOptions): Promise<MaintenanceReport> {
   const now = options.now?.() ?? Date.now();
-  const report: MaintenanceReport = { partitionsCreated: [], partitionsDropped: [], bucketsRolledUp: 0, defaultRowsExpired: 0, backlog: 0 };
+  const report: MaintenanceReport = {
+    partitionsCreated: [],
+    partitionsDropped: [],
+    bucketsRolledUp: 0,
+    defaultRowsExpired: 0,
+    backlog: 0,
+    pastDaysMoved: [],
+    defaultRows: 0,
+  };
   const client = await pool.connect();
   try {
     const locked = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [MAINTENANCE_LOCK]);
@@ -43,15 +61,17 @@ export async function runHistoryMaintenance(pool: Pool, options: MaintenanceOpti
       const existing = await partitionDays(client);
       const today = Math.floor(now / DAY_MS) * DAY_MS;
       report.partitionsCreated = await createPartitions(client, existing, today, today + (options.partitionsAhead ?? 3) * DAY_MS);
+      const cutoff = options.rawRetentionDays > 0 ? Math.floor((now - options.rawRetentionDays * DAY_MS) / DAY_MS) * DAY_MS : FIRST_PARTITION_DAY;
+      report.pastDaysMoved = await moveStrayDays(client, existing, Math.max(cutoff, FIRST_PARTITION_DAY), options.daysMovedPerRun ?? 31);
       const rolled = await rollUp(client, now, options.graceMs ?? MINUTE_MS, options.bucketsPerRun ?? 288);
       report.bucketsRolledUp = rolled.done;
       report.backlog = rolled.backlog;
       if (options.rawRetentionDays > 0) {
-        const cutoff = Math.floor((now - options.rawRetentionDays * DAY_MS) / DAY_MS) * DAY_MS;
         report.partitionsDropped = await dropPartitionsBefore(client, existing, cutoff);
         const expired = await client.query('delete from readings_default where ts < to_timestamp($1::float8 / 1000)', [cutoff]);
         report.defaultRowsExpired = expired.rowCount ?? 0;
       }
+      report.defaultRows = Number((await client.query<{ n: string }>('select count(*) as n from readings_default')).rows[0].n);
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MAINTENANCE_LOCK]);
     }
@@ -125,6 +145,30 @@ async function createPartitions(client: PoolClient, existing: Map<number, string
     created.push(name);
   }
   return created;
+}
+
+/**
+ * Gives their own partition to days whose readings sit in the default partition: a hub that was
+ * offline for a week and drains its queue, a device with a wrong clock, an import. Without this
+ * they would stay in the default partition for good, where retention cannot drop them by day.
+ * Oldest first, up to `limit` days a run, each day moved in its own transaction (createPartitions);
+ * days before `notBefore` (past the retention) are left to retention's delete instead.
+ */
+async function moveStrayDays(client: PoolClient, existing: Map<number, string>, notBefore: number, limit: number): Promise<string[]> {
+  const days = await client.query<{ day: Date }>(
+    `select distinct date_bin('1 day', ts, timestamptz 'epoch') as day from readings_default
+      where ts >= to_timestamp($1::float8 / 1000) and ts < to_timestamp($2::float8 / 1000)
+      order by 1 limit $3`,
+    [notBefore, LAST_PARTITION_DAY + DAY_MS, limit],
+  );
+  const moved: string[] = [];
+  for (const { day } of days.rows) {
+    const start = day.getTime();
+    // A day with a partition cannot have rows in the default one; skip rather than fail if it does.
+    if (existing.has(start)) continue;
+    moved.push(...(await createPartitions(client, existing, start, start)));
+  }
+  return moved;
 }
 
 async function dropPartitionsBefore(client: PoolClient, existing: Map<number, string>, cutoff: number): Promise<string[]> {

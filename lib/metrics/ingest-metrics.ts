@@ -17,12 +17,14 @@ export interface IngestStats {
   inFlight?: number;
   oldestUnackedMs?: number;
   queued?: number;
+  /** Readings in the default partition after the last history maintenance (waiting for their day's partition). */
+  defaultPartitionRows?: number;
 }
 
 type StatsSource = () => IngestStats;
 
 const sources = new Map<string, StatsSource>();
-const retired: Required<Omit<IngestStats, 'inFlight' | 'oldestUnackedMs' | 'queued'>> = {
+const retired: Required<Omit<IngestStats, 'inFlight' | 'oldestUnackedMs' | 'queued' | 'defaultPartitionRows'>> = {
   received: 0,
   parsed: 0,
   readings: 0,
@@ -112,6 +114,18 @@ new Gauge({
   registers: [registry],
   collect() {
     this.set(total((s) => s.queued, 0));
+  },
+});
+
+new Gauge({
+  name: 'octopus_readings_default_partition_rows',
+  help: 'Readings in the default partition at the last history maintenance: days without a partition yet, moved by the next runs',
+  registers: [registry],
+  collect() {
+    // Several database nodes may maintain the same database: the largest figure, not a sum.
+    let rows = 0;
+    for (const fn of sources.values()) rows = Math.max(rows, fn().defaultPartitionRows ?? 0);
+    this.set(rows);
   },
 });
 

@@ -14,6 +14,20 @@ export function defaultRawRetentionDays(env: NodeJS.ProcessEnv = process.env): n
   return v === undefined || v.trim() === '' ? 365 : Number(v);
 }
 
+/**
+ * Seconds between history maintenance runs (OCTOPUS_MAINTENANCE_INTERVAL_SECONDS, default 60,
+ * 1 to 86 400); undefined with a sentence when the value is not such a number.
+ */
+export function maintenanceIntervalMs(env: NodeJS.ProcessEnv = process.env): { ms: number; problem?: string } {
+  const v = env.OCTOPUS_MAINTENANCE_INTERVAL_SECONDS;
+  if (v === undefined || v.trim() === '') return { ms: 60_000 };
+  const seconds = Number(v);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    return { ms: 60_000, problem: `OCTOPUS_MAINTENANCE_INTERVAL_SECONDS "${v.slice(0, 40)}" must be whole seconds from 1 to 86400; using 60` };
+  }
+  return { ms: seconds * 1000 };
+}
+
 const MQTT_SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
 /** Returns a sentence saying what is wrong with a broker URL, or undefined when it is usable. */

@@ -5,7 +5,8 @@ import { AuthService } from '../../lib/auth/auth-service';
 import { bootstrapOperator } from '../../lib/auth/bootstrap';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { HistoryMaintainer } from '../../lib/history/history-maintainer';
-import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays } from '../../lib/util/env-config';
+import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays, maintenanceIntervalMs } from '../../lib/util/env-config';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
 
 interface PostgresNodeDef extends NodeDef {
@@ -71,10 +72,17 @@ export = function register(RED: NodeAPI): void {
     const purge = setInterval(() => void auth.store.purgeExpiredSessions().catch(() => undefined), 3_600_000);
     purge.unref();
 
+    let defaultPartitionRows = 0;
+    const unregisterStats = registerStatsSource(this.id, () => ({ defaultPartitionRows }));
+    const interval = maintenanceIntervalMs();
+    if (interval.problem) this.warn(interval.problem);
     const maintainer = new HistoryMaintainer(database, {
       rawRetentionDays,
+      intervalMs: interval.ms,
       onError: (err) => this.warn(`history maintenance on ${this.target}: ${err.message}`),
       onReport: (r) => {
+        defaultPartitionRows = r.defaultRows;
+        if (r.pastDaysMoved.length > 0) this.log(`partitions: readings of past days moved into ${r.pastDaysMoved.join(', ')}`);
         if (r.partitionsDropped.length > 0) this.log(`retention (${rawRetentionDays} days): dropped ${r.partitionsDropped.join(', ')}`);
         if (r.backlog > 0) this.log(`rollups: ${r.backlog} closed 5-minute buckets still to roll up`);
       },
@@ -84,6 +92,7 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       clearTimeout(retry);
       clearInterval(purge);
+      unregisterStats();
       deactivateAuth();
       maintainer
         .stop()
