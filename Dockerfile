@@ -1,6 +1,6 @@
 # Octopus on the official Node-RED image: the pack is built and packed (`npm pack`) in a Node stage,
 # then installed beside Node-RED in the image the way any Node-RED package is installed.
-# test/docker.test.ts reads this file and runs its RUN, COPY, ENV, ENTRYPOINT and HEALTHCHECK steps
+# test/docker.app.test.ts reads this file and runs its RUN, COPY, ENV, ENTRYPOINT and HEALTHCHECK steps
 # outside Docker (paths mapped into a temporary directory laid out like the image), so the two
 # cannot drift apart. `docker-compose up` builds it; see docker-compose.yaml.
 

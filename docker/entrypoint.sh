@@ -1,5 +1,5 @@
 #!/bin/sh
-# The Octopus container's entrypoint (see Dockerfile). test/docker.test.ts runs this very file outside
+# The Octopus container's entrypoint (see Dockerfile). test/docker.app.test.ts runs this very file outside
 # Docker, in a directory laid out like the image, so what is tested is what the container runs.
 #
 # Node-RED as the official image installs it (NODE_RED_HOME, default: the directory above this

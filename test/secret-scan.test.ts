@@ -21,7 +21,7 @@ const ALLOWED_FIXTURES: Array<{ file: string; value: string; why: string }> = [
   { file: 'test/mqtt-auth.test.ts', value: 'p%3Ass', why: 'URL-decoding case of brokerCredentials' },
   { file: 'test/mqtt-auth.test.ts', value: 'b', why: 'a URL password the environment overrides' },
   { file: 'test/mqtt-auth.test.ts', value: 'secret', why: 'what redactUrl hides' },
-  { file: 'test/mqtt-users.cli.test.ts', value: 'ingest-from-env', why: 'the password the test sets for its own throwaway Mosquitto' },
+  { file: 'test/mqtt-users-cli.db.mqtt.test.ts', value: 'ingest-from-env', why: 'the password the test sets for its own throwaway Mosquitto' },
   { file: 'test/hub-config.test.ts', value: 'pw-123', why: 'input of the hub config generator' },
 ];
 const allowed = (f: Finding) => ALLOWED_FIXTURES.some((a) => a.file === f.file && a.value === f.value);
