@@ -268,6 +268,8 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const example = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'examples', '10-octopus-alert.json'), 'utf8')) as Array<Record<string, unknown>>;
     // Only this test's readings: the shared broker carries other traffic on +/+/+/+.
     for (const n of example) if (n.type === 'octopus-mqtt-in') n.topics = `${site}/+/+/+`;
+    // The example's broker node defaults to MQTT_URL or the local 1883: the test's broker is MQTT_TEST_URL.
+    for (const n of example) if (n.type === 'octopus-broker') n.url = MQTT_TEST_URL;
     const posted: Array<{ text: string; alert: Alert }> = [];
     const hook = createServer((req, res) => {
       let body = '';
