@@ -5,8 +5,10 @@ import { hashPassword, passwordProblem } from '../auth/passwords';
 import { hashToken } from '../auth/tokens';
 import {
   canAssignAt,
+  canHandleToken,
   canManageUser,
   canSeeUser,
+  tokenMakerProblem,
   tokenScopeProblem,
   visibleRoles,
   type Principal,
@@ -137,21 +139,36 @@ export function registerAuthRoutes(kit: RouteKit): void {
 
   signedIn('patch', '/users/{userId}', async ({ req, auth, me, path }) => {
     const target = await visibleUser(auth, me, path.userId);
-    const b = await body<{ password?: string; disabled?: boolean; operator?: boolean }>('UserPatch', req);
+    const b = await body<{ password?: string; currentPassword?: string; disabled?: boolean; operator?: boolean }>('UserPatch', req);
+    if (b.password === undefined && b.disabled === undefined && b.operator === undefined) throw new HttpError(400, 'nothing to change: send password, disabled or operator');
     const self = target.id === me.userId;
     const onlyOwnPassword = self && b.disabled === undefined && b.operator === undefined;
     if (!onlyOwnPassword && !canManageUser(me, target)) throw new HttpError(403, 'you do not manage this user');
     if (b.operator !== undefined && !me.operator) throw new HttpError(403, 'only operators make or unmake operators');
     if (self && (b.disabled === true || b.operator === false)) throw new HttpError(409, 'you cannot disable or unmake yourself');
+    let keepSession: Buffer | undefined;
     if (b.password !== undefined) {
       const weak = passwordProblem(b.password);
       if (weak) throw new HttpError(400, weak);
+      if (self) {
+        // Whoever holds a token or a session of the user must not be able to take the account over.
+        if (me.via !== 'session') throw new HttpError(403, 'changing your own password needs a signed-in session, not an API token');
+        if (b.currentPassword === undefined) throw new HttpError(400, 'send currentPassword to change your own password');
+        const proof = await auth.checkCurrentPassword(target, b.currentPassword, clientAddress(req));
+        if (!proof.ok && proof.status === 429) {
+          const headers: Record<string, string> = proof.retryAfterS ? { 'Retry-After': String(proof.retryAfterS) } : {};
+          return { status: 429, body: { error: proof.error }, headers };
+        }
+        if (!proof.ok) throw new HttpError(403, 'the current password is wrong');
+        const { sessionToken } = credentialsOf(req);
+        keepSession = sessionToken ? hashToken(sessionToken) : undefined;
+      }
     }
-    await auth.store.updateUser(target.id, {
-      passwordHash: b.password === undefined ? undefined : await hashPassword(b.password),
-      disabled: b.disabled,
-      operator: b.operator,
-    });
+    await auth.store.updateUser(
+      target.id,
+      { passwordHash: b.password === undefined ? undefined : await hashPassword(b.password), disabled: b.disabled, operator: b.operator },
+      keepSession,
+    );
     return { status: 200, body: userView(me, (await auth.store.userById(target.id)) as UserRecord) };
   });
 
@@ -182,7 +199,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
 
   signedIn('get', '/tokens', async ({ auth, me }) => ({
     status: 200,
-    body: { items: (await auth.store.listTokens(me.operator ? undefined : me.userId)).map(tokenView) },
+    body: { items: (await auth.store.listTokens(me.operator ? undefined : me.userId)).filter((t) => canHandleToken(me, t)).map(tokenView) },
   }));
 
   signedIn('post', '/tokens', async ({ req, auth, me }) => {
@@ -190,8 +207,11 @@ export function registerAuthRoutes(kit: RouteKit): void {
     const sites = b.role === 'operator' ? [] : b.sites ?? [];
     const problem = tokenScopeProblem(me, b.role, sites);
     if (problem) throw new HttpError(b.role !== 'operator' && sites.length === 0 ? 400 : 403, problem);
-    const expiresAt = b.expiresAt === undefined ? null : Date.parse(b.expiresAt);
+    // A token makes tokens only within what it manages, and they end when it does.
+    const expiresAt = b.expiresAt === undefined ? (me.via === 'token' ? me.tokenExpiresAt ?? null : null) : Date.parse(b.expiresAt);
     if (expiresAt !== null && expiresAt <= Date.now()) throw new HttpError(400, 'expiresAt must be in the future');
+    const makerProblem = tokenMakerProblem(me, sites, expiresAt);
+    if (makerProblem) throw new HttpError(403, makerProblem);
     const owner = await auth.store.userById(me.userId);
     if (!owner) throw new HttpError(401, 'sign in first');
     const { token, record } = await auth.createToken(owner, { name: b.name, role: b.role, sites, expiresAt });
@@ -201,6 +221,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
   signedIn('delete', '/tokens/{tokenId}', async ({ auth, me, path }) => {
     const t = await auth.store.token(Number(path.tokenId));
     if (!t || t.revokedAt !== null || !(me.operator || t.userId === me.userId)) throw new HttpError(404, `no token ${String(path.tokenId)}`);
+    if (!canHandleToken(me, t)) throw new HttpError(403, 'this API token cannot revoke that token: use a session, or a token that manages its sites');
     await auth.store.revokeToken(t.id);
     return { status: 204 };
   });

@@ -155,7 +155,13 @@ const AUTH_SCHEMAS: Record<string, JsonSchema> = {
   ),
   UserPatch: object(
     {
-      password: password('A new password; ends the user\'s sessions.'),
+      password: password('A new password; ends the user\'s other sessions and revokes all their API tokens.'),
+      currentPassword: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        description: 'Your current password: required to change your own password (which takes a session, not an API token).',
+      },
       disabled: { type: 'boolean', description: 'A disabled user cannot sign in; their sessions end and tokens stop working.' },
       operator: { type: 'boolean', description: 'Operators only.' },
     },
@@ -426,12 +432,21 @@ const AUTH_PATHS: OpenApiDocument['paths'] = {
     patch: {
       operationId: 'updateUser',
       summary: 'Change a password, disable or enable, make or unmake an operator',
-      description: 'Anyone may change their own password; owners manage users whose every role is at a site they own.',
+      description:
+        'Anyone signed in with a session may change their own password, sending currentPassword (an API token never can); owners manage users whose every role is at a site they own. ' +
+        'A new password ends every other session of the user and revokes all their API tokens. With an API token, only what its role and sites allow.',
       tags: ['auth'],
       parameters: [userId],
       requestBody: bodyOf('UserPatch'),
       responses: responses(
-        { '200': answer('The user as changed.', 'User'), '400': failure('Invalid body or password.'), '404': failure('No such user.'), '409': failure('You cannot disable or unmake yourself.'), ...bodyFailures },
+        {
+          '200': answer('The user as changed.', 'User'),
+          '400': failure('Invalid body or password, or currentPassword missing.'),
+          '404': failure('No such user.'),
+          '409': failure('You cannot disable or unmake yourself.'),
+          '429': failure('Too many wrong current passwords: the account is locked (see Retry-After).'),
+          ...bodyFailures,
+        },
         noRegistry,
       ),
     },
@@ -463,13 +478,14 @@ const AUTH_PATHS: OpenApiDocument['paths'] = {
   '/tokens': {
     get: {
       operationId: 'listTokens',
-      summary: 'API tokens: one\'s own; operators see all',
+      summary: 'API tokens: one\'s own; operators see all; a non-operator API token itself and those at sites it manages',
       tags: ['auth'],
       responses: responses({ '200': answer('Tokens, newest first (never the secrets).', 'TokenList') }, noRegistry),
     },
     post: {
       operationId: 'createToken',
       summary: 'Make an API token for scripts, scoped to a role at some sites, optionally expiring',
+      description: 'With an API token: only at sites it manages (owner role, or an operator token), and never outliving it (its expiry is the default).',
       tags: ['auth'],
       requestBody: bodyOf('TokenCreate'),
       responses: responses({ '201': answer('The token; its secret is shown this once.', 'NewToken'), '400': failure('Invalid body.'), ...bodyFailures }, noRegistry),
@@ -478,7 +494,7 @@ const AUTH_PATHS: OpenApiDocument['paths'] = {
   '/tokens/{tokenId}': {
     delete: {
       operationId: 'revokeToken',
-      summary: 'Revoke a token (one\'s own; operators any)',
+      summary: 'Revoke a token (one\'s own; operators any; a non-operator API token itself and those at sites it manages)',
       tags: ['auth'],
       parameters: [{ name: 'tokenId', in: 'path', required: true, description: 'Token id.', schema: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } }],
       responses: responses({ '204': { description: 'Revoked.' }, '404': failure('No such token, or revoked already.') }, noRegistry),

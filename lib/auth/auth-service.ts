@@ -119,7 +119,7 @@ export class AuthService {
       const found = await this.store.tokenByHash(hashToken(c.bearer));
       if (!found) return undefined;
       const grants = tokenGrants(found.user, found.token);
-      return { userId: found.user.id, username: found.user.username, via: 'token', tokenId: found.token.id, ...grants };
+      return { userId: found.user.id, username: found.user.username, via: 'token', tokenId: found.token.id, tokenExpiresAt: found.token.expiresAt, ...grants };
     }
     if (c.sessionToken !== undefined && isSessionToken(c.sessionToken)) {
       const s = await this.store.session(hashToken(c.sessionToken));
@@ -127,6 +127,16 @@ export class AuthService {
       return { userId: s.user.id, username: s.user.username, operator: s.user.operator, sites: s.user.sites, via: 'session', csrfToken: s.csrfToken };
     }
     return undefined;
+  }
+
+  /**
+   * Proves the caller knows `user`'s current password (before changing it), with the same
+   * lock-out and rate limit as a login, so a stolen session cannot guess it either.
+   */
+  async checkCurrentPassword(user: UserRecord, password: string, clientAddress: string): Promise<{ ok: true } | LoginFailure> {
+    const checked = await this.verifyCredentials(user.username, password, clientAddress);
+    if (!checked.ok) return checked;
+    return checked.user.id === user.id ? { ok: true } : { ok: false, status: 401, error: INVALID };
   }
 
   async createToken(

@@ -174,17 +174,37 @@ export class AuthStore {
     return 'updated';
   }
 
-  async updateUser(id: number, change: { passwordHash?: string; disabled?: boolean; operator?: boolean }): Promise<void> {
+  /**
+   * Changes a user in one transaction. A new password ends every session of the user but
+   * `keepSession` (the one making the change, if theirs) and revokes all their API tokens: whoever
+   * held the old password, or anything made with it, is out. Disabling ends the sessions (a
+   * disabled user's tokens are refused at use).
+   */
+  async updateUser(id: number, change: { passwordHash?: string; disabled?: boolean; operator?: boolean }, keepSession?: Buffer): Promise<void> {
     const pool = await this.db();
-    await pool.query(
-      `update auth_users set password_hash = coalesce($2, password_hash), disabled = coalesce($3, disabled), operator = coalesce($4, operator),
-         failed_logins = case when $2::text is null then failed_logins else 0 end,
-         locked_until = case when $2::text is null then locked_until else null end,
-         updated_at = now() where id = $1`,
-      [id, change.passwordHash ?? null, change.disabled ?? null, change.operator ?? null],
-    );
-    // A new password or a disabled account ends the user's sessions (a disabled user's tokens are refused at use).
-    if (change.passwordHash !== undefined || change.disabled === true) await pool.query('delete from auth_sessions where user_id = $1', [id]);
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(
+        `update auth_users set password_hash = coalesce($2, password_hash), disabled = coalesce($3, disabled), operator = coalesce($4, operator),
+           failed_logins = case when $2::text is null then failed_logins else 0 end,
+           locked_until = case when $2::text is null then locked_until else null end,
+           updated_at = now() where id = $1`,
+        [id, change.passwordHash ?? null, change.disabled ?? null, change.operator ?? null],
+      );
+      if (change.passwordHash !== undefined) {
+        await client.query('delete from auth_sessions where user_id = $1 and ($2::bytea is null or token_hash <> $2)', [id, keepSession ?? null]);
+        await client.query('update auth_tokens set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
+      } else if (change.disabled === true) {
+        await client.query('delete from auth_sessions where user_id = $1', [id]);
+      }
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async deleteUser(id: number): Promise<boolean> {

@@ -28,6 +28,8 @@ export interface Principal extends Grants {
   /** The session's synchronizer token (sessions only). */
   csrfToken?: string;
   tokenId?: number;
+  /** When the token stops working (tokens only; null: until revoked). */
+  tokenExpiresAt?: number | null;
 }
 
 export function isSiteRole(v: unknown): v is SiteRole {
@@ -115,4 +117,31 @@ export function canAssignAt(actor: Principal, site: string, target?: UserFacts):
 export function visibleRoles(actor: Principal, target: UserFacts): Map<string, SiteRole> {
   if (actor.operator || actor.userId === target.id) return new Map(target.sites);
   return new Map([...target.sites].filter(([s]) => can(actor, 'manage', s)));
+}
+
+/**
+ * Whether the principal may see and revoke this token: operators (and operator tokens) any; a
+ * session its user's own; a token itself, and its user's tokens at sites the token manages.
+ */
+export function canHandleToken(actor: Principal, t: { id: number; userId: number; role: TokenRole; sites: readonly string[] }): boolean {
+  if (actor.operator) return true;
+  if (t.userId !== actor.userId) return false;
+  if (actor.via === 'session' || t.id === actor.tokenId) return true;
+  return t.role !== 'operator' && t.sites.length > 0 && t.sites.every((s) => can(actor, 'manage', s));
+}
+
+/**
+ * Why an API token may not make this token, or undefined: making credentials is account
+ * management, so a token needs owner rights at every site of the new one (or operator scope),
+ * and the new token never outlives it. Sessions are checked by `tokenScopeProblem` alone.
+ */
+export function tokenMakerProblem(actor: Principal, sites: readonly string[], expiresAt: number | null): string | undefined {
+  if (actor.via !== 'token') return undefined;
+  if (!actor.operator) {
+    const short = sites.filter((s) => !can(actor, 'manage', s));
+    if (short.length > 0) return `this API token does not manage ${short.join(', ')}: making tokens takes a session or an owner token`;
+  }
+  const limit = actor.tokenExpiresAt ?? null;
+  if (limit !== null && (expiresAt === null || expiresAt > limit)) return 'a token cannot make a token that outlives it';
+  return undefined;
 }

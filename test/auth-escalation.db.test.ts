@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { Pool } from 'pg';
+import { registerApiRoutes } from '../lib/api/routes';
+import { AuthService } from '../lib/auth/auth-service';
+import { editorAdminAuth } from '../lib/auth/editor-auth';
+import { migrate } from '../lib/db/migrate';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+/**
+ * Issue #15: what an API token, a stolen session or a deploy must not be able to make of an
+ * account. Real Postgres, the real /api/v1 routes on express.
+ */
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+type Caller = (method: string, path: string, body?: unknown) => Promise<Answer>;
+
+describe('auth escalation: tokens act within their scope, password changes end other credentials (real Postgres)', function () {
+  this.timeout(30000);
+  const suffix = randomBytes(3).toString('hex');
+  const casa = `casa-${suffix}`;
+  const playa = `playa-${suffix}`;
+  const password = randomBytes(18).toString('base64url');
+  let db: TestDatabase;
+  let pool: Pool;
+  let auth: AuthService;
+  let server: Server;
+  let baseUrl = '';
+
+  const call =
+    (headers: Record<string, string>): Caller =>
+    async (method, path, body) => {
+      const res = await fetch(`${baseUrl}/api/v1${path}`, {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+    };
+  const anonymous = call({});
+  const withToken = (token: string) => call({ Authorization: `Bearer ${token}` });
+  const signIn = async (username: string, secret: string): Promise<{ call: Caller; cookie: string }> => {
+    const res = await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: secret }) });
+    const body = (await res.json()) as { csrfToken: string };
+    assert.equal(res.status, 200, `login as ${username}: ${JSON.stringify(body)}`);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+    return { cookie, call: call({ Cookie: cookie, 'X-CSRF-Token': body.csrfToken }) };
+  };
+  const canSignIn = async (username: string, secret: string) => (await anonymous('POST', '/auth/login', { username, password: secret })).status === 200;
+  const expect = (a: Answer, status: number, pattern?: RegExp) => {
+    assert.equal(a.status, status, `expected ${status}, got ${a.status}: ${JSON.stringify(a.body)}`);
+    if (pattern) assert.match(a.body.error, pattern);
+  };
+  const makeUser = async (username: string, operator: boolean, sites: Record<string, 'owner' | 'resident' | 'viewer'>) => {
+    const u = await auth.createUser({ username, password, operator, sites: new Map(Object.entries(sites)) });
+    assert.ok(u);
+    return u;
+  };
+
+  before(async () => {
+    db = await createTestDatabase('octopus_escalation');
+    pool = new Pool({ connectionString: db.url, max: 4 });
+    await migrate(pool);
+    auth = new AuthService({ database: () => Promise.resolve(pool), loginsPerMinute: 1000 });
+    const app = express();
+    registerApiRoutes(app, () => undefined, { auth: () => auth });
+    await new Promise<void>((resolve) => {
+      server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('a viewer token of an operator cannot change the operator\'s password: 403, the old password still signs in, the new one opens neither the API nor the editor', async () => {
+    const opName = `op-${suffix}`;
+    const op = await makeUser(opName, true, {});
+    const { call: opSession } = await signIn(opName, password);
+    const made = await opSession('POST', '/tokens', { name: 'read-only', role: 'viewer', sites: [casa] });
+    expect(made, 201);
+    const script = withToken(made.body.token);
+    const stolen = `${password}-taken-over`;
+    expect(await script('PATCH', `/users/${op.id}`, { password: stolen }), 403, /session/);
+    expect(await script('PATCH', `/users/${op.id}`, { password: stolen, currentPassword: password }), 403, /session/);
+    assert.equal(await canSignIn(opName, stolen), false);
+    assert.equal(await canSignIn(opName, password), true);
+    const editor = editorAdminAuth({ dataDir: mkdtempSync(join(tmpdir(), 'octopus-escalation-')), env: { DATABASE_URL: db.url } });
+    try {
+      assert.equal(await editor.authenticate(opName, stolen), null);
+    } finally {
+      await editor.close();
+    }
+  });
+
+  it('an operator token cannot change its own user\'s password either; it may still reset another user\'s', async () => {
+    const opName = `op2-${suffix}`;
+    const op = await makeUser(opName, true, {});
+    const other = await makeUser(`reset-me-${suffix}`, false, { [casa]: 'viewer' });
+    const { token } = await auth.createToken(op, { name: 'ops', role: 'operator', sites: [], expiresAt: null });
+    const script = withToken(token);
+    expect(await script('PATCH', `/users/${op.id}`, { password: `${password}-x`, currentPassword: password }), 403, /session/);
+    expect(await script('PATCH', `/users/${other.id}`, { password: `${password}-reset` }), 200);
+    assert.equal(await canSignIn(other.username, `${password}-reset`), true);
+  });
+
+  it('changing one\'s own password needs the current password', async () => {
+    const name = `self-${suffix}`;
+    const u = await makeUser(name, false, { [casa]: 'resident' });
+    const { call: me } = await signIn(name, password);
+    expect(await me('PATCH', `/users/${u.id}`, { password: `${password}-new` }), 400, /currentPassword/);
+    expect(await me('PATCH', `/users/${u.id}`, { password: `${password}-new`, currentPassword: `${password}-wrong` }), 403, /current password/);
+    assert.equal(await canSignIn(name, `${password}-new`), false);
+    expect(await me('PATCH', `/users/${u.id}`, { password: `${password}-new`, currentPassword: password }), 200);
+    assert.equal(await canSignIn(name, `${password}-new`), true);
+  });
+
+  it('after a password change every other session and every API token of the user stop working; the session that made it stays', async () => {
+    const name = `many-${suffix}`;
+    const u = await makeUser(name, false, { [casa]: 'owner' });
+    const changer = await signIn(name, password);
+    const other = await signIn(name, password);
+    const t1 = await changer.call('POST', '/tokens', { name: 'one', role: 'viewer', sites: [casa] });
+    const t2 = await changer.call('POST', '/tokens', { name: 'two', role: 'owner', sites: [casa] });
+    for (const t of [t1, t2]) expect(await withToken(t.body.token)('GET', '/auth/me'), 200);
+    expect(await changer.call('PATCH', `/users/${u.id}`, { password: `${password}-2`, currentPassword: password }), 200);
+    expect(await changer.call('GET', '/auth/me'), 200);
+    expect(await other.call('GET', '/auth/me'), 401);
+    for (const t of [t1, t2]) expect(await withToken(t.body.token)('GET', '/auth/me'), 401);
+    const tokens = await changer.call('GET', '/tokens');
+    assert.ok(tokens.body.items.every((t: { revokedAt: string | null }) => t.revokedAt !== null), 'listed as revoked');
+
+    // A reset by someone who manages the user ends all of the user's sessions and tokens.
+    const opName = `op3-${suffix}`;
+    await makeUser(opName, true, {});
+    const { call: op } = await signIn(opName, password);
+    const t3 = await changer.call('POST', '/tokens', { name: 'three', role: 'viewer', sites: [casa] });
+    expect(await op('PATCH', `/users/${u.id}`, { password: `${password}-3` }), 200);
+    expect(await changer.call('GET', '/auth/me'), 401);
+    expect(await withToken(t3.body.token)('GET', '/auth/me'), 401);
+    expect(await op('GET', '/auth/me'), 200);
+  });
+
+  it('a token below what account management needs cannot make users, give roles, make tokens or revoke others\' tokens; an owner token stays within its site', async () => {
+    const ownerName = `owner-${suffix}`;
+    const owner = await makeUser(ownerName, false, { [casa]: 'owner', [playa]: 'owner' });
+    const member = await makeUser(`member-${suffix}`, false, { [casa]: 'viewer' });
+    const { call: session } = await signIn(ownerName, password);
+    const viewerToken = (await session('POST', '/tokens', { name: 'v', role: 'viewer', sites: [casa] })).body;
+    const residentToken = (await session('POST', '/tokens', { name: 'r', role: 'resident', sites: [casa] })).body;
+    const ownerToken = (await session('POST', '/tokens', { name: 'o', role: 'owner', sites: [casa], expiresAt: new Date(Date.now() + 3_600_000).toISOString() })).body;
+    for (const t of [viewerToken, residentToken]) {
+      const script = withToken(t.token);
+      expect(await script('POST', '/users', { username: `made-${suffix}-${t.details.name}`, password, sites: { [casa]: 'viewer' } }), 403);
+      expect(await script('PUT', `/users/${member.id}/sites/${casa}`, { role: 'owner' }), 404);
+      expect(await script('PUT', `/users/${owner.id}/sites/${casa}`, { role: 'owner' }), 403);
+      expect(await script('PATCH', `/users/${member.id}`, { password: `${password}-m` }), 404);
+      expect(await script('POST', '/tokens', { name: 'child', role: 'viewer', sites: [casa] }), 403);
+      expect(await script('DELETE', `/tokens/${ownerToken.details.id}`), 403);
+      const listed = await script('GET', '/tokens');
+      assert.deepEqual(listed.body.items.map((x: { id: number }) => x.id), [t.details.id], 'a token below owner sees only itself');
+    }
+    // The owner token manages the users of its site, nothing at the owner's other site.
+    const ownerScript = withToken(ownerToken.token);
+    expect(await ownerScript('POST', '/users', { username: `made-${suffix}-casa`, password, sites: { [casa]: 'viewer' } }), 201);
+    expect(await ownerScript('POST', '/users', { username: `made-${suffix}-playa`, password, sites: { [playa]: 'viewer' } }), 403);
+    expect(await ownerScript('POST', '/tokens', { name: 'far', role: 'viewer', sites: [playa] }), 403);
+    // A token it makes never outlives it.
+    const child = await ownerScript('POST', '/tokens', { name: 'child', role: 'viewer', sites: [casa] });
+    expect(child, 201);
+    assert.equal(child.body.details.expiresAt, ownerToken.details.expiresAt);
+    expect(await ownerScript('POST', '/tokens', { name: 'long', role: 'viewer', sites: [casa], expiresAt: new Date(Date.now() + 7_200_000).toISOString() }), 403, /outlive/);
+    // A token may always revoke itself.
+    expect(await withToken(viewerToken.token)('DELETE', `/tokens/${viewerToken.details.id}`), 204);
+    expect(await withToken(viewerToken.token)('GET', '/auth/me'), 401);
+  });
+});
