@@ -160,6 +160,12 @@ export interface ParseResult {
   deletions?: DeletionEvent[];
   /** Why a message that carries nothing to store was passed over (not an error, not counted as a reject). */
   ignored?: string;
+  /**
+   * Rejects of this message beyond the first MAX_REJECTS_PER_MESSAGE (lib/parser/bounds.ts), counted
+   * by code instead of listed: a payload of 7 000 bad keys gives 20 rejects and `{"attribute-invalid": 6980}`.
+   * Absent when every reject is listed.
+   */
+  omittedRejects?: Partial<Record<RejectCode, number>>;
 }
 
 export interface ParseOptions {

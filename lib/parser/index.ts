@@ -6,6 +6,7 @@
  */
 import type { DeviceRef, ParseOptions, ParseResult, ProfileName } from '../model/reading';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../model/reading';
+import { boundRejects } from './bounds';
 import { detect, planOf, type DetectPlan } from './detect';
 import { decodePayload, parseOctopusMessage, reject, show } from './octopus-format';
 import { answered, PROFILE_LABEL, type Profile, type ProfileInput, refusedBy, splitTopic } from './profiles/common';
@@ -19,6 +20,7 @@ import { tasmota } from './profiles/tasmota';
 import { z2m } from './profiles/z2m';
 
 export { MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS } from './octopus-format';
+export { MAX_REJECTS_PER_MESSAGE, rejectTotal } from './bounds';
 export { createProfileContext, ProfileContext } from './context';
 export { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';
 
@@ -28,7 +30,8 @@ const DEFAULT_SITE = 'home';
 
 /**
  * Parses one message. Never throws: whatever the input, the result has at least one reading, one
- * reject (with a reason an operator can act on), one device event, or an `ignored` reason.
+ * reject (with a reason an operator can act on), one device event, or an `ignored` reason. At most
+ * MAX_REJECTS_PER_MESSAGE rejects are listed; the rest are counted by code in `omittedRejects`.
  *
  * @param topic   the MQTT topic: `site/room/device/attribute`, `site/room/device` for a JSON object of
  *                attributes, or a firmware topic (`tele/plug/SENSOR`, `zigbee2mqtt/Lamp`, …)
@@ -43,12 +46,12 @@ export function parseMessage(topic: string, payload: Buffer | string, options?: 
     if (profile === 'octopus') {
       const result = parseOctopusMessage(topic, payload, options?.maxPayloadBytes, options?.receivedAt);
       if (result.readings.length === 0 && result.rejects.length === 0) result.rejects.push(noAnswer());
-      return result;
+      return boundRejects(result);
     }
     if (profile === undefined) return { readings: [], rejects: [unclaimed(topic, plan)] };
     const result = parseFirmware(PROFILES[profile], topic, payload, options, plan);
     if (!answered(result)) result.rejects.push(noAnswer());
-    return result;
+    return boundRejects(result);
   } catch (err) {
     // The last resort, not the design: every expected problem is a reject value.
     const detail = err instanceof Error ? err.message : String(err);

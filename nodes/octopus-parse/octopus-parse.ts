@@ -3,7 +3,7 @@ import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reading, type Reject } from '../../lib/model/reading';
-import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList } from '../../lib/parser';
+import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList, rejectTotal } from '../../lib/parser';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
 interface ParseNodeDef extends NodeDef {
@@ -157,11 +157,14 @@ export = function register(RED: NodeAPI): void {
       }
       if (result.rejects.length > 0) {
         for (const r of result.rejects) counters.rejected[r.code] = (counters.rejected[r.code] ?? 0) + 1;
-        rejectedTotal += result.rejects.length;
-        rejectsSinceStatus += result.rejects.length;
+        // beyond MAX_REJECTS_PER_MESSAGE the parser counts rejects instead of listing them
+        for (const [code, n] of Object.entries(result.omittedRejects ?? {})) counters.rejected[code] = (counters.rejected[code] ?? 0) + (n ?? 0);
+        const count = rejectTotal(result);
+        rejectedTotal += count;
+        rejectsSinceStatus += count;
         const first = result.rejects[0];
         lastReject = first;
-        const more = result.rejects.length > 1 ? ` (and ${result.rejects.length - 1} more in this message)` : '';
+        const more = count > 1 ? ` (and ${count - 1} more in this message)` : '';
         log.write(`rejected ${JSON.stringify(String(topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
       }
       return result;
@@ -192,7 +195,15 @@ export = function register(RED: NodeAPI): void {
         if (result.rejects.length > 0) {
           const first = result.rejects[0];
           // the original topic and payload travel with the reasons, for the dead letter
-          rejectMsgs.push({ ...base, topic: raw.topic, payload: raw.payload, rejects: result.rejects, error: { code: first.code, message: first.reason } } as NodeMessage);
+          // (one message however many values it refused: the store makes it one bounded dead letter)
+          rejectMsgs.push({
+            ...base,
+            topic: raw.topic,
+            payload: raw.payload,
+            rejects: result.rejects,
+            omittedRejects: result.omittedRejects,
+            error: { code: first.code, message: first.reason },
+          } as NodeMessage);
         }
         for (const e of eventsOf(result)) {
           counters.events[e.kind]++;
