@@ -94,6 +94,27 @@ describe('octopus-store node (Node-RED runtime, real Postgres)', function () {
     assert.deepEqual(rows[1], { code: 'payload-invalid-json', reason: 'broken' });
   });
 
+  it('sets apart a message the database cannot take: dead-lettered and acked, the others stored, yellow status and /metrics', async () => {
+    await helper.load([postgresNode, storeNode], flow(), { db: { connectionString: db.url } });
+    const store = helper.getNode('store') as unknown as TestNode;
+    const statuses = recordStatuses(store);
+    let acked = 0;
+    const t = Date.now() - 60_000;
+    // A NUL in the topic (a function node made it): Postgres text refuses it (22021), in dead_letters.
+    store.receive({ topic: 'p/q/r\u0000', payload: Buffer.from('x'), rejects: [{ code: 'topic-invalid-char', reason: 'nul' }], octopusAck: createMessageAck(() => acked++) });
+    store.receive({ topic: 'h/r/d', payload: [reading(3, t + 10), reading(4, t + 11)], octopusAck: createMessageAck(() => acked++) });
+    await waitFor(() => acked === 2, 10000, 'both acks');
+    const rows = await query<{ n: number }>("select count(*)::int as n from readings where device_id = 'h/r/d' and num in (3, 4)");
+    assert.equal(rows[0].n, 2);
+    const dl = await query<{ code: string; topic: string }>("select code, topic from dead_letters where topic like 'p/q/r%'");
+    assert.deepEqual(dl, [{ code: 'store-failed', topic: 'p/q/r\ufffd' }]);
+    await waitFor(() => statuses.some((s) => /^yellow:\d+ stored · 1 dead-lettered · 1 could not be written \(last: /.test(s)), 5000, 'the yellow status');
+    const { registry } = await import('../lib/metrics/ingest-metrics');
+    const metrics = await registry.metrics();
+    assert.match(metrics, /^octopus_store_poison_messages_total [1-9]/m);
+    assert.match(metrics, /^octopus_store_poison_batches_total [1-9]/m);
+  });
+
   it('shows a database outage on its status and keeps the message unacked, without crashing', async () => {
     await helper.load([postgresNode, storeNode], flow(), { db: { connectionString: 'postgres://postgres@127.0.0.1:1/none' } });
     const store = helper.getNode('store') as unknown as TestNode;

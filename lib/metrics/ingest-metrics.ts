@@ -14,6 +14,10 @@ export interface IngestStats {
   committed?: number;
   duplicates?: number;
   deadLettered?: number;
+  /** Store batches that held a message that cannot be written (not the database's availability), split to set it apart. */
+  poisonBatches?: number;
+  /** Messages set apart that way and dead-lettered. */
+  poisonMessages?: number;
   inFlight?: number;
   oldestUnackedMs?: number;
   queued?: number;
@@ -32,6 +36,8 @@ const retired: Required<Omit<IngestStats, 'inFlight' | 'oldestUnackedMs' | 'queu
   committed: 0,
   duplicates: 0,
   deadLettered: 0,
+  poisonBatches: 0,
+  poisonMessages: 0,
 };
 
 export const registry = new Registry();
@@ -69,6 +75,14 @@ mirroredCounter('octopus_readings_duplicate_total', 'Redelivered readings alread
 );
 mirroredCounter('octopus_dead_letters_total', 'Messages or readings written to dead_letters', () =>
   total((s) => s.deadLettered, retired.deadLettered),
+);
+mirroredCounter(
+  'octopus_store_poison_batches_total',
+  'Store batches that failed for a reason other than the database being unavailable and were split to set apart what cannot be written',
+  () => total((s) => s.poisonBatches, retired.poisonBatches),
+);
+mirroredCounter('octopus_store_poison_messages_total', 'Messages the store could not write, set apart from their batch and dead-lettered', () =>
+  total((s) => s.poisonMessages, retired.poisonMessages),
 );
 
 const rejectedReported = new Map<string, number>();
@@ -155,6 +169,8 @@ export function registerStatsSource(id: string, source: StatsSource): () => void
     retired.committed += last.committed ?? 0;
     retired.duplicates += last.duplicates ?? 0;
     retired.deadLettered += last.deadLettered ?? 0;
+    retired.poisonBatches += last.poisonBatches ?? 0;
+    retired.poisonMessages += last.poisonMessages ?? 0;
     for (const [code, n] of Object.entries(last.rejected ?? {})) retired.rejected[code] = (retired.rejected[code] ?? 0) + n;
     sources.delete(id);
   };

@@ -1,18 +1,33 @@
 import type { Pool, PoolClient } from 'pg';
 import { insertDeadLetters, insertReadings, markRollupPending, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
+import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
 import type { DeviceTouches } from './device-touches';
+import { isAvailabilityError, isolatePoison } from './poison';
+
+export { isAvailabilityError } from './poison';
 
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
 export interface StoreItem {
   readings: Reading[];
   deadLetters: DeadLetter[];
+  /** The message's topic and raw payload: what its dead letter holds if the store cannot write it. */
+  topic?: string;
+  payload?: Buffer;
+  /** Set once the item's transaction committed, so that a retry of its batch does not write it twice. */
+  committed?: boolean;
 }
 
 export interface StoreOutcome {
   stored: number;
   duplicates: number;
   deadLettered: number;
+  /**
+   * Present when the batch failed for a reason that is not the database's availability (a bug, a
+   * size limit, a value Postgres refuses) and was split to dead-letter the messages that cannot be
+   * written: how many, and why the first failed.
+   */
+  poison?: { messages: number; reason: string };
 }
 
 /**
@@ -25,13 +40,46 @@ export function isRowError(err: unknown): boolean {
   return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
-/** Stores a batch in one transaction. Throws only for errors worth retrying (connection, server). */
+/**
+ * Stores a batch, each message (item) in it exactly once. Throws only when the database is
+ * unavailable (see isAvailabilityError): the caller retries the batch, and items already committed
+ * are skipped. Any other failure is poison: the batch is split until the messages that cannot be
+ * written are found, and those are dead-lettered with the reason while the others commit.
+ */
 export async function storeBatch(pool: Pool, items: readonly StoreItem[], touches?: DeviceTouches): Promise<StoreOutcome> {
+  const pending = items.filter((item) => !item.committed);
+  const write = (part: readonly StoreItem[]) => writeItems(pool, part, touches);
+  try {
+    return await write(pending);
+  } catch (err) {
+    if (isAvailabilityError(err)) throw err;
+    return isolatePoison(pending, err, write);
+  }
+}
+
+/** The dead letters of one message, bounded: many (a custom flow's) become one summarising row. */
+function boundedDeadLetters(letters: readonly DeadLetter[]): DeadLetter[] {
+  if (letters.length > DEAD_LETTER_REJECTS_MAX) {
+    const first = letters[0];
+    const values = letters.map((l) => ({ code: l.code, reason: l.reason, attribute: attributeOf(l.detail) }));
+    return [deadLetterForRejects(first.topic, first.payload, values)];
+  }
+  return letters.map(boundDeadLetter);
+}
+
+function attributeOf(detail: unknown): string | undefined {
+  const a = (detail as { attribute?: unknown } | undefined)?.attribute;
+  return typeof a === 'string' ? a : undefined;
+}
+
+/** Writes the items in one transaction and marks them committed. Throws whatever failed. */
+async function writeItems(pool: Pool, items: readonly StoreItem[], touches?: DeviceTouches): Promise<StoreOutcome> {
+  if (items.length === 0) return { stored: 0, duplicates: 0, deadLettered: 0 };
   const readings: Reading[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const item of items) {
     for (const r of item.readings) readings.push(r);
-    for (const d of item.deadLetters) deadLetters.push(d);
+    for (const d of boundedDeadLetters(item.deadLetters)) deadLetters.push(d);
   }
   const client = await pool.connect();
   let broken = false;
@@ -51,6 +99,7 @@ export async function storeBatch(pool: Pool, items: readonly StoreItem[], touche
     await upsertDevices(client, devices);
     await insertDeadLetters(client, deadLetters);
     await client.query('commit');
+    for (const item of items) item.committed = true;
     touches?.markWritten(devices);
     // `readings` now holds only what the database accepted; the rest were already stored once.
     return { stored, duplicates: readings.length - stored, deadLettered: deadLetters.length };
@@ -76,13 +125,15 @@ async function insertOneByOne(client: PoolClient, readings: Reading[], deadLette
     } catch (err) {
       if (!isRowError(err)) throw err;
       await client.query('rollback to savepoint one_row');
-      deadLetters.push({
-        topic: `${r.deviceId}/${r.attribute}`,
-        payload: Buffer.from(JSON.stringify(r)),
-        code: 'store-failed',
-        reason: `the database refused this reading: ${(err as Error).message}`,
-        detail: { sqlstate: (err as { code?: string }).code },
-      });
+      deadLetters.push(
+        boundDeadLetter({
+          topic: `${r.deviceId}/${r.attribute}`,
+          payload: Buffer.from(JSON.stringify(r)),
+          code: 'store-failed',
+          reason: `the database refused this reading: ${(err as Error).message}`,
+          detail: { sqlstate: (err as { code?: string }).code },
+        }),
+      );
     }
   }
   readings.length = 0;

@@ -6,6 +6,7 @@ import type { Reading, Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { DeviceTouches } from '../../lib/store/device-touches';
+import { deadLetterForRejects } from '../../lib/store/dead-letter';
 import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -30,21 +31,21 @@ interface StoreCounters {
   deadLettered: number;
   batches: number;
   failedAttempts: number;
+  /** Batches that held a message the store could not write, split to set it apart. */
+  poisonBatches: number;
+  /** Messages set apart that way and dead-lettered. */
+  poisonMessages: number;
 }
 
+type StoreInput = NodeMessageInFlow & { rejects?: Reject[]; omittedRejects?: Partial<Record<string, number>> };
+
 /** Turns an incoming message into store work; anything unusable becomes a dead letter, never a drop. */
-function toStoreItem(msg: NodeMessageInFlow & { rejects?: Reject[] }): StoreItem {
+function toStoreItem(msg: StoreInput): StoreItem {
   const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
   const raw = Buffer.isBuffer(msg.payload) ? msg.payload : typeof msg.payload === 'string' ? Buffer.from(msg.payload) : undefined;
   if (Array.isArray(msg.rejects) && msg.rejects.length > 0) {
-    const deadLetters: DeadLetter[] = msg.rejects.map((r) => ({
-      topic,
-      payload: raw,
-      code: r.code,
-      reason: r.reason,
-      detail: r.attribute ? { attribute: r.attribute } : undefined,
-    }));
-    return { readings: [], deadLetters };
+    // One refused message, one dead letter: its reasons summarised, its payload capped.
+    return { readings: [], deadLetters: [deadLetterForRejects(topic, raw, msg.rejects, msg.omittedRejects)], topic, payload: raw };
   }
   const candidates: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
   const readings: Reading[] = [];
@@ -62,7 +63,7 @@ function toStoreItem(msg: NodeMessageInFlow & { rejects?: Reject[] }): StoreItem
       readings.push(c as Reading);
     }
   }
-  return { readings, deadLetters };
+  return { readings, deadLetters, topic, payload: raw };
 }
 
 function safeJson(v: unknown): string {
@@ -102,14 +103,20 @@ export = function register(RED: NodeAPI): void {
     const touches = new DeviceTouches();
     // The batch in hand on close must still reach the database, even if its config node closes first.
     const releaseDatabase = database.retain();
-    const counters: StoreCounters = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0, failedAttempts: 0 };
+    const counters: StoreCounters = { received: 0, stored: 0, duplicates: 0, deadLettered: 0, batches: 0, failedAttempts: 0, poisonBatches: 0, poisonMessages: 0 };
     let lastError = '';
+    let lastPoison = '';
     const showStatus = () => {
       if (lastError) {
         status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${lastError} · ${batcher.size} queued` });
       } else {
         const dl = counters.deadLettered ? ` · ${counters.deadLettered} dead-lettered` : '';
-        status.set({ fill: 'green', shape: 'dot', text: `${counters.stored} stored${dl}` });
+        if (counters.poisonMessages > 0) {
+          const why = lastPoison.length > 60 ? `${lastPoison.slice(0, 60)}…` : lastPoison;
+          status.set({ fill: 'yellow', shape: 'dot', text: `${counters.stored} stored${dl} · ${counters.poisonMessages} could not be written (last: ${why})` });
+        } else {
+          status.set({ fill: 'green', shape: 'dot', text: `${counters.stored} stored${dl}` });
+        }
       }
     };
 
@@ -132,6 +139,12 @@ export = function register(RED: NodeAPI): void {
         counters.stored += outcome.stored;
         counters.duplicates += outcome.duplicates;
         counters.deadLettered += outcome.deadLettered;
+        if (outcome.poison) {
+          counters.poisonBatches++;
+          counters.poisonMessages += outcome.poison.messages;
+          lastPoison = outcome.poison.reason;
+          log.write(`set apart and dead-lettered ${outcome.poison.messages} message(s) of a batch of ${items.length} that cannot be written: ${outcome.poison.reason}`);
+        }
         for (const item of items) item.settle();
       },
       onFlushError: (err, attempt, retryInMs) => {
@@ -153,7 +166,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (msg, _send, done) => {
       counters.received++;
-      const item = toStoreItem(msg as NodeMessageInFlow & { rejects?: Reject[] });
+      const item = toStoreItem(msg as StoreInput);
       const ack = messageAckOf(msg as { octopusAck?: unknown });
       batcher.add({
         ...item,
@@ -168,6 +181,8 @@ export = function register(RED: NodeAPI): void {
       committed: counters.stored,
       duplicates: counters.duplicates,
       deadLettered: counters.deadLettered,
+      poisonBatches: counters.poisonBatches,
+      poisonMessages: counters.poisonMessages,
       queued: batcher.size,
     }));
     status.set({ fill: 'grey', shape: 'ring', text: `waiting for readings (${config.target})` });
