@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Ajv, { type ErrorObject } from 'ajv';
-import { HttpError } from '../api/http';
+import { HttpError, answerErrorsAsJson } from '../api/http';
+import { signedInCaller } from '../api/routes';
 import { activeAuth } from '../auth/active-auth';
 import type { AuthService } from '../auth/auth-service';
-import { apiSecurityHeaders, requirePrincipal } from '../auth/http-auth';
+import { apiSecurityHeaders } from '../auth/http-auth';
 import { can, type Principal } from '../auth/permissions';
 import type { AlertState } from './alert-engine';
 import type { AlertService, ServiceResult } from './alert-service';
@@ -19,8 +20,9 @@ import type { Severity } from './rules';
  *   POST /api/v1/alerts/:id/ack      {"by"?: "…", "note"?: "…"}
  *   POST /api/v1/alerts/:id/clear    {"by"?: "…", "note"?: "…"}
  *
- * Errors are JSON `{"error": "<sentence>"}` with the matching status; 503 while no alert node is
- * deployed. Bodies are read here (64 KB at most), so no body parser needs to be installed.
+ * Errors are JSON `{"error": "<sentence>"}` with the matching status, those of body parsers in
+ * front of the routes included; 503 while no alert node is deployed, told only to a signed-in
+ * caller. Bodies are read here (64 KB at most), so no body parser needs to be installed.
  *
  * Every route needs a signed-in caller (lib/auth): lists show only the sites the caller sees, an
  * alert of another site is 404 as if unknown, ack and clear need resident or more. The name
@@ -91,15 +93,19 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
   const base = (options.basePath ?? '/api/v1').replace(/\/$/, '');
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
   const getAuth = options.auth ?? activeAuth;
+  answerErrorsAsJson(app, `${base}/alerts`);
 
   const route = (run: (req: AlertRouteRequest, res: ServerResponse, service: AlertService, me: Principal) => Promise<void>): Handler => {
     return (req, res) => {
       apiSecurityHeaders(res);
-      const service = getService();
-      if (!service) return sendJson(res, 503, { error: 'no octopus-alert node is deployed' });
-      if (!service.ready) return sendJson(res, 503, { error: 'alerts are still loading from the database; try again shortly' });
-      requirePrincipal(getAuth, req)
-        .then((me) => run(req, res, service, me))
+      // Who is asking first: an anonymous caller learns nothing of what is deployed.
+      signedInCaller(getAuth, req)
+        .then((me) => {
+          const service = getService();
+          if (!service) throw new HttpError(503, 'no octopus-alert node is deployed');
+          if (!service.ready) throw new HttpError(503, 'alerts are still loading from the database; try again shortly');
+          return run(req, res, service, me);
+        })
         .catch((err: Error) => {
           if (res.headersSent) res.end();
           else if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });

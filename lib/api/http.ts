@@ -64,10 +64,12 @@ export function sendError(res: ServerResponse, status: number, message: string, 
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
- * Reads a JSON request body: 415 unless it is declared JSON (UTF-8), 413 beyond `limit` bytes,
- * 400 when empty or not valid JSON (with the parser's own message, which points at the spot).
+ * Reads a JSON request body: 415 unless it is declared JSON (UTF-8, no Content-Encoding), 413
+ * beyond `limit` bytes, 400 when empty, not UTF-8 or not valid JSON (with the parser's own
+ * message, which points at the spot). A leading BOM is ignored.
  */
 export async function readJsonBody(req: ApiRequest, limit = MAX_BODY_BYTES): Promise<unknown> {
   const contentType = req.headers['content-type'] ?? '';
@@ -77,16 +79,18 @@ export async function readJsonBody(req: ApiRequest, limit = MAX_BODY_BYTES): Pro
   }
   const charset = params.find((p) => /^charset=/i.test(p))?.slice(8).replace(/"/g, '').toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new HttpError(415, `the request body must be UTF-8, not ${charset}`);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw bodyTooLarge(limit);
 
   if (req.readableEnded || (req as { _body?: boolean })._body) {
     // Another body parser ran first (Node-RED's httpNodeMiddleware): use what it made of the body.
     if (req.body === undefined) throw new HttpError(400, 'the request body was consumed before the API could read it');
     return req.body;
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw bodyTooLarge(limit);
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== '') throw new HttpError(415, `the request body must not be compressed: Content-Encoding "${encoding}" is not accepted`);
 
-  const text = await new Promise<string>((resolve, reject) => {
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -100,9 +104,15 @@ export async function readJsonBody(req: ApiRequest, limit = MAX_BODY_BYTES): Pro
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', () => reject(new HttpError(400, 'the request body could not be read to its end')));
   });
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'the request body is not valid UTF-8');
+  }
   if (text.trim() === '') throw new HttpError(400, 'the request body is empty: send a JSON object');
   try {
     return JSON.parse(text) as unknown;
@@ -113,6 +123,86 @@ export async function readJsonBody(req: ApiRequest, limit = MAX_BODY_BYTES): Pro
 
 function bodyTooLarge(limit: number): HttpError {
   return new HttpError(413, `the request body is larger than ${Math.round(limit / 1024)} KB`);
+}
+
+/** What a body parser's (or any middleware's) error means to the caller: a status and one sentence, no stack. */
+export function errorAnswer(err: unknown): { status: number; message: string } {
+  if (err instanceof HttpError) return { status: err.status, message: err.message };
+  const e = (err ?? {}) as { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown; expose?: unknown; limit?: unknown };
+  const status = Number(e.status ?? e.statusCode);
+  const message = typeof e.message === 'string' ? e.message : '';
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return { status: 400, message: `the request body is not valid JSON: ${message}` };
+    case 'entity.too.large':
+      return { status: 413, message: `the request body is too large${typeof e.limit === 'number' ? ` (at most ${Math.round(e.limit / 1024)} KB)` : ''}` };
+    case 'encoding.unsupported':
+      return { status: 415, message: `the request body's Content-Encoding is not accepted: ${message}` };
+    case 'charset.unsupported':
+      return { status: 415, message: `the request body must be UTF-8: ${message}` };
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return { status: 400, message: 'the request body could not be read to its end' };
+  }
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    // http-errors marks client errors as safe to show; anything else is summed up, never repeated.
+    return { status, message: e.expose === true && message ? `bad request body: ${message}` : 'the request could not be read' };
+  }
+  return { status: 500, message: 'internal error' };
+}
+
+/** The part of an express app that error handling needs (RED.httpNode is one; a test's fake may lack it). */
+interface Mountable {
+  use?: (path: string, handler: (...args: never[]) => void) => unknown;
+  parent?: Mountable;
+  mountpath?: unknown;
+}
+
+const withErrors = new WeakMap<object, Set<string>>();
+
+/**
+ * Answers errors under `prefix` (`/api/v1`, `/ui`) with `{"error": "<sentence>"}` instead of
+ * Express's HTML page, whose stack trace shows the server's file paths: on `app` (errors from
+ * middleware and our own routes) and, once `app` is mounted (RED.httpNode in Node-RED), on the app
+ * it is mounted in. There it also catches what never reaches `app`: Node-RED's admin app parses
+ * every JSON or form body on its way (its body parsers run for all paths when httpAdminRoot is
+ * httpNodeRoot, as with `/`) and passes its errors past RED.httpNode to the host app's final
+ * handler. Requests under `prefix` that nothing answered get a JSON 404 there too.
+ */
+export function answerErrorsAsJson(app: object, prefix: string): void {
+  const target = app as Mountable;
+  if (typeof target.use !== 'function') return;
+  const done = withErrors.get(app) ?? new Set<string>();
+  withErrors.set(app, done);
+  if (done.has(prefix)) return;
+  done.add(prefix);
+  target.use(prefix, jsonErrors);
+  const parent = target.parent;
+  if (parent && typeof parent.use === 'function' && typeof target.mountpath === 'string') {
+    const outer = `${target.mountpath.replace(/\/+$/, '')}${prefix}`;
+    const seen = withErrors.get(parent) ?? new Set<string>();
+    withErrors.set(parent, seen);
+    if (seen.has(outer)) return;
+    seen.add(outer);
+    parent.use(outer, notFound);
+    parent.use(outer, jsonErrors);
+  }
+}
+
+type Next = (err?: unknown) => void;
+
+function jsonErrors(err: unknown, _req: IncomingMessage, res: ServerResponse, next: Next): void {
+  if (res.headersSent) return next(err);
+  const { status, message } = errorAnswer(err);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  // Body parsers read (or drain) the whole body before they fail: the connection can serve the next request.
+  sendError(res, status, message);
+}
+
+function notFound(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): void {
+  const path = (req.originalUrl ?? req.url ?? '').split('?')[0].slice(0, 200);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  sendError(res, 404, `nothing answers ${req.method ?? 'GET'} ${path}`);
 }
 
 /** Epoch ms as the API writes times: ISO 8601, UTC. */

@@ -1,11 +1,11 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activeAuth } from '../auth/active-auth';
 import type { AuthService } from '../auth/auth-service';
-import { apiSecurityHeaders, requirePrincipal } from '../auth/http-auth';
+import { apiSecurityHeaders, principalOf, requirePrincipal } from '../auth/http-auth';
 import { can, type Action, type Principal } from '../auth/permissions';
 import type { DeviceRecord } from '../registry/device-registry';
 import type { RegistryService } from '../registry/registry-service';
-import { HttpError, readJsonBody, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
+import { HttpError, answerErrorsAsJson, readJsonBody, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
 import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
 import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
@@ -55,17 +55,41 @@ type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
 const registered = new WeakSet<object>();
 
+/** What a caller who has not signed in learns of a part that is not running (while the flows start, say): nothing more. */
+export const NOT_READY = 'the service is not ready: try again shortly';
+
+/**
+ * The signed-in caller (requirePrincipal), before anything about the system is said: while sign-in
+ * cannot be checked (no user store yet), nobody is known, so the 503 names nothing.
+ */
+export async function signedInCaller(getAuth: () => AuthService | undefined, req: IncomingMessage): Promise<Principal> {
+  try {
+    return await requirePrincipal(getAuth, req);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 503) throw new HttpError(503, NOT_READY);
+    throw err;
+  }
+}
+
 /** The shared plumbing of every route: one way to validate, serve and answer (errors as one sentence). */
 function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
   const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   const doc = openApiDocument(base);
   const validators = createValidators(doc);
   const getAuth = options.auth ?? activeAuth;
+  answerErrorsAsJson(app, base);
 
-  const fail = (res: ServerResponse, err: unknown) => {
+  /** Whether the caller is signed in: only they may learn which part is not running. */
+  const known = async (req: ApiRequest) => {
+    const auth = getAuth();
+    return auth !== undefined && (await principalOf(auth, req).catch(() => undefined)) !== undefined;
+  };
+
+  const fail = async (req: ApiRequest, res: ServerResponse, err: unknown) => {
     if (err instanceof HttpError) {
+      const message = err.status === 503 && err.message !== NOT_READY && !(await known(req)) ? NOT_READY : err.message;
       // An oversized body may still be arriving: closing is cheaper than reading it to the end.
-      sendError(res, err.status, err.message, err.status === 413 ? { Connection: 'close' } : undefined);
+      sendError(res, err.status, message, err.status === 413 ? { Connection: 'close' } : undefined);
       return;
     }
     const e = err instanceof Error ? err : new Error(String(err));
@@ -91,7 +115,8 @@ function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
       Promise.resolve(req)
         .then(answer)
         .then((reply) => (reply.status === 204 ? sendNoContent(res, reply.headers) : sendJson(res, reply.status, reply.body, reply.headers)))
-        .catch((err: unknown) => fail(res, err));
+        .catch((err: unknown) => fail(req, res, err))
+        .catch(() => sendError(res, 500, 'internal error'));
     });
   };
   return { base, validators, getAuth, serve, parameters };
@@ -122,15 +147,15 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   const { base, validators, getAuth, serve, parameters } = routeKit(app, options);
 
   /**
-   * A route that needs the running registry (503 while none is deployed) and a signed-in caller
-   * (401 otherwise; 403 for a cookie write without CSRF proof). Every handler then checks the
-   * caller's role at the site of what it touches.
+   * A route that needs a signed-in caller (401 otherwise; 403 for a cookie write without CSRF
+   * proof) and then the running registry (503 while none is deployed: only a signed-in caller
+   * learns what is missing). Every handler then checks the caller's role at the site of what it touches.
    */
   const route = (method: HttpMethod, path: string, handler: Handler) =>
     serve(method, path, async (req) => {
+      const principal = await signedInCaller(getAuth, req);
       const service = getService();
       if (!service) throw new HttpError(503, 'device registry not deployed');
-      const principal = await requirePrincipal(getAuth, req);
       return handler({ req, service, principal, ...parameters(path, method, req) });
     });
 

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join } from 'node:path';
+import { answerErrorsAsJson, sendError } from '../../lib/api/http';
 import { parseSubscription, type Subscription } from '../../lib/live/subscription';
 import { allowAll, type Authorize, type Viewer } from '../../lib/live/viewer';
 
@@ -66,11 +67,10 @@ function sendFile(res: ServerResponse, file: string, type: string): void {
     .pipe(res);
 }
 
+/** An answer other than the page, a file or the stream: one sentence in JSON, as the REST API answers. */
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(text);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  sendError(res, status, text);
 }
 
 type Req = IncomingMessage & { originalUrl?: string; baseUrl?: string; params?: Record<string, string> };
@@ -93,6 +93,8 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
   }
   const slot: DashboardSlot = { current: undefined, owner: undefined, authorize: options.authorize ?? allowAll };
   byPath.set(path, slot);
+  // A body parser in front of the routes (Node-RED's admin app parses every JSON body) fails in JSON too.
+  answerErrorsAsJson(app, path);
 
   /** Runs `handle` for an authorized request; refuses the others (401, or `refuse` for the page itself). */
   const guarded =
