@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import express from 'express';
 import { Pool } from 'pg';
 import { registerApiRoutes } from '../lib/api/routes';
+import { activateAuth } from '../lib/auth/active-auth';
+import { ensureAdminFile, readAdminFile } from '../lib/auth/admin-account';
 import { AuthService } from '../lib/auth/auth-service';
+import { bootstrapOperator } from '../lib/auth/bootstrap';
 import { editorAdminAuth } from '../lib/auth/editor-auth';
+import { hashPassword } from '../lib/auth/passwords';
 import { migrate } from '../lib/db/migrate';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
@@ -186,5 +190,77 @@ describe('auth escalation: tokens act within their scope, password changes end o
     // A token may always revoke itself.
     expect(await withToken(viewerToken.token)('DELETE', `/tokens/${viewerToken.details.id}`), 204);
     expect(await withToken(viewerToken.token)('GET', '/auth/me'), 401);
+  });
+
+  describe('the configured operator (bootstrap) and the editor', () => {
+    const newDataDir = () => mkdtempSync(join(tmpdir(), 'octopus-escalation-'));
+
+    it('a start never promotes an account it did not make: a name taken after the operator was deleted, or before it was made, stays what it is', async () => {
+      const env = { OCTOPUS_ADMIN_USER: `chief-${suffix}`, OCTOPUS_ADMIN_PASSWORD: password };
+      assert.match((await bootstrapOperator(auth, env)).message, /created/);
+      const made = (await auth.store.userByName(env.OCTOPUS_ADMIN_USER))!;
+      assert.ok(await auth.store.deleteUser(made.id));
+      // An owner makes a user of that name at their site; the next deploy must not make it an operator.
+      const squatter = await makeUser(env.OCTOPUS_ADMIN_USER.toUpperCase(), false, { [casa]: 'viewer' });
+      const answer = await bootstrapOperator(auth, env);
+      assert.equal(answer.level, 'warn', answer.message);
+      const after = (await auth.store.userById(squatter.id))!;
+      assert.deepEqual([after.operator, after.passwordHash], [false, squatter.passwordHash]);
+
+      // A name taken before any start made it.
+      const early = await makeUser(`early-${suffix}`, false, { [casa]: 'owner' });
+      assert.equal((await bootstrapOperator(auth, { OCTOPUS_ADMIN_USER: early.username, OCTOPUS_ADMIN_PASSWORD: `${password}-env` })).level, 'warn');
+      assert.equal((await auth.store.userById(early.id))!.operator, false);
+      assert.equal(await canSignIn(early.username, `${password}-env`), false);
+    });
+
+    it('the admin file seeds its operator once: a deleted one is not made again, nor its name promoted', async () => {
+      const dataDir = newDataDir();
+      const first = await ensureAdminFile(dataDir, `root-${suffix}`);
+      assert.match((await bootstrapOperator(auth, { OCTOPUS_DATA_DIR: dataDir })).message, /created/);
+      const root = (await auth.store.userByName(first.file.username))!;
+      assert.ok(await auth.store.deleteUser(root.id));
+      await bootstrapOperator(auth, { OCTOPUS_DATA_DIR: dataDir });
+      assert.equal(await auth.store.userByName(first.file.username), undefined, 'not made again');
+      const squatter = await makeUser(first.file.username, false, { [casa]: 'owner' });
+      await bootstrapOperator(auth, { OCTOPUS_DATA_DIR: dataDir });
+      assert.equal((await auth.store.userById(squatter.id))!.operator, false);
+    });
+
+    it('the editor: once the store has the admin file\'s operator, the store\'s password wins, also when the store is down or the account is gone', async () => {
+      const dataDir = newDataDir();
+      const { file, newPassword } = await ensureAdminFile(dataDir, `ed-${suffix}`);
+      assert.ok(newPassword);
+      await bootstrapOperator(auth, { OCTOPUS_DATA_DIR: dataDir });
+      assert.ok(readAdminFile(join(dataDir, 'admin.json'))?.seededAt, 'the file says it seeded the store');
+      const user = (await auth.store.userByName(file.username))!;
+      await auth.store.updateUser(user.id, { passwordHash: await hashPassword(`${password}-changed`) });
+
+      // The store is down: the file's old password opens nothing.
+      const down = editorAdminAuth({ dataDir, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' } });
+      try {
+        assert.equal(await down.authenticate(file.username, newPassword), null);
+      } finally {
+        await down.close();
+      }
+      // No DATABASE_URL (the pack in another Node-RED): the deployed user store decides.
+      const deactivate = activateAuth(auth);
+      try {
+        const stock = editorAdminAuth({ dataDir, env: {} });
+        assert.equal(await stock.authenticate(file.username, newPassword), null);
+        assert.deepEqual(await stock.authenticate(file.username, `${password}-changed`), { username: file.username, permissions: '*' });
+      } finally {
+        deactivate();
+      }
+      // The account was deleted: the file does not bring it back.
+      assert.ok(await auth.store.deleteUser(user.id));
+      const editor = editorAdminAuth({ dataDir, env: { DATABASE_URL: db.url } });
+      try {
+        assert.equal(await editor.authenticate(file.username, newPassword), null);
+        assert.equal(await editor.users(file.username), null);
+      } finally {
+        await editor.close();
+      }
+    });
   });
 });

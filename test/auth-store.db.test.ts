@@ -162,9 +162,13 @@ describe('auth: user store, sessions and tokens on real Postgres', function () {
     }
     // Ended by its owner, so nothing holds the database (dropping it in `after` does not wait).
     await waitFor(async () => (await editorConnections()) === 0, 5000, 'the editor auth pool to end');
-    // Without a store the file is the only way in; with nothing configured there is none.
-    const fileOnly = editorAdminAuth({ dataDir, env: {} });
-    assert.deepEqual(await fileOnly.authenticate('root', made.newPassword), { username: 'root', permissions: '*' });
+    // Without a store the file is the only way in, until it seeded a store (whose password then wins);
+    // with nothing configured there is none.
+    assert.equal(await editorAdminAuth({ dataDir, env: {} }).authenticate('root', made.newPassword), null, 'seeded: the store decides');
+    const unseededDir = mkdtempSync(join(tmpdir(), 'octopus-admin-'));
+    const unseeded = await ensureAdminFile(unseededDir, 'root');
+    const fileOnly = editorAdminAuth({ dataDir: unseededDir, env: {} });
+    assert.deepEqual(await fileOnly.authenticate('root', unseeded.newPassword as string), { username: 'root', permissions: '*' });
     assert.equal(await editorAdminAuth({ dataDir: mkdtempSync(join(tmpdir(), 'octopus-none-')), env: {} }).authenticate('admin', ''), null);
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hashPassword } from './passwords';
 import { randomPassword } from './tokens';
@@ -20,6 +20,11 @@ export interface AdminFromEnv {
 export interface AdminFile {
   username: string;
   passwordHash: string;
+  /**
+   * When the user store got the account: from then on the store's password wins and the file's
+   * hash opens nothing (not even the editor while the store is down).
+   */
+  seededAt?: string;
 }
 
 export function adminFromEnv(env: NodeJS.ProcessEnv = process.env): AdminFromEnv | undefined {
@@ -38,7 +43,21 @@ export function readAdminFile(path: string): AdminFile | undefined {
   if (typeof parsed.username !== 'string' || typeof parsed.passwordHash !== 'string' || !/^\$2[aby]\$\d\d\$/.test(parsed.passwordHash)) {
     throw new Error(`${path} is not an admin file (expected {"username", "passwordHash": "<bcrypt>"})`);
   }
-  return { username: parsed.username, passwordHash: parsed.passwordHash };
+  return { username: parsed.username, passwordHash: parsed.passwordHash, ...(typeof parsed.seededAt === 'string' ? { seededAt: parsed.seededAt } : {}) };
+}
+
+/** Records in the admin file that the user store has its account; answers the error, if any. */
+export function markAdminFileSeeded(path: string, file: AdminFile): string | undefined {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify({ ...file, seededAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(temporary, 0o600);
+    renameSync(temporary, path);
+    return undefined;
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    return (err as Error).message;
+  }
 }
 
 /**

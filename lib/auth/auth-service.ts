@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { AuthStore, type TokenRecord, type UserRecord } from './auth-store';
+import { AuthStore, type ProvisionResult, type TokenRecord, type UserRecord } from './auth-store';
 import { afterFailure, afterSuccess, DEFAULT_LOCK_POLICY, lockedFor, RateLimiter, type LockPolicy, type LockState } from './lockout';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 import { tokenGrants, type Principal, type SiteRole, type TokenRole } from './permissions';
@@ -153,16 +153,17 @@ export class AuthService {
   }
 
   /**
-   * The configured operator: created if missing and made an enabled operator. A password from the
-   * environment is the deployment's word and replaces a different one; the admin file only seeds
-   * the account, so a password changed later over the API stays changed.
+   * The configured operator (see AuthStore.provisionOperator). A password from the environment is
+   * the deployment's word: it replaces a different one and makes its account again if deleted;
+   * the admin file only seeds the account once, so a password changed later over the API stays
+   * changed and a deleted account stays deleted.
    */
-  async ensureOperator(username: string, secret: { password: string } | { passwordHash: string }): Promise<'created' | 'updated' | 'unchanged'> {
+  async ensureOperator(username: string, secret: { password: string } | { passwordHash: string }): Promise<ProvisionResult> {
     if ('password' in secret) {
       const hash = await hashPassword(secret.password);
-      return this.store.ensureOperator(username, hash, async (current) => !(await verifyPassword(secret.password, current)));
+      return this.store.provisionOperator('environment', username, hash, { remake: true, replaceHash: async (current) => !(await verifyPassword(secret.password, current)) });
     }
-    return this.store.ensureOperator(username, secret.passwordHash, async () => false);
+    return this.store.provisionOperator('admin-file', username, secret.passwordHash, { remake: false, replaceHash: async () => false });
   }
 
   private rememberGhost(key: string, state: LockState): void {

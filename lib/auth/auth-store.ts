@@ -3,7 +3,7 @@ import type { LockState } from './lockout';
 import { isSiteRole, type SiteRole, type TokenRole } from './permissions';
 
 /**
- * The user store in Postgres (db/005_auth.sql): users with their site roles, sessions and API
+ * The user store in Postgres (db/005_auth.sql, db/006_auth_provisioned.sql): users with their site roles, sessions and API
  * tokens. Tokens arrive here already hashed; nothing secret is stored in the clear.
  */
 export interface UserRecord {
@@ -97,6 +97,13 @@ function toToken(r: TokenRow): TokenRecord {
   };
 }
 
+/** Where a configured operator comes from: OCTOPUS_ADMIN_USER/PASSWORD, or the admin file. */
+export type ProvisionSource = 'environment' | 'admin-file';
+export type ProvisionResult = 'created' | 'updated' | 'unchanged' | 'refused' | 'retired';
+
+// Serialises instances that provision at the same time (any fixed number, distinct from migrate's).
+const PROVISION_LOCK = 0x0c7096;
+
 export class AuthStore {
   constructor(private readonly db: () => Promise<Pool>) {}
 
@@ -157,21 +164,67 @@ export class AuthStore {
   }
 
   /**
-   * The configured first operator (OCTOPUS_ADMIN_USER): created if missing, made operator and
-   * enabled if it was not, its hash replaced when `replaceHash` says the configured password changed.
+   * The configured operator, from `source`: created if missing (and remembered as made by that
+   * source); the account it made kept an enabled operator and its hash replaced when
+   * `replaceHash` says so. Another account of that name is never promoted ('refused'), and one
+   * it made that was deleted since is made again only when `remake` (the environment is the
+   * deployment's word; the admin file seeds once: 'retired'). Accounts that already were enabled
+   * operators before anything was remembered (older versions) are adopted.
    */
-  async ensureOperator(username: string, passwordHash: string, replaceHash: (current: string) => Promise<boolean>): Promise<'created' | 'updated' | 'unchanged'> {
-    const existing = await this.userByName(username);
-    if (!existing) {
-      const made = await this.createUser({ username, passwordHash, operator: true, sites: new Map() });
-      if (made) return 'created';
-      return this.ensureOperator(username, passwordHash, replaceHash);
-    }
-    const newHash = (await replaceHash(existing.passwordHash)) ? passwordHash : existing.passwordHash;
-    if (existing.operator && !existing.disabled && newHash === existing.passwordHash) return 'unchanged';
+  async provisionOperator(
+    source: ProvisionSource,
+    username: string,
+    passwordHash: string,
+    options: { replaceHash: (current: string) => Promise<boolean>; remake: boolean },
+  ): Promise<ProvisionResult> {
     const pool = await this.db();
-    await pool.query('update auth_users set operator = true, disabled = false, password_hash = $2, updated_at = now() where id = $1', [existing.id, newHash]);
-    return 'updated';
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock($1)', [PROVISION_LOCK]);
+      const key = username.toLowerCase();
+      const { rows: seen } = await client.query<{ user_id: string | null }>('select user_id from auth_provisioned where source = $1 and username = $2', [source, key]);
+      const { rows: found } = await client.query<{ id: string; password_hash: string; operator: boolean; disabled: boolean }>(
+        'select id, password_hash, operator, disabled from auth_users where lower(username) = $1',
+        [key],
+      );
+      const existing = found[0];
+      const ours = seen[0]?.user_id ?? null;
+      let result: ProvisionResult;
+      if (!existing) {
+        if (seen[0] && !options.remake) result = 'retired';
+        else {
+          const { rows } = await client.query<{ id: string }>('insert into auth_users (username, password_hash, operator) values ($1, $2, true) returning id', [username, passwordHash]);
+          await client.query(
+            `insert into auth_provisioned (source, username, user_id) values ($1, $2, $3) on conflict (source, username) do update set user_id = excluded.user_id`,
+            [source, key, rows[0].id],
+          );
+          result = 'created';
+        }
+      } else if (ours === existing.id || (!seen[0] && existing.operator && !existing.disabled)) {
+        if (!seen[0]) await client.query('insert into auth_provisioned (source, username, user_id) values ($1, $2, $3)', [source, key, existing.id]);
+        const newHash = options.remake && (await options.replaceHash(existing.password_hash)) ? passwordHash : existing.password_hash;
+        const enable = options.remake && (!existing.operator || existing.disabled);
+        if (newHash === existing.password_hash && !enable) result = 'unchanged';
+        else {
+          await client.query('update auth_users set operator = true, disabled = false, password_hash = $2, updated_at = now() where id = $1', [existing.id, newHash]);
+          result = 'updated';
+        }
+      } else result = 'refused';
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Whether `source` ever made an account of this name (it may be gone since). */
+  async wasProvisioned(source: ProvisionSource, username: string): Promise<boolean> {
+    const pool = await this.db();
+    return ((await pool.query('select 1 from auth_provisioned where source = $1 and username = $2', [source, username.toLowerCase()])).rowCount ?? 0) > 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Database } from '../db/database';
-import { adminFilePath, adminFromEnv, readAdminFile } from './admin-account';
+import { activeAuth } from './active-auth';
+import { adminFilePath, adminFromEnv, readAdminFile, type AdminFile } from './admin-account';
 import { AuthService } from './auth-service';
 import { afterFailure, afterSuccess, lockedFor, type LockState } from './lockout';
 import { passwordProblem, verifyPassword } from './passwords';
@@ -7,8 +8,9 @@ import { sameSecret } from './tokens';
 
 /**
  * Node-RED's adminAuth for the editor and admin API: operators only. Accepted are the configured
- * operator (OCTOPUS_ADMIN_USER/PASSWORD, else the admin file under the data dir) and any enabled
- * operator of the web user store in DATABASE_URL. Wrong passwords lock the name out as on the web.
+ * operator (OCTOPUS_ADMIN_USER/PASSWORD, else the admin file under the data dir, until the store
+ * has its account) and any enabled operator of the web user store in DATABASE_URL (else of the
+ * deployed octopus-postgres node). Wrong passwords lock the name out as on the web.
  */
 export interface EditorUser {
   username: string;
@@ -30,13 +32,15 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
   // The user store is opened on first use: the settings are read before `npm start` sets DATABASE_URL for embedded Postgres.
   // Its connections close after a few idle seconds, so a stock Node-RED (which has no stop hook
   // for settings) holds none between sign-ins; `close()` ends the pool for good.
-  const userStore = () => {
+  // Without DATABASE_URL (the pack in another Node-RED), the user store of the deployed
+  // octopus-postgres node, so a password changed over the API counts in the editor too.
+  const userStore = (): AuthService | undefined => {
     if (!store && env.DATABASE_URL) {
       const opened = new Database({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'octopus-editor-auth', idleTimeoutMs: 5000 });
       database = opened;
       store = new AuthService({ database: () => opened.ready() });
     }
-    return store;
+    return store ?? activeAuth();
   };
   const fromFile = () => {
     try {
@@ -45,6 +49,9 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
       return undefined;
     }
   };
+  /** The store answered that it has no such user: the file's account counts if the file never seeded it. */
+  const fileStillCounts = async (store: AuthService, file: AdminFile | undefined, username: string) =>
+    !!file && file.username === username && !file.seededAt && !(await store.store.wasProvisioned('admin-file', username));
   const locks = new Map<string, LockState>();
   const ok = (username: string): EditorUser => ({ username, permissions: '*' });
 
@@ -71,24 +78,29 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
     },
     async users(username) {
       if (adminFromEnv(env)?.username === username) return ok(username);
+      const file = fromFile();
       const store = userStore();
       if (store) {
         try {
           const u = await store.store.userByName(username);
-          return u && u.operator && !u.disabled ? ok(u.username) : null;
+          if (u) return u.operator && !u.disabled ? ok(u.username) : null;
+          return (await fileStillCounts(store, file, username)) ? ok(username) : null;
         } catch {
-          // The database is down: the admin file still lets its operator in.
+          // The database is down: the admin file still lets its operator in, until it seeded the store.
         }
       }
-      return fromFile()?.username === username ? ok(username) : null;
+      return file && file.username === username && !file.seededAt ? ok(username) : null;
     },
     // The environment's operator is checked against the environment; everyone else against the
-    // user store, which holds the operator the admin file seeded (with any password changed since);
-    // the file itself when the store does not have the name (not seeded yet) or does not answer.
+    // user store, which holds the operator the admin file seeded (with any password changed since).
+    // The file's own hash counts only until the store has the account: when the store does not
+    // have the name and never had it, or does not answer and the file has not seeded it yet.
     async authenticate(username, password) {
       const e = adminFromEnv(env);
       // A too-short configured password opens nothing (npm start refuses to start with one).
       if (e && e.username === username) return checkLocal(username, async () => !passwordProblem(e.password) && sameSecret(password, e.password));
+      const file = fromFile();
+      const fileCheck = () => checkLocal(username, () => verifyPassword(password, (file as AdminFile).passwordHash));
       const store = userStore();
       if (store) {
         try {
@@ -96,13 +108,12 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
             const checked = await store.verifyCredentials(username, password, 'editor');
             return checked.ok && checked.user.operator ? ok(checked.user.username) : null;
           }
+          return (await fileStillCounts(store, file, username)) ? fileCheck() : null;
         } catch {
           // fall through to the file
         }
       }
-      const file = fromFile();
-      if (file && file.username === username) return checkLocal(username, () => verifyPassword(password, file.passwordHash));
-      return null;
+      return file && file.username === username && !file.seededAt ? fileCheck() : null;
     },
   };
 }
