@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { activateAuth } from '../lib/auth/active-auth';
 import { ensureAdminFile, readAdminFile } from '../lib/auth/admin-account';
 import { AuthService } from '../lib/auth/auth-service';
 import { bootstrapOperator } from '../lib/auth/bootstrap';
+import { clientAddress } from '../lib/auth/http-auth';
 import { editorAdminAuth } from '../lib/auth/editor-auth';
 import { hashPassword } from '../lib/auth/passwords';
 import { migrate } from '../lib/db/migrate';
@@ -261,6 +262,48 @@ describe('auth escalation: tokens act within their scope, password changes end o
       } finally {
         await editor.close();
       }
+    });
+  });
+
+  describe('login throttling', () => {
+    it('behind a trusted proxy the address counted is the one the proxy added (right-most X-Forwarded-For), not one the client chose', () => {
+      const saved = process.env.OCTOPUS_TRUST_PROXY;
+      process.env.OCTOPUS_TRUST_PROXY = '1';
+      try {
+        const req = (xff: string) => ({ headers: { 'x-forwarded-for': xff }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+        assert.equal(clientAddress(req('1.2.3.4, 203.0.113.7')), '203.0.113.7');
+        assert.equal(clientAddress(req(`${randomBytes(4).join('.')}, 203.0.113.7`)), '203.0.113.7', 'a new made-up address per attempt does not make a new bucket');
+        assert.equal(clientAddress(req('203.0.113.8')), '203.0.113.8');
+      } finally {
+        if (saved === undefined) delete process.env.OCTOPUS_TRUST_PROXY;
+        else process.env.OCTOPUS_TRUST_PROXY = saved;
+      }
+    });
+
+    it('wrong editor passwords for other names do not use up an operator\'s editor logins', async () => {
+      const opName = `edop-${suffix}`;
+      await makeUser(opName, true, {});
+      const others = await Promise.all([0, 1, 2, 3, 4].map((i) => makeUser(`edx-${i}-${suffix}`, false, { [casa]: 'viewer' })));
+      const editor = editorAdminAuth({ dataDir: mkdtempSync(join(tmpdir(), 'octopus-escalation-')), env: { DATABASE_URL: db.url } });
+      try {
+        // 20 wrong passwords, four per name: none of those accounts locks, and they are not the operator's.
+        for (const u of others) for (let i = 0; i < 4; i++) assert.equal(await editor.authenticate(u.username, `${password}-wrong-${i}`), null);
+        assert.deepEqual(await editor.authenticate(opName, password), { username: opName, permissions: '*' });
+      } finally {
+        await editor.close();
+      }
+    });
+
+    it('parallel wrong passwords each count: the account locks after the limit however they arrive', async () => {
+      const name = `race-${suffix}`;
+      await makeUser(name, false, { [casa]: 'viewer' });
+      const racing = new AuthService({ database: () => Promise.resolve(pool), loginsPerMinute: 1000, lockPolicy: { maxFailures: 5, baseLockMs: 60_000, maxLockMs: 600_000 } });
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => racing.login(name, `${password}-guess-${i}`, `198.51.100.${i}`)));
+      assert.ok(answers.every((a) => !a.ok));
+      const after = (await auth.store.userByName(name))!;
+      assert.ok(after.lock.lockouts >= 1 && after.lock.lockedUntil !== null && after.lock.lockedUntil > Date.now(), `locked: ${JSON.stringify(after.lock)}`);
+      const right = await racing.login(name, password, '198.51.100.99');
+      assert.deepEqual([right.ok, !right.ok && right.status], [false, 429]);
     });
   });
 });

@@ -84,9 +84,9 @@ export class AuthService {
 
     const good = user && !user.disabled ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
     if (!good || !user) {
-      const next = afterFailure(lock, now, this.policy);
-      if (user) await this.store.saveLock(user.id, next);
-      else this.rememberGhost(key, next);
+      let next: LockState;
+      if (user) next = await this.store.recordFailure(user.id, now, this.policy);
+      else this.rememberGhost(key, (next = afterFailure(lock, now, this.policy)));
       const locked = lockedFor(next, now);
       if (locked > 0) return { ok: false, status: 429, error: LOCKED, retryAfterS: Math.ceil(locked / 1000) };
       return { ok: false, status: 401, error: INVALID };

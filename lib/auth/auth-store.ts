@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { LockState } from './lockout';
+import type { LockPolicy, LockState } from './lockout';
 import { isSiteRole, type SiteRole, type TokenRole } from './permissions';
 
 /**
@@ -273,6 +273,26 @@ export class AuthStore {
   async removeSiteRole(userId: number, site: string): Promise<boolean> {
     const pool = await this.db();
     return ((await pool.query('delete from auth_site_roles where user_id = $1 and site = $2', [userId, site])).rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Counts one wrong password in a single statement (parallel guesses each count), locking the
+   * account as lib/auth/lockout.ts afterFailure does; answers the state after it.
+   */
+  async recordFailure(userId: number, now: number, policy: LockPolicy): Promise<LockState> {
+    const pool = await this.db();
+    const { rows } = await pool.query<{ failed_logins: number; locked_until: Date | null; lockouts: number }>(
+      `update auth_users set
+         failed_logins = case when locked_until > $2 then failed_logins when failed_logins + 1 >= $3 then 0 else failed_logins + 1 end,
+         lockouts = case when locked_until > $2 then lockouts when failed_logins + 1 >= $3 then lockouts + 1 else lockouts end,
+         locked_until = case when locked_until > $2 then locked_until
+                             when failed_logins + 1 >= $3 then $2 + make_interval(secs => least($4::float8 * power(2, lockouts), $5::float8) / 1000)
+                             else null end
+       where id = $1 returning failed_logins, locked_until, lockouts`,
+      [userId, new Date(now), policy.maxFailures, policy.baseLockMs, policy.maxLockMs],
+    );
+    const r = rows[0];
+    return r ? { failures: r.failed_logins, lockedUntil: r.locked_until ? r.locked_until.getTime() : null, lockouts: r.lockouts } : { failures: 0, lockedUntil: null, lockouts: 0 };
   }
 
   async saveLock(userId: number, lock: LockState): Promise<void> {

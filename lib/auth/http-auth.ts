@@ -46,11 +46,14 @@ function trustProxy(): boolean {
   return process.env.OCTOPUS_TRUST_PROXY === '1';
 }
 
-/** The address login attempts are counted against. */
+/**
+ * The address login attempts are counted against. Behind the trusted proxy it is the right-most
+ * X-Forwarded-For entry, the one that proxy added: those left of it are whatever the client sent.
+ */
 export function clientAddress(req: IncomingMessage): string {
   if (trustProxy()) {
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim();
-    if (forwarded) return forwarded;
+    const hops = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (hops.length > 0) return hops[hops.length - 1];
   }
   return req.socket.remoteAddress ?? 'unknown';
 }
