@@ -17,13 +17,13 @@ import { watchNodeStatus } from './support/node-status';
 
 const run = promisify(execFile);
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yaml');
-const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3', MQTT_PASSWORD: 'mqtt-test-secret-4' };
+const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3', MQTT_PASSWORD: 'mqtt-test-secret-4', OCTOPUS_METRICS_TOKEN: 'metrics-test-secret-5' };
 
 interface ComposeService {
   image?: string;
   build?: { context: string };
   restart?: string;
-  ports?: Array<{ published: number | string; target: number }>;
+  ports?: Array<{ published: number | string; target: number; host_ip?: string }>;
   volumes?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
@@ -60,7 +60,11 @@ describe('docker-compose.yaml', function () {
     assert.deepEqual(Object.keys(config.services).sort(), ['mosquitto', 'node-red', 'postgres']);
 
     assert.equal(mosquitto.image, 'eclipse-mosquitto:2');
-    assert.deepEqual(mosquitto.ports?.map((p) => `${p.published}:${p.target}`).sort(), ['1883:1883', '8883:8883']);
+    // Plain MQTT only on the host's loopback by default (Node-RED reaches it on the compose
+    // network); TLS is the way in from the LAN and the internet.
+    assert.deepEqual(mosquitto.ports?.map((p) => `${p.host_ip ?? '*'}:${p.published}:${p.target}`).sort(), ['*:8883:8883', '127.0.0.1:1883:1883']);
+    const lan = parseYaml(dockerCompose(envFile({ ...SECRETS, OCTOPUS_MQTT_PLAIN_BIND: '0.0.0.0' }), ['config']).stdout) as { services: Record<string, ComposeService> };
+    assert.deepEqual(lan.services.mosquitto.ports?.map((p) => `${p.host_ip ?? '*'}:${p.published}`).sort(), ['*:8883', '0.0.0.0:1883'], 'opened to the LAN on request');
     assert.ok(mosquitto.volumes?.includes(`${join(REPO_ROOT, 'mosquitto')}:/mosquitto/config:ro`), 'the project config mounted read-only');
     assert.ok(mosquitto.volumes?.some((v) => /^mosquitto-data:\/mosquitto\/data/.test(v)));
     assert.ok(mosquitto.volumes?.some((v) => /^mosquitto-log:\/mosquitto\/log/.test(v)));
@@ -82,6 +86,7 @@ describe('docker-compose.yaml', function () {
     assert.equal(nodeRed.environment?.MQTT_USERNAME, 'octopus');
     assert.equal(nodeRed.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD);
     assert.equal(mosquitto.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD, 'the healthcheck logs in as the app');
+    assert.equal(nodeRed.environment?.OCTOPUS_METRICS_TOKEN, SECRETS.OCTOPUS_METRICS_TOKEN, '/metrics is never open in a deployment');
     assert.equal(nodeRed.environment?.OCTOPUS_DATA_DIR, '/data');
     assert.ok(nodeRed.volumes?.some((v) => /^node-red-data:\/data/.test(v)));
 
@@ -296,7 +301,7 @@ describe('Dockerfile, its steps taken outside Docker', function () {
     }
     const site = `docker-${randomUUID().slice(0, 6)}`;
     const mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `${clientId}-pub` });
-    await mqtt.publishAsync(`${site}/salon/termo/temperature`, JSON.stringify({ value: 21.5, unit: '°C', ts: Date.now() }), { qos: 1 });
+    await mqtt.publishAsync(`${site}/salon/termo/temperature`, JSON.stringify({ value: 21.5, unit: '°C' }), { qos: 1 });
     await mqtt.endAsync();
     await waitFor(async () => (await countRows(db.url, 'select count(*) as n from readings where device_id = $1', [`${site}/salon/termo`])) === 1, 30000, 'the reading in Postgres');
   });

@@ -96,7 +96,7 @@ describe('the packed pack (npm pack) in a stock Node-RED', function () {
           await deployFlows(base, adaptIngestExample(example, site, clientId, db.url));
           await waitFor(() => watcher.events.filter((e) => e.nodeId === 'ex-in').at(-1)?.text.startsWith('connected') === true, 30000, 'the source connected');
           const mqtt = await connectAsync(MQTT_TEST_URL, { clientId: `${clientId}-pub` });
-          await mqtt.publishAsync(`${site}/salon/termo/temperature`, JSON.stringify({ value: 21.5, unit: '°C', ts: Date.now() }), { qos: 1 });
+          await mqtt.publishAsync(`${site}/salon/termo/temperature`, JSON.stringify({ value: 21.5, unit: '°C' }), { qos: 1 });
           await mqtt.endAsync();
           await waitFor(
             async () => (await countRows(db.url, "select count(*) as n from readings where device_id = $1 and attribute = 'temperature'", [`${site}/salon/termo`])) === 1,

@@ -6,6 +6,9 @@ import { DeviceTouches } from '../lib/store/device-touches';
 import { storeBatch } from '../lib/store/store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
+/** Times relative to the test's clock: from an hour ago. */
+const HOUR_AGO = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+
 function reading(over: Partial<Reading> = {}): Reading {
   return {
     deviceId: 'casa/salon/termo',
@@ -15,7 +18,7 @@ function reading(over: Partial<Reading> = {}): Reading {
     attribute: 'temperature',
     value: 21.5,
     unit: '°C',
-    ts: Date.parse('2026-11-23T10:00:00Z'),
+    ts: HOUR_AGO,
     deviceTs: true,
     ...over,
   };
@@ -77,7 +80,7 @@ describe('migrations and batch store (real Postgres)', () => {
   });
 
   it('stores readings of every value type and the devices they come from', async () => {
-    const ts = Date.parse('2026-11-23T11:00:00Z');
+    const ts = HOUR_AGO + 60_000;
     const out = await storeBatch(pool, [
       {
         readings: [
@@ -102,7 +105,7 @@ describe('migrations and batch store (real Postgres)', () => {
   });
 
   it('a redelivered reading with a device timestamp is stored once; receive-timed ones are all kept', async () => {
-    const ts = Date.parse('2026-11-23T12:00:00Z');
+    const ts = HOUR_AGO + 2 * 60_000;
     await storeBatch(pool, [{ readings: [reading({ ts, attribute: 'dup' })], deadLetters: [] }]);
     const again = await storeBatch(pool, [{ readings: [reading({ ts, attribute: 'dup' })], deadLetters: [] }]);
     assert.deepEqual(again, { stored: 0, duplicates: 1, deadLettered: 0 });
@@ -114,7 +117,7 @@ describe('migrations and batch store (real Postgres)', () => {
   it('a poison reading is dead-lettered with the reason and the rest of its batch commits', async () => {
     await pool.query("alter table readings add constraint readings_sane_temperature check (attribute <> 'poison' or num < 1000)");
     try {
-      const ts = Date.parse('2026-11-23T13:00:00Z');
+      const ts = HOUR_AGO + 3 * 60_000;
       const out = await storeBatch(pool, [
         { readings: [reading({ ts, attribute: 'poison', value: 5 })], deadLetters: [] },
         { readings: [reading({ ts: ts + 1, attribute: 'poison', value: 99999 })], deadLetters: [] },

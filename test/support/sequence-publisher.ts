@@ -10,7 +10,8 @@ export class SequencePublisher {
   sent = 0;
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly base = Date.parse('2026-01-01T00:00:00Z');
+  // An hour before the run started: today's partition, on any day (a fixed date fell out of the retention one day).
+  private readonly base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
   constructor(
     private readonly url: string,
