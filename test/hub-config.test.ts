@@ -5,7 +5,7 @@ describe('hub config (lib/hub)', () => {
   const base = { site: 'casa1', central: 'broker.example.com:8883', password: 'pw-123' };
 
   it('bridges all local topics up below the site and the Octopus command shape down, over TLS as the hub user', () => {
-    const text = renderHubConfig(base);
+    const text = renderHubConfig({ ...base, localPasswordFile: '/mosquitto/config/passwd' });
     const lines = text.split('\n');
     for (const l of [
       'connection octopus-casa1',
@@ -23,7 +23,8 @@ describe('hub config (lib/hub)', () => {
       'topic +/+ out 1 "" casa1/',
       'topic +/+/+ out 1 "" casa1/',
       'topic +/+/+/set in 1 "" casa1/',
-      'allow_anonymous true',
+      'allow_anonymous false',
+      'password_file /mosquitto/config/passwd',
       'listener 1883',
     ]) assert.ok(lines.includes(l), `missing: ${l}`);
   });

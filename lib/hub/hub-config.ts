@@ -1,4 +1,6 @@
-import { hubUsername, siteProblem } from '../mqtt-auth/users';
+import { hashPassword, randomPassword } from '../mqtt-auth/password-hash';
+import { parsePasswordFile, renderPasswordFile } from '../mqtt-auth/password-file';
+import { deviceUsername, hubUsername, siteProblem } from '../mqtt-auth/users';
 
 /**
  * The Mosquitto config of a house hub (a Raspberry Pi class machine in the house): a local
@@ -26,8 +28,15 @@ export interface HubConfigOptions {
   localPrefix?: string;
   /** Central topics (below `<site>/`) brought down to the hub: the Octopus command shape by default. */
   commandTopics?: readonly string[];
-  /** Require local logins with this Mosquitto password file; unset: anonymous on the house's LAN. */
+  /**
+   * Require local logins with this Mosquitto password file (a path on the hub; `npm run hub:config`
+   * writes one with the house's devices user). Without it the local listener must be bound to the
+   * loopback address or `localAnonymous` set: an anonymous LAN listener lets anyone on the house's
+   * network (a guest's phone, a compromised gadget) publish as the house's devices and read its commands.
+   */
   localPasswordFile?: string;
+  /** Accept an anonymous local listener on the LAN (refused unless asked for). */
+  localAnonymous?: boolean;
   /** Cap on what one outage may queue, bytes (a Pi's memory); default 256 MiB. */
   maxQueuedBytes?: number;
   /** Reconnect backoff of the uplink, seconds: [base, cap] (default [2, 30]). */
@@ -35,6 +44,8 @@ export interface HubConfigOptions {
 }
 
 export const DEFAULT_HUB_CA_FILE = '/mosquitto/config/certs/central-ca.crt';
+/** Where the hub's local password file is on the hub (next to its mosquitto.conf). */
+export const DEFAULT_HUB_PASSWORD_FILE = '/mosquitto/config/passwd';
 /** What goes up: the shapes of a house's write grants (lib/mqtt-auth/acl.ts) below its site. */
 export const UPLINK_SHAPES: readonly string[] = ['+', '+/+', '+/+/+'];
 export const DEFAULT_COMMAND_TOPICS: readonly string[] = ['+/+/+/set'];
@@ -42,6 +53,30 @@ export const DEFAULT_COMMAND_TOPICS: readonly string[] = ['+/+/+/set'];
 function word(value: string, what: string): string {
   if (!/^[^\s"#]+$/.test(value)) throw new Error(`${what} "${value}" must be one word without spaces, quotes or #`);
   return value;
+}
+
+/** A bind address only the hub itself can reach. */
+export function isLoopback(bind: string | undefined): boolean {
+  return bind !== undefined && (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bind) || bind === '::1' || bind === 'localhost');
+}
+
+/**
+ * The hub's local password file: what is in `existing` stays (a running device's password never
+ * changes under it), and the house's devices user (`<site>-devices`) is added with a new random
+ * password when missing, returned once to hand over.
+ */
+export function hubLocalPasswordFile(site: string, existing: string, makePassword: () => string = () => randomPassword()): { passwordFile: string; newCredentials: { username: string; password: string }[] } {
+  const problem = siteProblem(site);
+  if (problem) throw new Error(problem);
+  const entries = parsePasswordFile(existing);
+  const username = deviceUsername(site);
+  const newCredentials: { username: string; password: string }[] = [];
+  if (!entries.has(username)) {
+    const password = makePassword();
+    entries.set(username, hashPassword(password));
+    newCredentials.push({ username, password });
+  }
+  return { passwordFile: renderPasswordFile(entries), newCredentials };
 }
 
 function topicWord(filter: string): string {
@@ -88,8 +123,11 @@ export function renderHubConfig(o: HubConfigOptions): string {
     '',
     'per_listener_settings false',
     ...(o.localPasswordFile
-      ? ['allow_anonymous false', `password_file ${word(o.localPasswordFile, 'local password file')}`]
-      : ["# The house's devices on its LAN; set --local-password-file to require logins here too.", 'allow_anonymous true']),
+      ? ["# The house's devices log in (the house's devices user, made by `npm run hub:config`).", 'allow_anonymous false', `password_file ${word(o.localPasswordFile, 'local password file')}`]
+      : [
+          isLoopback(o.localBind) ? '# Anonymous, but only reachable from the hub itself.' : '# Anonymous on the house\'s LAN, as asked (--local-anonymous): anyone there can publish as its devices.',
+          'allow_anonymous true',
+        ]),
     `listener ${localPort}${o.localBind ? ` ${word(o.localBind, 'local bind address')}` : ''}`,
     '',
     '# The uplink: TLS to the central broker as the house\'s hub user.',
@@ -120,5 +158,11 @@ export function renderHubConfig(o: HubConfigOptions): string {
     ...commandTopics.map((t) => `topic ${topicWord(t)} in 1 ${local} ${remote}`),
     '',
   ];
+  // Checked last, so that any malformed option is named first.
+  if (!o.localPasswordFile && !o.localAnonymous && !isLoopback(o.localBind)) {
+    throw new Error(
+      "the hub's local listener would let anyone on the house's network in without a password (and publish as its devices): give a local password file (npm run hub:config writes one with the house's devices user), bind it to 127.0.0.1, or accept an anonymous LAN listener with --local-anonymous",
+    );
+  }
   return lines.join('\n');
 }
