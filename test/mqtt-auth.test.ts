@@ -8,7 +8,9 @@ import { hashPassword, randomPassword, verifyPassword } from '../lib/mqtt-auth/p
 import { parsePasswordFile, renderPasswordFile } from '../lib/mqtt-auth/password-file';
 import { filtersOverlap, topicMatches, unshared } from '../lib/mqtt-auth/topic-match';
 import { planUsers } from '../lib/mqtt-auth/user-plan';
-import { allUsers, houseUsers, siteProblem } from '../lib/mqtt-auth/users';
+import { ingestClientId } from '../lib/mqtt-auth/client-id';
+import { allUsers, clientIdOwner, clientIdProblem, houseUsers, RESERVED_SITES, siteProblem } from '../lib/mqtt-auth/users';
+import { hubLocalPasswordFile, renderHubConfig } from '../lib/hub/hub-config';
 import type { DeviceRecord } from '../lib/registry/device-registry';
 import type { ProfileName } from '../lib/model/reading';
 
@@ -122,7 +124,7 @@ describe('mqtt-auth: users and rules', () => {
 
   it('allows a subscription that can see some of its topics, and delivers only those', () => {
     assert.equal(canSubscribe(house, '#'), true);
-    assert.equal(canSubscribe(house, '$share/g/casa1/#'), true);
+    assert.equal(canSubscribe(house, '$share/g/casa1/#'), false, 'houses make no shared subscriptions');
     assert.equal(canSubscribe(house, 'casa2/#'), false);
     assert.equal(canSubscribe(house, '+/salon/#'), true);
     assert.equal(canRead(house, 'casa2/salon/t1/temperature'), false);
@@ -209,5 +211,78 @@ describe('mqtt-auth: broker credentials from the environment', () => {
     assert.deepEqual(brokerCredentials('mqtt://a:b@broker:1883', { MQTT_USERNAME: 'octopus', MQTT_PASSWORD: 'x' }), { url: 'mqtt://broker:1883', username: 'octopus', password: 'x' });
     assert.equal(redactUrl('mqtt://a:secret@broker:1883'), 'mqtt://a:***@broker:1883');
     assert.equal(redactUrl('mqtt://broker:1883'), 'mqtt://broker:1883');
+  });
+});
+
+describe('mqtt-auth: hostile clients (issue #15)', () => {
+  const users = allUsers(['casa1', 'casa', 'casa-1'], 'octopus');
+  const user = (name: string) => users.find((u) => u.username === name) as (typeof users)[number];
+
+  it("ties client ids to users: a house uses only its users' names as prefix, never the ingest's or another house's", () => {
+    assert.equal(clientIdProblem(user('casa1-devices'), 'casa1-devices', users), undefined);
+    assert.equal(clientIdProblem(user('casa1-devices'), 'casa1-devices-lamp', users), undefined);
+    assert.equal(clientIdProblem(user('casa1-hub'), 'casa1-hub', users), undefined, "the hub bridge's remote_clientid");
+    for (const id of ['octopus-compose-in', 'octopus-1a2b3c4d-f00d', 'octopus', 'casa1-hub', 'casa1-devicesX', 'DVES_1234', 'simulator', '']) {
+      assert.match(clientIdProblem(user('casa1-devices'), id, users) ?? '', /is not casa1-devices's/, id);
+    }
+    // casa's users cannot take casa-1's ids: the longest user name that prefixes an id owns it.
+    assert.equal(clientIdOwner('casa-1-devices-x', users)?.username, 'casa-1-devices');
+    assert.ok(clientIdProblem(user('casa-devices'), 'casa-1-devices-x', users));
+    // Node-RED may use any id that is no house user's.
+    assert.equal(clientIdProblem(user('octopus'), 'octopus-compose-in', users), undefined);
+    assert.equal(clientIdProblem(user('octopus'), 'anything', users), undefined);
+    assert.match(clientIdProblem(user('octopus'), 'casa1-hub', users) ?? '', /belongs to house user casa1-hub/);
+  });
+
+  it('answers the client id question in the broker auth too', () => {
+    const plan = planUsers({ existingPasswordFile: '', houses: ['casa1'], ingestUser: 'octopus', makePassword: () => 'pw', hash: (pw) => hashPassword(pw) });
+    const auth = createBrokerAuth(plan.users, plan.passwordFile);
+    assert.ok(auth.clientIdProblem('casa1-devices', 'octopus-compose'));
+    assert.equal(auth.clientIdProblem('casa1-devices', 'casa1-devices-t1'), undefined);
+    assert.equal(auth.clientIdProblem('octopus', 'octopus-compose'), undefined);
+  });
+
+  it("refuses houses a shared subscription (the ingest's $share group), and lets Node-RED make them", () => {
+    const house = aclRules(user('casa1-devices'));
+    for (const f of ['$share/octopus/#', '$share/octopus-ingest/+/+/+/+', '$share/g/casa1/#']) assert.equal(canSubscribe(house, f), false, f);
+    assert.equal(canSubscribe(aclRules(user('octopus')), '$share/octopus-ingest/+/+/+/+'), true);
+  });
+
+  it('refuses site names that are top-level topics of the app or of a firmware, with a sentence', () => {
+    for (const name of ['octopus', 'homeassistant', 'tele', 'stat', 'cmnd', 'zigbee2mqtt', 'shellies', 'homie', 'owntracks', 'Tele', 'ZIGBEE2MQTT']) {
+      assert.match(siteProblem(name) ?? '', /is a top-level topic of Octopus or of a device firmware .* choose another site name/, name);
+    }
+    assert.ok(siteProblem('$SYS'));
+    assert.ok(RESERVED_SITES.includes('tasmota'));
+    assert.equal(siteProblem('casa-tele'), undefined);
+    assert.throws(() => planUsers({ existingPasswordFile: '', houses: ['tele'], ingestUser: 'octopus' }), /top-level topic/);
+    // A reserved house already in an old password file is not carried on.
+    const plan = planUsers({ existingPasswordFile: 'tele-devices:$7$x\ntele-hub:$7$y\n', houses: [], ingestUser: 'octopus', makePassword: () => 'pw', hash: (pw) => `H(${pw})` });
+    assert.deepEqual(plan.users.map((u) => u.username), ['octopus']);
+    assert.throws(() => renderHubConfig({ site: 'zigbee2mqtt', central: 'b.example.com:8883', password: 'pw', localBind: '127.0.0.1' }), /top-level topic/);
+  });
+
+  it("gives Node-RED's client ids a tag only its password makes: stable, unguessable, unchanged without a password", () => {
+    const a = ingestClientId('octopus-compose-in', 'secret-1');
+    assert.match(a, /^octopus-compose-in-[0-9a-f]{16}$/);
+    assert.equal(ingestClientId('octopus-compose-in', 'secret-1'), a);
+    assert.notEqual(ingestClientId('octopus-compose-in', 'secret-2'), a);
+    assert.notEqual(ingestClientId('octopus-compose-alerts', 'secret-1').slice(-16), a.slice(-16));
+    assert.equal(ingestClientId('octopus-compose-in', undefined), 'octopus-compose-in');
+    assert.equal(ingestClientId('octopus-compose-in', ''), 'octopus-compose-in');
+  });
+
+  it("makes the hub's LAN listener require logins: refused anonymous unless asked, a password file with the house's devices user", () => {
+    const base = { site: 'casa1', central: 'broker.example.com:8883', password: 'pw-123' };
+    assert.throws(() => renderHubConfig(base), /anyone on the house's network .* --local-anonymous/);
+    assert.throws(() => renderHubConfig({ ...base, localBind: '192.168.1.10' }), /without a password/);
+    assert.ok(renderHubConfig({ ...base, localBind: '127.0.0.1' }).split('\n').includes('allow_anonymous true'), 'the hub itself only');
+    assert.ok(renderHubConfig({ ...base, localAnonymous: true }).split('\n').includes('allow_anonymous true'), 'when asked for');
+    const first = hubLocalPasswordFile('casa1', '', () => 'local-pw');
+    assert.deepEqual(first.newCredentials, [{ username: 'casa1-devices', password: 'local-pw' }]);
+    assert.equal(verifyPassword(parsePasswordFile(first.passwordFile).get('casa1-devices') as string, 'local-pw'), true);
+    const again = hubLocalPasswordFile('casa1', `${first.passwordFile}lamp:$7$kept\n`, () => 'other');
+    assert.deepEqual(again.newCredentials, [], 'a running device keeps its password');
+    assert.equal(again.passwordFile, `${first.passwordFile}lamp:$7$kept\n`);
   });
 });

@@ -24,7 +24,8 @@ interface Target {
   casa2: { devices: Credentials; hub: Credentials };
 }
 
-const opts = (c: Credentials, id = randomUUID().slice(0, 8)): IClientOptions => ({ username: c.username, password: c.password, clientId: `sec-${id}` });
+// Client ids carry the user's name: the embedded broker ties them to users (a house uses only its own).
+const opts = (c: Credentials, id = randomUUID().slice(0, 8)): IClientOptions => ({ username: c.username, password: c.password, clientId: `${c.username}-sec-${id}` });
 
 /** The same attack list against Mosquitto (project config) and the embedded aedes broker. */
 function houseRules(target: () => Target) {

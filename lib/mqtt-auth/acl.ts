@@ -18,18 +18,25 @@ export interface AclRules {
   write: string[];
   /** Neither read nor write, whatever read/write grant (Mosquitto's `topic deny`). */
   deny: string[];
+  /**
+   * May make shared subscriptions (`$share/<group>/…`). Only Node-RED's users: a house in the
+   * ingest's group would be handed its share of every message and could read only its own, so
+   * the rest would be lost to the ingest.
+   */
+  shared: boolean;
 }
 
 /** Firmware command shapes that would fit in a house's write grants, relative to its site. */
 export const HOUSE_COMMAND_SHAPES: readonly string[] = ['cmnd/#', '+/cmnd/#', 'zigbee2mqtt/+/set/#', '+/command/#', '+/rpc'];
 
 export function aclRules(user: MqttUser): AclRules {
-  if (user.role === 'ingest' || user.role === 'fleet') return { read: ['#'], write: ['#'], deny: [] };
+  if (user.role === 'ingest' || user.role === 'fleet') return { read: ['#'], write: ['#'], deny: [], shared: true };
   const site = user.site as string;
   return {
     read: [`${site}/#`],
     write: [`${site}/+`, `${site}/+/+`, `${site}/+/+/+`],
     deny: HOUSE_COMMAND_SHAPES.map((shape) => `${site}/${shape}`),
+    shared: false,
   };
 }
 
@@ -52,6 +59,7 @@ export function canRead(rules: AclRules, topic: string): boolean {
  * topics only).
  */
 export function canSubscribe(rules: AclRules, filter: string): boolean {
+  if (filter.startsWith('$share/') && !rules.shared) return false;
   const f = unshared(filter);
   return f !== '' && rules.read.some((r) => filtersOverlap(r, f));
 }

@@ -1,7 +1,7 @@
 import { aclRules, canPublish, canRead, canSubscribe, type AclRules } from './acl';
 import { verifyPassword } from './password-hash';
 import { parsePasswordFile } from './password-file';
-import type { MqttUser } from './users';
+import { clientIdProblem, type MqttUser } from './users';
 
 /**
  * The three questions a broker asks, answered from the same users, hashes and rules as the
@@ -11,6 +11,8 @@ import type { MqttUser } from './users';
 export interface BrokerAuth {
   /** The user's rules when the password is right, else undefined (unknown users and anonymous too). */
   authenticate(username: string | undefined, password: string | undefined): AclRules | undefined;
+  /** Why this (authenticated) user may not connect with this client id, or undefined (see users.ts clientIdProblem). */
+  clientIdProblem(username: string, clientId: string): string | undefined;
   canPublish(rules: AclRules, topic: string): boolean;
   canSubscribe(rules: AclRules, filter: string): boolean;
   canRead(rules: AclRules, topic: string): boolean;
@@ -33,6 +35,11 @@ export function createBrokerAuth(users: readonly MqttUser[], passwordFile: strin
         verified.set(username, password);
       }
       return aclRules(user);
+    },
+    clientIdProblem(username, clientId) {
+      const user = byName.get(username);
+      if (!user) return `unknown user ${username}`;
+      return clientIdProblem(user, clientId, users);
     },
     canPublish,
     canSubscribe,

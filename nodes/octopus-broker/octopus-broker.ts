@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { IClientOptions } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { brokerCredentials } from '../../lib/mqtt-auth/broker-credentials';
+import { ingestClientId } from '../../lib/mqtt-auth/client-id';
 import { defaultMqttUrl, mqttUrlProblem } from '../../lib/util/env-config';
 import type { BrokerConfigNode, BrokerCredentials } from './types';
 
@@ -16,7 +17,6 @@ interface BrokerNodeDef extends NodeDef {
   tlsCertFile: string;
   tlsKeyFile: string;
 }
-
 
 export = function register(RED: NodeAPI): void {
   function OctopusBrokerNode(this: BrokerConfigNode, def: BrokerNodeDef) {
@@ -49,11 +49,13 @@ export = function register(RED: NodeAPI): void {
     // user directory in the default.
     const userDir = String((RED.settings as unknown as { userDir?: string }).userDir ?? '');
     const instance = createHash('sha256').update(`${hostname()}|${userDir}`).digest('hex').slice(0, 8);
+    const username = this.credentials?.username || fromUrl.username;
+    const password = this.credentials?.password || fromUrl.password;
     const baseId = (def.clientId || '').trim() || process.env.OCTOPUS_CLIENT_ID || `octopus-${instance}-${this.id}`;
     this.clientOptions = (suffix, overrides = {}) => ({
-      clientId: suffix ? `${baseId}-${suffix}` : baseId,
-      username: this.credentials?.username || fromUrl.username,
-      password: this.credentials?.password || fromUrl.password,
+      clientId: ingestClientId(suffix ? `${baseId}-${suffix}` : baseId, password),
+      username,
+      password,
       keepalive,
       reconnectPeriod: 1000,
       connectTimeout: 10000,

@@ -16,6 +16,8 @@ const rulesOf = new WeakMap<Client, AclRules>();
  * and keeps queued messages for persistent sessions without a low cap, so a paused consumer does
  * not make it drop them. A refused publish closes the client's connection (MQTT 3.1.1 has no way
  * to refuse one publish; Mosquitto drops it silently instead): nothing refused is delivered either way.
+ * Unlike Mosquitto it also ties client ids to users (a house connects only with its own users'
+ * names as prefix) and refuses shared subscriptions to houses (lib/mqtt-auth/users.ts, acl.ts).
  */
 export async function startEmbeddedBroker(port: number, auth: BrokerAuth, host = '127.0.0.1'): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker({
@@ -26,6 +28,11 @@ export async function startEmbeddedBroker(port: number, auth: BrokerAuth, host =
       const rules = auth.authenticate(username, password?.toString('utf8'));
       if (!rules) {
         const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 });
+        return done(err, false);
+      }
+      // Client ids are tied to users: a house cannot kick Node-RED's source off or take its session.
+      if (auth.clientIdProblem(username as string, client.id)) {
+        const err = Object.assign(new Error('not authorized'), { returnCode: 5 });
         return done(err, false);
       }
       rulesOf.set(client, rules);
