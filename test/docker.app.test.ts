@@ -23,11 +23,17 @@ interface ComposeService {
   image?: string;
   build?: { context: string };
   restart?: string;
-  ports?: Array<{ published: number | string; target: number; host_ip?: string }>;
+  ports?: Array<{ published: number | string; target: number; host_ip?: string } | string>;
   volumes?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+}
+
+/** `host:published:target` of a port, whichever form `docker-compose config` prints it in (a string when it has a host address). */
+function portSpec(p: NonNullable<ComposeService['ports']>[number]): string {
+  if (typeof p === 'string') return p.replace(/\/tcp$/, '').split(':').length === 3 ? p.replace(/\/tcp$/, '') : `*:${p.replace(/\/tcp$/, '')}`;
+  return `${p.host_ip ?? '*'}:${p.published}:${p.target}`;
 }
 
 function dockerCompose(envFile: string, args: string[]) {
@@ -62,9 +68,9 @@ describe('docker-compose.yaml', function () {
     assert.equal(mosquitto.image, 'eclipse-mosquitto:2');
     // Plain MQTT only on the host's loopback by default (Node-RED reaches it on the compose
     // network); TLS is the way in from the LAN and the internet.
-    assert.deepEqual(mosquitto.ports?.map((p) => `${p.host_ip ?? '*'}:${p.published}:${p.target}`).sort(), ['*:8883:8883', '127.0.0.1:1883:1883']);
+    assert.deepEqual(mosquitto.ports?.map(portSpec).sort(), ['*:8883:8883', '127.0.0.1:1883:1883']);
     const lan = parseYaml(dockerCompose(envFile({ ...SECRETS, OCTOPUS_MQTT_PLAIN_BIND: '0.0.0.0' }), ['config']).stdout) as { services: Record<string, ComposeService> };
-    assert.deepEqual(lan.services.mosquitto.ports?.map((p) => `${p.host_ip ?? '*'}:${p.published}`).sort(), ['*:8883', '0.0.0.0:1883'], 'opened to the LAN on request');
+    assert.deepEqual(lan.services.mosquitto.ports?.map(portSpec).sort(), ['*:8883:8883', '0.0.0.0:1883:1883'], 'opened to the LAN on request');
     assert.ok(mosquitto.volumes?.includes(`${join(REPO_ROOT, 'mosquitto')}:/mosquitto/config:ro`), 'the project config mounted read-only');
     assert.ok(mosquitto.volumes?.some((v) => /^mosquitto-data:\/mosquitto\/data/.test(v)));
     assert.ok(mosquitto.volumes?.some((v) => /^mosquitto-log:\/mosquitto\/log/.test(v)));
@@ -77,7 +83,7 @@ describe('docker-compose.yaml', function () {
     assert.equal(postgres.environment?.POSTGRES_PASSWORD, SECRETS.POSTGRES_PASSWORD);
 
     assert.equal(nodeRed.build?.context, REPO_ROOT, 'built from the Dockerfile here');
-    assert.deepEqual(nodeRed.ports?.map((p) => `${p.published}:${p.target}`), ['1880:1880']);
+    assert.deepEqual(nodeRed.ports?.map(portSpec), ['*:1880:1880']);
     assert.deepEqual(nodeRed.depends_on, { mosquitto: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
     assert.equal(nodeRed.environment?.DATABASE_URL, `postgres://octopus:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/octopus`);
     assert.equal(nodeRed.environment?.MQTT_URL, 'mqtt://mosquitto:1883');
