@@ -56,7 +56,9 @@ const registered = new WeakSet<object>();
 // Query values arrive as text: that instance coerces (limit=20 → 20); bodies are JSON and must be typed right.
 const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: true });
 const strictAjv = new Ajv({ allErrors: true, strict: true });
-const TEXT = { type: 'string', minLength: 1, maxLength: 200 };
+// Postgres text holds no NUL character: a filter or note with one would fail the query (a 500), so it is refused here.
+const NO_NUL = '^[^\\u0000]*$';
+const TEXT = { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL };
 const SEVERITY_LIST = { type: 'string', pattern: '^(info|warning|critical)(,(info|warning|critical))*$' };
 const TIME = { type: 'string', minLength: 1, maxLength: 40 };
 const activeQuery = ajv.compile({
@@ -83,7 +85,7 @@ const historyQuery = ajv.compile({
 const actionBody = strictAjv.compile({
   type: 'object',
   additionalProperties: false,
-  properties: { by: { type: 'string', minLength: 1, maxLength: 100 }, note: { type: 'string', maxLength: 1000 } },
+  properties: { by: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL }, note: { type: 'string', maxLength: 1000, pattern: NO_NUL } },
 });
 
 /** Registers the routes once per app (a second call with the same app does nothing); true when registered now. */
@@ -157,7 +159,7 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
     route(async (req, res, service, me) => {
       const id = idOf(req);
       if (!id) return sendJson(res, 400, { error: 'an alert id is required' });
-      const found = await service.alertWithEvents(id);
+      const found = await alertOf(service, id);
       if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
       sendJson(res, 200, found);
     }),
@@ -173,7 +175,7 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
         if (!body.ok) return sendJson(res, body.status, { error: body.error });
         const value = body.value ?? {};
         if (!actionBody(value)) return sendJson(res, 400, { error: bodySentence(actionBody.errors) });
-        const found = await service.alertWithEvents(id);
+        const found = await alertOf(service, id);
         if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
         if (!can(me, 'control', found.alert.site)) return sendJson(res, 403, { error: `your role at site "${found.alert.site}" does not allow this` });
         const { note } = value as { note?: string };
@@ -184,6 +186,11 @@ export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertS
     );
   }
   return true;
+}
+
+/** The alert and its events; an id with a NUL character is no alert's (and Postgres text cannot hold one to ask). */
+function alertOf(service: AlertService, id: string): ReturnType<AlertService['alertWithEvents']> {
+  return id.includes('\u0000') ? Promise.resolve(undefined) : service.alertWithEvents(id);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -244,6 +251,7 @@ function sentence(e: ErrorObject, what: string): string {
     case 'type':
       return name ? `${what} "${name}" must be ${p.type === 'integer' ? 'a whole number' : `a ${String(p.type)}`}` : 'the body must be a JSON object';
     case 'pattern':
+      if (p.pattern === NO_NUL) return `${what} "${name}" must not contain a NUL character`;
       return `${what} "${name}" must be a comma-separated list of ${(/\(([^)]*)\)/.exec(String(p.pattern))?.[1] ?? '').split('|').join(', ')}`;
     case 'minimum':
       return `${what} "${name}" must be at least ${String(p.limit)}`;
