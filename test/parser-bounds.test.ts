@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ParseResult } from '../lib/model/reading';
-import { MAX_REJECTS_PER_MESSAGE, parseMessage } from '../lib/parser';
+import { createProfileContext, MAX_REJECTS_PER_MESSAGE, parseMessage } from '../lib/parser';
 import { boundDeadLetter, DEAD_LETTER_PAYLOAD_MAX, deadLetterForRejects } from '../lib/store/dead-letter';
 
 /** `{"/aaa":0,"/aab":0,…}`: `n` keys that cannot be attribute names, about 9 bytes each. */
@@ -79,6 +79,22 @@ describe('parser bounds: one message, one bounded dead letter', () => {
     assert.equal(dl.reason, r.rejects[0].reason);
     assert.deepEqual(dl.payload, payload);
     assert.equal((dl.detail as { payloadTruncated?: boolean } | undefined)?.payloadTruncated, undefined);
+  });
+
+  it('JSON nested 10 000 deep is refused as such on every profile, never a parser-error (it overflowed the stack)', () => {
+    const deep = [`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, `${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'{"T":nan,"a":'.repeat(4000)}1${'}'.repeat(4000)}`];
+    const topics = ['casa1/r/d/x', 'casa1/r/d', 'casa1/tele/plug/SENSOR', 'casa1/stat/plug/RESULT', 'casa1/zigbee2mqtt/lamp', 'casa1/shellies/sh1/info', 'casa1/homie/dev/$state', 'casa1/owntracks/u/phone'];
+    for (const topic of topics) {
+      for (const payload of deep) {
+        const r = parseMessage(topic, payload, { context: createProfileContext() });
+        assert.equal(r.readings.length, 0, topic);
+        assert.deepEqual(r.rejects.map((x) => x.code), ['payload-invalid-json'], `${topic}: ${r.rejects[0]?.reason}`);
+        assert.match(r.rejects[0].reason, /nested more than 64/);
+      }
+    }
+    // 64 levels are still read (the profiles may refuse what they find deep inside, but not the JSON).
+    const ok = parseMessage('casa1/r/d', `${'{"a":'.repeat(64)}1${'}'.repeat(64)}`);
+    assert.ok(!ok.rejects.some((x) => /nested more than 64 objects or arrays/.test(x.reason)), ok.rejects[0]?.reason);
   });
 
   it('boundDeadLetter caps any dead letter: payload, reason and a detail that cannot be written', () => {

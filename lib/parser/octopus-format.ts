@@ -261,8 +261,39 @@ function tooLarge(bytes: number, limit: number): Reject {
 
 export type JsonOutcome = { ok: true; value: unknown } | { ok: false; reject: Reject };
 
+/**
+ * Deepest JSON nesting the parser reads. No reading needs more, and 10 000 levels (50 KB, under the
+ * payload limit) made the code after JSON.parse (JSON.stringify in a reason, the profiles'
+ * walks) overflow the stack: a `parser-error` for what is only a hostile payload (issue #15).
+ */
+export const MAX_JSON_NESTING = 64;
+
+/** Whether `text` opens more than `max` arrays/objects at once (outside strings). One pass; nothing for short texts. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
+
 /** JSON.parse, with the failure turned into a reject an operator can act on. */
 export function parseJson(text: string): JsonOutcome {
+  if (nestedDeeperThan(text, MAX_JSON_NESTING)) {
+    return {
+      ok: false,
+      reject: reject('payload-invalid-json', `the JSON is nested more than ${MAX_JSON_NESTING} objects or arrays deep; no reading needs that: ${show(text)}`),
+    };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {

@@ -261,11 +261,9 @@ export function lenientJson(text: string): JsonOutcome {
   if (first.ok || !BARE_NON_FINITE.test(text)) return first;
   const repaired = replaceBareNonFinite(text);
   if (repaired !== undefined) {
-    try {
-      return { ok: true, value: JSON.parse(repaired) };
-    } catch {
-      // still not JSON: the original reason stands
-    }
+    // parseJson again: the repaired text is bounded like the original (nesting), else the original reason stands
+    const second = parseJson(repaired);
+    if (second.ok) return second;
   }
   return first;
 }
