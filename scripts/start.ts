@@ -11,7 +11,7 @@ import { passwordProblem } from '../lib/auth/passwords';
 import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
 import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+import { embeddedPostgresPasswordPath, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 
 interface NodeRedRuntime {
   init(server: import('node:http').Server, settings: object): void;
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     console.log(`[octopus] starting embedded PostgreSQL (PGlite) with data in ${pgDir} …`);
     postgres = await startEmbeddedPostgres(pgDir, Number(process.env.OCTOPUS_PG_PORT || 0));
     process.env.DATABASE_URL = postgres.url;
-    console.log(`[octopus] embedded PostgreSQL on ${postgres.url}`);
+    console.log(`[octopus] embedded PostgreSQL on ${redactUrl(postgres.url)} (its password is in ${embeddedPostgresPasswordPath(pgDir)})`);
   }
 
   const envAdmin = adminFromEnv();

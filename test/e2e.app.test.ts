@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { DIALECTS } from '../lib/simulation/dialects';
 import { Simulator } from '../lib/simulation/simulator';
 import { readDevCredentials } from '../scripts/embedded/broker-users';
+import { embeddedPostgresUrl } from '../scripts/embedded/postgres';
 import { startApp, type RunningApp } from './support/app';
 import type { Session } from './support/auth';
 import { countRows, createTestDatabase, type TestDatabase } from './support/database';
@@ -240,7 +242,8 @@ describe('the application end to end', function () {
       app = await startApp(env, { timeoutMs: 90000 });
       assert.match(app.output(), new RegExp(`embedded MQTT broker on mqtt://127.0.0.1:${mqttPort}`));
       assert.deepEqual((await paletteTypes(app)).sort(), [...OCTOPUS_TYPES].sort());
-      const pgUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+      // The embedded database wants the password `npm start` made beside its data, as the app got it.
+      const pgUrl = embeddedPostgresUrl(join(app.dataDir, 'pglite'), pgPort);
       // The embedded broker refuses anonymous clients: this test plays the simulator, with the user `npm start` made for it.
       const dev = readDevCredentials(app.dataDir);
       mqtt = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `e2e-embedded-${randomUUID()}`, username: dev?.username, password: dev?.password });
