@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { IClientOptions } from 'mqtt';
 import { Client } from 'pg';
 import { createBrokerAuth } from '../lib/mqtt-auth/broker-auth';
 import { planUsers } from '../lib/mqtt-auth/user-plan';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../scripts/embedded/mqtt-broker';
+import { embeddedPostgresUrl } from '../scripts/embedded/postgres';
 import { startApp, type RunningApp } from './support/app';
 import { waitFor } from './support/env';
 import { startMosquitto, type Credentials, type TestBroker } from './support/mosquitto';
@@ -186,7 +187,7 @@ describe('MQTT security', function () {
       const prefix = `sim${randomUUID().slice(0, 4)}`;
       const { stdout } = await promisify(execFile)(process.execPath, [SIMULATE, '--count', '30', '--rate', '200', '--sites', '2', '--prefix', prefix], { env, timeout: 60000 });
       assert.match(stdout, /done: sent 30, acked 30/);
-      const pg = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/postgres` });
+      const pg = new Client({ connectionString: embeddedPostgresUrl(join(app.dataDir, 'pglite'), pgPort) });
       await pg.connect();
       try {
         await waitFor(async () => Number((await pg.query('select count(*) as n from readings where device_id like $1', [`${prefix}-%`])).rows[0].n) === 30, 20000, '30 simulated readings stored');
