@@ -16,10 +16,21 @@ export type Validated = { ok: true; value: ReadingValue } | { ok: false; status:
 const TRUE_WORDS = new Set(['on', 'true', '1']);
 const FALSE_WORDS = new Set(['off', 'false', '0']);
 
+/**
+ * The control declared for `attribute`, looked up as an own property only: `constructor`,
+ * `toString` or `__proto__` are not controls because every object inherits them (issue #15).
+ */
+export function controlOf(controls: Record<string, ControlSpec> | undefined, attribute: unknown): ControlSpec | undefined {
+  if (controls === undefined || controls === null || typeof attribute !== 'string') return undefined;
+  if (!Object.hasOwn(controls, attribute)) return undefined;
+  const spec: unknown = controls[attribute];
+  return typeof spec === 'object' && spec !== null ? (spec as ControlSpec) : undefined;
+}
+
 /** Checks a command against the device's controls; returns the normalized value or why not. */
 export function validateCommand(device: DeviceRecord | undefined, attribute: string, value: unknown): Validated {
   if (!device) return { ok: false, status: 404, error: 'unknown device' };
-  const control: ControlSpec | undefined = device.meta.controls?.[attribute];
+  const control = controlOf(device.meta.controls, attribute);
   if (!control) {
     const declared = Object.keys(device.meta.controls ?? {});
     return {
