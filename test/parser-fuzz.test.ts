@@ -27,6 +27,8 @@ const CODES = new Set<RejectCode>([
   'value-invalid',
   'timestamp-invalid',
   'attribute-invalid',
+  'topic-level-too-long',
+  'attribute-too-long',
   'parser-error',
 ]);
 

@@ -55,7 +55,15 @@ export type RejectCode =
    */
   | 'topic-unknown'
   /** The parser itself failed on this message (a bug): the message is refused rather than lost. */
-  | 'parser-error';
+  | 'parser-error'
+  /** A topic level longer than the parser's `maxLevelBytes` (UTF-8 bytes): refused before any profile reads it. */
+  | 'topic-level-too-long'
+  /** An attribute name (a JSON key path) longer than `maxLevelBytes`. */
+  | 'attribute-too-long'
+  /** A new device in a site that already holds its cap of devices (house bounds, issue #15). */
+  | 'device-limit'
+  /** A new attribute of a device that already has its cap of attributes. */
+  | 'attribute-limit';
 
 export interface Reject {
   code: RejectCode;
@@ -178,8 +186,15 @@ export interface ParseOptions {
    * DEFAULT_PROFILE_ORDER. A list with one profile forces it. Unknown names are ignored.
    */
   profiles?: readonly ProfileName[];
-  /** Site given to devices of firmware profiles, whose topics name no site. Default `home`. */
+  /**
+   * Site given to devices of firmware topics that name no house: those starting with a firmware
+   * base topic (`tele/…`, `zigbee2mqtt/…`, `shellies/…`, `homie/…`, `owntracks/…`,
+   * `homeassistant/…`). A firmware topic with a prefix in front (`casa1/plug/tele/SENSOR`) is filed
+   * under the site its first level names, never under this one. Default `home`.
+   */
   defaultSite?: string;
+  /** Topic levels and attribute names longer than this many UTF-8 bytes are refused. Default 128. */
+  maxLevelBytes?: number;
   /**
    * State kept between messages by the stateful profiles (Home Assistant discovery, Homie metadata,
    * Zigbee2MQTT units). One per parser instance, from createProfileContext(); without it those

@@ -8,6 +8,7 @@ import type { DeviceRef, ParseOptions, ParseResult, ProfileName } from '../model
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../model/reading';
 import { boundRejects } from './bounds';
 import { detect, planOf, type DetectPlan } from './detect';
+import { boundAttributeNames, confineToHouse, houseOf, houseOfTopic, levelLimit, longLevelReject } from './house';
 import { decodePayload, parseOctopusMessage, reject, show } from './octopus-format';
 import { answered, PROFILE_LABEL, type Profile, type ProfileInput, refusedBy, splitTopic } from './profiles/common';
 import { esphome } from './profiles/esphome';
@@ -23,6 +24,7 @@ export { MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS } from './octopus-format';
 export { MAX_REJECTS_PER_MESSAGE, rejectTotal } from './bounds';
 export { createProfileContext, ProfileContext } from './context';
 export { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';
+export { DEFAULT_MAX_LEVEL_BYTES, FIRMWARE_BASES, houseOfTopic } from './house';
 
 const PROFILES: Record<ProfileName, Profile> = { octopus, tasmota, z2m, shelly, esphome, homie, ha, owntracks };
 
@@ -42,14 +44,19 @@ const DEFAULT_SITE = 'home';
 export function parseMessage(topic: string, payload: Buffer | string, options?: ParseOptions): ParseResult {
   try {
     const plan = planOf(options?.profiles);
+    const maxLevel = levelLimit(options?.maxLevelBytes);
+    const tooLong = typeof topic === 'string' ? longLevelReject(topic, maxLevel) : undefined;
+    if (tooLong !== undefined) return { readings: [], rejects: [tooLong] };
     const profile = typeof topic === 'string' ? detect(topic, plan, options?.context) : (plan.enabled & 1) !== 0 ? 'octopus' : undefined;
     if (profile === 'octopus') {
       const result = parseOctopusMessage(topic, payload, options?.maxPayloadBytes, options?.receivedAt);
+      boundAttributeNames(result, maxLevel);
       if (result.readings.length === 0 && result.rejects.length === 0) result.rejects.push(noAnswer());
       return boundRejects(result);
     }
     if (profile === undefined) return { readings: [], rejects: [unclaimed(topic, plan)] };
     const result = parseFirmware(PROFILES[profile], topic, payload, options, plan);
+    boundAttributeNames(result, maxLevel);
     if (!answered(result)) result.rejects.push(noAnswer());
     return boundRejects(result);
   } catch (err) {
@@ -93,15 +100,20 @@ function parseFirmware(profile: Profile, topic: string, payload: Buffer | string
   const receivedAt = options?.receivedAt;
   const now = typeof receivedAt === 'number' && Number.isFinite(receivedAt) ? receivedAt : Date.now();
   const configured = options?.defaultSite;
-  const site = typeof configured === 'string' && configured.trim().length > 0 ? configured.trim() : DEFAULT_SITE;
-  const input: ProfileInput = { topic, levels, text, now, site, ctx: options?.context, resolve: (t) => resolveDevice(t, plan, site) };
-  return profile.parse(input);
+  const defaultSite = typeof configured === 'string' && configured.trim().length > 0 ? configured.trim() : DEFAULT_SITE;
+  // A house's topic (a prefix in front of the firmware's levels) is filed under that house, never
+  // under the default site, and cannot name a device outside it (house.ts).
+  const house = houseOf(levels);
+  const site = house ?? defaultSite;
+  const input: ProfileInput = { topic, levels, text, now, site, ctx: options?.context, resolve: (t) => resolveDevice(t, plan, defaultSite) };
+  const result = profile.parse(input);
+  return house === undefined ? result : confineToHouse(result, house);
 }
 
-/** The device the profile that would read `topic` names, for linking discovery to readings. */
-function resolveDevice(topic: string, plan: DetectPlan, site: string): DeviceRef | undefined {
+/** The device the profile that would read `topic` names, for linking discovery to readings; filed like that topic's own messages. */
+function resolveDevice(topic: string, plan: DetectPlan, defaultSite: string): DeviceRef | undefined {
   const p = detect(topic, plan, undefined, true);
   if (p === undefined || p === 'ha') return undefined;
   const levels = splitTopic(topic);
-  return Array.isArray(levels) ? PROFILES[p].deviceOf(levels, site) : undefined;
+  return Array.isArray(levels) ? PROFILES[p].deviceOf(levels, houseOfTopic(topic) ?? defaultSite) : undefined;
 }

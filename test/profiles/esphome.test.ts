@@ -18,7 +18,8 @@ import { allOn, codes, onlyEvents, one, parse, values } from './helpers';
 describe('profile: ESPHome', () => {
   it('[MQTT] <node>/sensor/<name>/state: a number on esphome:<node>', () => {
     const x = one(parse('livingroom/sensor/temperature/state', '21.4'));
-    assert.deepEqual([x.deviceId, x.site, x.device, x.attribute, x.value], ['esphome:livingroom', 'home', 'livingroom', 'temperature', 21.4]);
+    assert.deepEqual([x.deviceId, x.site, x.device, x.attribute, x.value], ['esphome:livingroom', 'livingroom', 'livingroom', 'temperature', 21.4]);
+    // the node name is a prefix in front of the firmware's levels: the site is that first level, not the default (issue #15)
   });
 
   it('[SRC] a sensor without a reading publishes nan, or None with publish_nan_as_none: refused as not finite', () => {

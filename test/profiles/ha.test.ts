@@ -78,7 +78,8 @@ describe('profile: Home Assistant discovery', () => {
     const [d] = onlyEvents(parse('homeassistant/device/0AFFD2/config', config, o));
     assert.deepEqual(d.kind === 'device' ? [d.deviceId, d.name, d.entities?.map((e) => e.attribute)] : [], ['ha:0AFFD2', 'test_device', ['bla1', 'bla2', 'bla3']]);
     const x = one(parse('foobar/sensors/bla2/state', '12.5', o));
-    assert.deepEqual([x.deviceId, x.attribute, x.value], ['ha:0AFFD2', 'bla2', 12.5]);
+    // the state topic lies in the tree of house "foobar": its readings are filed there, on a device inside it (issue #15)
+    assert.deepEqual([x.deviceId, x.site, x.attribute, x.value], ['ha:foobar/0AFFD2', 'foobar', 'bla2', 12.5]);
   });
 
   it('[TASMO] Tasmota\'s discovery is linked to the Tasmota device; its SENSOR is read by the Tasmota profile under the same name', () => {

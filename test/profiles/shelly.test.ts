@@ -86,7 +86,7 @@ describe('profile: Shelly', () => {
       '{"id":0,"source":"timer","output":false,"timer_started_at":1626942399.36,"timer_duration":60,"apower":0,"voltage":237.571,"aenergy":{"total":14.093,"by_minute":[0,0,0],"minute_ts":1626942420},"temperature":{"tC":45.4,"tF":113.7}}',
     );
     assert.equal(r.profile, 'shelly');
-    allOn(r, 'shelly:shellyplus1pm-441793a3b3c4');
+    allOn(r, 'shelly:shellyplus1pm-441793a3b3c4', 'shellyplus1pm-441793a3b3c4');
     assert.deepEqual(values(r), {
       'switch:0.output': false,
       'switch:0.timer_duration': 60,

@@ -150,9 +150,14 @@ describe('profile: Tasmota', () => {
     const prefixFirst = parse('tele/ds1820/SENSOR', payload);
     const topicFirst = parse('ds1820/tele/SENSOR', payload);
     assert.deepEqual(values(prefixFirst), { 'DS18B20.Temperature': 20.9 });
-    assert.deepEqual(topicFirst.readings, prefixFirst.readings);
+    // same device id; the topic-first one has a prefix in front, so its site is that first level (issue #15)
+    assert.deepEqual(
+      topicFirst.readings.map((x) => ({ ...x, site: 'home' })),
+      prefixFirst.readings,
+    );
+    allOn(topicFirst, 'tasmota:ds1820', 'ds1820');
     // FullTopic tasmota/bedroom/%topic%/%prefix%/ and %prefix%/home/cellar/%topic%/
-    allOn(parse('tasmota/bedroom/ds1820/tele/SENSOR', payload), 'tasmota:tasmota/bedroom/ds1820');
+    allOn(parse('tasmota/bedroom/ds1820/tele/SENSOR', payload), 'tasmota:tasmota/bedroom/ds1820', 'tasmota');
     allOn(parse('tele/home/cellar/ds1820/SENSOR', payload), 'tasmota:home/cellar/ds1820');
     assert.equal(parse('tasmota/bedroom/ds1820/stat/POWER', 'ON').readings[0].deviceId, 'tasmota:tasmota/bedroom/ds1820');
   });
