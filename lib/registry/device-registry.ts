@@ -1,4 +1,5 @@
-import type { AvailabilityState, ProfileName, Reading, ReadingValue } from '../model/reading';
+import type { AvailabilityState, ProfileName, Reading, ReadingValue, Reject } from '../model/reading';
+import { attributeLimitReject, DEFAULT_HOUSE_LIMITS, deviceLimitReject } from './house-limits';
 
 /**
  * The device registry's model: every site, room and device seen, with its attributes and
@@ -72,6 +73,10 @@ export interface RegistryOptions {
   minOfflineMs: number;
   /** Cadence assumed until one is learned or set. */
   defaultIntervalMs: number;
+  /** Devices one site may have: a reading or event for a new device beyond it is refused (`device-limit`). */
+  maxDevicesPerSite: number;
+  /** Attributes one device may have: a reading of a new attribute beyond it is refused (`attribute-limit`). */
+  maxAttributesPerDevice: number;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -80,6 +85,7 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   minStaleMs: 30_000,
   minOfflineMs: 120_000,
   defaultIntervalMs: 300_000,
+  ...DEFAULT_HOUSE_LIMITS,
 };
 
 /** Reports closer together than this are one burst (a device publishing several attributes at once). */
@@ -90,7 +96,13 @@ export class DeviceRegistry {
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
+  /** Devices per site, for the limit. */
+  private readonly perSite = new Map<string, number>();
   readonly options: RegistryOptions;
+  /** Readings and events refused by the limits, by code (never dropped silently: the devices node shows them, /metrics counts them). */
+  readonly refused: Record<string, number> = {};
+  /** The last refusal, for the node status. */
+  lastRefusal: Reject | undefined;
 
   constructor(options: Partial<RegistryOptions> = {}) {
     this.options = { ...DEFAULT_REGISTRY_OPTIONS, ...options };
@@ -110,13 +122,49 @@ export class DeviceRegistry {
 
   /** Restores devices from storage (after a restart); call `sweep(now)` next to re-evaluate them. */
   load(records: Iterable<DeviceRecord>): void {
-    for (const r of records) this.devices.set(r.deviceId, r);
+    for (const r of records) {
+      if (!this.devices.has(r.deviceId)) this.perSite.set(r.site, (this.perSite.get(r.site) ?? 0) + 1);
+      this.devices.set(r.deviceId, r);
+    }
+  }
+
+  /** Devices of a site. */
+  devicesIn(site: string): number {
+    return this.perSite.get(site) ?? 0;
+  }
+
+  /** Why a new device (or a new attribute of a known one) would cross a limit; undefined when it would not. */
+  refusal(ref: { deviceId: string; site: string }, attribute?: string): Reject | undefined {
+    const d = this.devices.get(ref.deviceId);
+    if (d === undefined) {
+      const max = this.options.maxDevicesPerSite;
+      return this.devicesIn(ref.site) >= max ? deviceLimitReject(ref.site, ref.deviceId, max, attribute) : undefined;
+    }
+    if (attribute === undefined || d.attributes.has(attribute)) return undefined;
+    const max = this.options.maxAttributesPerDevice;
+    return d.attributes.size >= max ? attributeLimitReject(d.deviceId, attribute, max) : undefined;
+  }
+
+  private refuse(r: Reject): readonly RegistryEvent[] {
+    this.refused[r.code] = (this.refused[r.code] ?? 0) + 1;
+    this.lastRefusal = r;
+    return NO_EVENTS;
+  }
+
+  private added(d: DeviceRecord): void {
+    this.devices.set(d.deviceId, d);
+    this.perSite.set(d.site, (this.perSite.get(d.site) ?? 0) + 1);
+    this.removed.delete(d.deviceId);
   }
 
   /** The hot path: one reading. Returns the events it caused (usually none, without allocating). */
   observeReading(r: Reading, now: number, profile?: ProfileName): readonly RegistryEvent[] {
     let events: RegistryEvent[] | undefined;
     let d = this.devices.get(r.deviceId);
+    if (d === undefined || !d.attributes.has(r.attribute)) {
+      const no = this.refusal(r, r.attribute);
+      if (no !== undefined) return this.refuse(no);
+    }
     if (!d) {
       d = {
         deviceId: r.deviceId,
@@ -132,8 +180,7 @@ export class DeviceRegistry {
         attributes: new Map(),
         meta: {},
       };
-      this.devices.set(r.deviceId, d);
-      this.removed.delete(r.deviceId);
+      this.added(d);
       events = [{ type: 'device-added', deviceId: r.deviceId, ts: now, reason: `first reading (${r.attribute})` }];
     } else {
       const gap = now - d.lastSeen;
@@ -176,6 +223,8 @@ export class DeviceRegistry {
     let d = this.devices.get(ref.deviceId);
     const events: RegistryEvent[] = [];
     if (!d) {
+      const no = this.refusal(ref);
+      if (no !== undefined) return this.refuse(no);
       d = {
         deviceId: ref.deviceId,
         site: ref.site,
@@ -190,8 +239,7 @@ export class DeviceRegistry {
         attributes: new Map(),
         meta: {},
       };
-      this.devices.set(d.deviceId, d);
-      this.removed.delete(d.deviceId);
+      this.added(d);
       events.push({ type: 'device-added', deviceId: d.deviceId, ts: now, reason: `availability ${native}` });
     }
     d.availability = state;
@@ -249,7 +297,12 @@ export class DeviceRegistry {
 
   /** Forgets a device (its readings stay in the database). */
   remove(deviceId: string, now: number, reason = 'forgotten'): RegistryEvent | undefined {
-    if (!this.devices.delete(deviceId)) return undefined;
+    const d = this.devices.get(deviceId);
+    if (d === undefined) return undefined;
+    this.devices.delete(deviceId);
+    const left = (this.perSite.get(d.site) ?? 1) - 1;
+    if (left > 0) this.perSite.set(d.site, left);
+    else this.perSite.delete(d.site);
     this.dirty.delete(deviceId);
     this.removed.add(deviceId);
     return { type: 'device-removed', deviceId, ts: now, reason };

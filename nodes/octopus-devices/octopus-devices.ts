@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
+import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 
@@ -58,6 +59,15 @@ export = function register(RED: NodeAPI): void {
       });
     };
     service.on('event', onEvent);
+    // Readings and events the registry refused by its limits per house (device-limit, attribute-limit):
+    // counted on /metrics with the parser's rejects. Only this node's share: the counts since it started.
+    const refusedAtStart = { ...service.registry.refused };
+    const refusedHere = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [code, n] of Object.entries(service.registry.refused)) out[code] = n - (refusedAtStart[code] ?? 0);
+      return out;
+    };
+    const unregisterStats = registerStatsSource(node.id, () => ({ rejected: refusedHere() }));
 
     const refresh = setInterval(() => {
       let online = 0;
@@ -69,7 +79,11 @@ export = function register(RED: NodeAPI): void {
         else offline++;
       }
       const err = service.lastSaveError ? ` · not saved: ${service.lastSaveError}` : '';
-      status.set({ fill: err ? 'red' : stale + offline > 0 ? 'yellow' : 'green', shape: 'dot', text: `${online} online · ${stale} stale · ${offline} offline${err}` });
+      const refused = Object.values(refusedHere()).reduce((a, b) => a + b, 0);
+      const last = service.registry.lastRefusal;
+      const limit = refused > 0 && last ? ` · ${refused} refused (last: ${last.code}: ${last.reason.slice(0, 60)})` : '';
+      const fill = err || limit ? 'red' : stale + offline > 0 ? 'yellow' : 'green';
+      status.set({ fill, shape: 'dot', text: `${online} online · ${stale} stale · ${offline} offline${limit}${err}` });
     }, 2000);
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
@@ -88,6 +102,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', () => {
+      unregisterStats();
       clearInterval(refresh);
       status.close();
       service.off('event', onEvent);

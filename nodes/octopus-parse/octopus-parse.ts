@@ -3,15 +3,23 @@ import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reading, type Reject } from '../../lib/model/reading';
-import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList, rejectTotal } from '../../lib/parser';
+import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList, rejectTotal } from '../../lib/parser';
+import { boundRejects } from '../../lib/parser/bounds';
+import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
 interface ParseNodeDef extends NodeDef {
   maxPayloadBytes?: string | number;
   /** Enabled profiles in priority order, comma-separated; empty or absent: all, in the default order. */
   profiles?: string;
-  /** Site given to firmware devices (their topics name none). */
+  /** Site given to firmware devices of topics without a house prefix (`tele/…`, `zigbee2mqtt/…`). */
   site?: string;
+  /** Longest topic level or attribute name, in UTF-8 bytes. */
+  maxLevelBytes?: string | number;
+  /** Devices one site (house) may have. */
+  maxDevicesPerSite?: string | number;
+  /** Attributes one device may have. */
+  maxAttributesPerDevice?: string | number;
 }
 
 /** What the parser node reads from an incoming message besides topic and payload. */
@@ -73,10 +81,21 @@ function eventsOf(r: ParseResult): DeviceEvent[] {
   return events;
 }
 
-function parseLimit(v: string | number | undefined): number | undefined {
-  if (v === undefined || v === '') return DEFAULT_MAX_PAYLOAD_BYTES;
+function parseLimit(v: string | number | undefined, fallback = DEFAULT_MAX_PAYLOAD_BYTES, max = MAX_LIMIT): number | undefined {
+  if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? n : undefined;
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
+}
+
+/** The house bounds (level length, devices per site, attributes per device), or the problem with them. */
+function parseBounds(def: ParseNodeDef): { maxLevelBytes: number; limits: HouseLimits } | string {
+  const level = parseLimit(def.maxLevelBytes, DEFAULT_MAX_LEVEL_BYTES, 65535);
+  if (level === undefined) return `max level ${String(def.maxLevelBytes)} is not a whole number of bytes in 1–65535`;
+  const devices = parseLimit(def.maxDevicesPerSite, DEFAULT_HOUSE_LIMITS.maxDevicesPerSite, 1_000_000);
+  if (devices === undefined) return `max devices per site ${String(def.maxDevicesPerSite)} is not a whole number in 1–1000000`;
+  const attributes = parseLimit(def.maxAttributesPerDevice, DEFAULT_HOUSE_LIMITS.maxAttributesPerDevice, 100_000);
+  if (attributes === undefined) return `max attributes per device ${String(def.maxAttributesPerDevice)} is not a whole number in 1–100000`;
+  return { maxLevelBytes: level, limits: new HouseLimits({ maxDevicesPerSite: devices, maxAttributesPerDevice: attributes }) };
 }
 
 export = function register(RED: NodeAPI): void {
@@ -87,8 +106,14 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const limit = parseLimit(def.maxPayloadBytes);
     const profiles = parseProfiles(def.profiles);
-    if (limit === undefined || typeof profiles === 'string') {
-      const problem = limit === undefined ? `max payload ${String(def.maxPayloadBytes)} is not a whole number of bytes in 1–${MAX_LIMIT}` : `profiles: ${String(profiles)}`;
+    const bounds = parseBounds(def);
+    if (limit === undefined || typeof profiles === 'string' || typeof bounds === 'string') {
+      const problem =
+        limit === undefined
+          ? `max payload ${String(def.maxPayloadBytes)} is not a whole number of bytes in 1–${MAX_LIMIT}`
+          : typeof profiles === 'string'
+            ? `profiles: ${profiles}`
+            : String(bounds);
       node.error(`octopus-parse: ${problem}`);
       node.status({ fill: 'red', shape: 'ring', text: problem });
       // Fail every message so a Catch node sees it; its ack is not released, so the broker keeps it.
@@ -110,8 +135,12 @@ export = function register(RED: NodeAPI): void {
       receivedAt: undefined,
       profiles,
       defaultSite: typeof def.site === 'string' && def.site.trim() !== '' ? def.site.trim() : 'home',
+      maxLevelBytes: bounds.maxLevelBytes,
       context: createProfileContext(),
     };
+    // Devices per site and attributes per device (issue #15): checked here, before the store, the
+    // registry, the live model and the alerts see a reading; what crosses a bound is a reject.
+    const limits = bounds.limits;
 
     // The status is drawn by a timer at most every STATUS_INTERVAL_MS, never per message: status
     // updates go to every open editor. New rejects show red with the last reason until the next draw.
@@ -150,6 +179,7 @@ export = function register(RED: NodeAPI): void {
       } else {
         options.receivedAt = typeof receivedAt === 'number' ? receivedAt : undefined;
         result = parseMessage(typeof topic === 'string' ? topic : '', input, options);
+        if (applyHouseLimits(result, limits) > 0) boundRejects(result);
       }
       if (result.readings.length > 0) {
         counters.parsed++;

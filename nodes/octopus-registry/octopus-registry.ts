@@ -3,6 +3,7 @@ import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { registerApiRoutes } from '../../lib/api/routes';
 import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
+import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { RegistryService } from '../../lib/registry/registry-service';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -15,6 +16,10 @@ interface RegistryNodeDef extends NodeDef {
   staleAfterIntervals: string | number;
   offlineAfterIntervals: string | number;
   defaultIntervalS: string | number;
+  /** Devices one site (house) may have; beyond it new devices are refused (`device-limit`). */
+  maxDevicesPerSite?: string | number;
+  /** Attributes one device may have; beyond it new attributes are refused (`attribute-limit`). */
+  maxAttributesPerDevice?: string | number;
 }
 
 function numberIn(v: string | number | undefined, fallback: number, min: number, max: number, what: string): { value: number; problem?: string } {
@@ -37,6 +42,8 @@ export = function register(RED: NodeAPI): void {
     const stale = numberIn(def.staleAfterIntervals, 3, 1, 1000, 'stale after (intervals)');
     const offline = numberIn(def.offlineAfterIntervals, 10, 1, 10000, 'offline after (intervals)');
     const interval = numberIn(def.defaultIntervalS, 300, 1, 86400 * 7, 'default interval (s)');
+    const maxDevices = numberIn(def.maxDevicesPerSite, DEFAULT_HOUSE_LIMITS.maxDevicesPerSite, 1, 1_000_000, 'max devices per site');
+    const maxAttributes = numberIn(def.maxAttributesPerDevice, DEFAULT_HOUSE_LIMITS.maxAttributesPerDevice, 1, 100_000, 'max attributes per device');
     node.problem =
       (!db && 'no database configured') ||
       db?.problem ||
@@ -46,6 +53,8 @@ export = function register(RED: NodeAPI): void {
       stale.problem ||
       offline.problem ||
       interval.problem ||
+      maxDevices.problem ||
+      maxAttributes.problem ||
       (offline.value <= stale.value ? 'offline after must be more intervals than stale after' : undefined);
     const database = db?.database;
     if (node.problem || !database || !broker) {
@@ -68,6 +77,8 @@ export = function register(RED: NodeAPI): void {
         staleAfterIntervals: stale.value,
         offlineAfterIntervals: offline.value,
         defaultIntervalMs: interval.value * 1000,
+        maxDevicesPerSite: Math.floor(maxDevices.value),
+        maxAttributesPerDevice: Math.floor(maxAttributes.value),
       },
     });
     node.service = service;
