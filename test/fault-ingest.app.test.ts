@@ -6,34 +6,8 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { PG_TEST_URL, waitFor } from './support/env';
 import { startMosquitto, type TestBroker } from './support/mosquitto';
 import { rssMb, watchNodeStatus } from './support/node-status';
-import { compareSequences, SequencePublisher } from './support/sequence-publisher';
+import { expectEveryAckedReadingOnce, SequencePublisher, storedSequence } from './support/sequence-publisher';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
-
-async function storedValues(dbUrl: string, site: string): Promise<number[]> {
-  const c = new Client({ connectionString: dbUrl });
-  await c.connect();
-  try {
-    const res = await c.query("select num from readings where attribute = 'seq' and device_id like $1", [`${site}/%`]);
-    return res.rows.map((r: { num: number }) => r.num);
-  } finally {
-    await c.end();
-  }
-}
-
-async function expectEveryAckedReadingOnce(db: TestDatabase, pub: SequencePublisher, timeoutMs = 30000): Promise<void> {
-  let last = { lost: [] as number[], duplicated: [] as number[] };
-  await waitFor(
-    async () => {
-      last = compareSequences(pub.acked, await storedValues(db.url, pub.site));
-      return last.lost.length === 0;
-    },
-    timeoutMs,
-    'every acknowledged reading to be stored',
-  ).catch(() => undefined);
-  assert.ok(pub.acked.size > 0, 'the broker acknowledged nothing');
-  assert.deepEqual(last.lost.slice(0, 20), [], `${last.lost.length} of ${pub.acked.size} acknowledged readings lost`);
-  assert.deepEqual(last.duplicated.slice(0, 20), [], `${last.duplicated.length} readings stored twice`);
-}
 
 /**
  * Faults under load, with the project's Mosquitto config on a broker of the test's own, the real
@@ -74,7 +48,7 @@ describe('ingest under faults', function () {
     await new Promise((r) => setTimeout(r, 2000));
     await pub.stop();
     assert.ok(pub.acked.size > 3000, `only ${pub.acked.size} published`);
-    await expectEveryAckedReadingOnce(db, pub);
+    await expectEveryAckedReadingOnce(db.url, pub);
   });
 
   it('Postgres link cut for 20 s under load: nothing lost, memory bounded, outage on the status, quick recovery', async () => {
@@ -97,14 +71,14 @@ describe('ingest under faults', function () {
         peakRss = Math.max(peakRss, rssMb(app.pid));
         await new Promise((r) => setTimeout(r, 250));
       }
-      const storedDuringOutage = (await storedValues(db.url, pub.site)).length;
+      const storedDuringOutage = (await storedSequence(db.url, pub.site)).length;
       proxy.restore();
       const restoredAt = Date.now();
-      await waitFor(async () => (await storedValues(db.url, pub.site)).length > storedDuringOutage, 5000, 'ingest to resume within 5 s');
+      await waitFor(async () => (await storedSequence(db.url, pub.site)).length > storedDuringOutage, 5000, 'ingest to resume within 5 s');
       const resumeMs = Date.now() - restoredAt;
       await new Promise((r) => setTimeout(r, 2000));
       await pub.stop();
-      await expectEveryAckedReadingOnce(db, pub, 60000);
+      await expectEveryAckedReadingOnce(db.url, pub, 60000);
 
       // ~20k messages were offered during the outage; the window keeps them at the broker, not in memory.
       const RSS_GROWTH_BOUND_MB = 150;
@@ -127,7 +101,7 @@ describe('ingest under faults', function () {
     await broker.restart();
     await new Promise((r) => setTimeout(r, 3000));
     await pub.stop();
-    await expectEveryAckedReadingOnce(db, pub);
+    await expectEveryAckedReadingOnce(db.url, pub);
   });
 
   it('a poison reading in a batch is dead-lettered and the rest of the batch commits', async () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { connect, type IClientOptions } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { createBrokerAuth } from '../lib/mqtt-auth/broker-auth';
 import { planUsers } from '../lib/mqtt-auth/user-plan';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../scripts/embedded/mqtt-broker';
@@ -13,7 +13,7 @@ import { startApp, type RunningApp } from './support/app';
 import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { waitFor } from './support/env';
 import { mosquittoProcess, startMosquitto, type Credentials, type TestBroker } from './support/mosquitto';
-import { attemptPublish, connects, recorder } from './support/mqtt-probe';
+import { attemptPublish, connects, PREDICTABLE_CLIENT_ID_SUFFIXES, recorder, sessionPresent } from './support/mqtt-probe';
 import { freePort } from './support/ports';
 
 /**
@@ -26,21 +26,6 @@ import { freePort } from './support/ports';
 
 const MQTT_USERS = resolve(__dirname, '..', 'scripts', 'mqtt-users.js');
 const HUB_CONFIG = resolve(__dirname, '..', 'scripts', 'hub-config.js');
-// The node ids of the shipped flow (flows/octopus.json) and the suffixes the nodes add.
-const PREDICTABLE_SUFFIXES = ['octopus-source', 'commands', 'alerts'];
-
-const sessionPresent = (url: string, options: IClientOptions): Promise<boolean> =>
-  new Promise((resolveConnack, reject) => {
-    const c = connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
-    c.once('connect', (connack) => {
-      c.end(true);
-      resolveConnack(connack.sessionPresent);
-    });
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-  });
 
 const login = (c: Credentials, clientId: string): IClientOptions => ({ username: c.username, password: c.password, clientId });
 const connections = (app: RunningApp) => app.output().match(/connected to mqtt:\/\/\S+, subscribed to/g)?.length ?? 0;
@@ -80,7 +65,7 @@ describe('hostile MQTT clients (issue #15)', function () {
     it("a house using Node-RED's predictable client ids neither takes its persistent session nor kicks it off; readings keep arriving", async () => {
       // Mosquitto 2 cannot tie client ids to users, so it accepts the house: what protects Node-RED
       // is that its real ids end with a tag made from its password.
-      for (const suffix of ['', ...PREDICTABLE_SUFFIXES]) {
+      for (const suffix of ['', ...PREDICTABLE_CLIENT_ID_SUFFIXES]) {
         const id = suffix ? `${base}-${suffix}` : base;
         const url = `mqtt://127.0.0.1:${broker.port}`;
         assert.equal(await sessionPresent(url, { ...login(casa1, id), clean: false }), false, `${id}: no session of Node-RED's handed to the house`);
@@ -124,7 +109,7 @@ describe('hostile MQTT clients (issue #15)', function () {
     });
 
     it("refuses a house connecting with Node-RED's client ids (not authorized); Node-RED's source stays connected and its readings keep arriving", async () => {
-      const ids = [base, ...PREDICTABLE_SUFFIXES.map((s) => `${base}-${s}`), 'octopus-1a2b3c4d-octopus-source', 'casa2-devices-t1', 'casa1-hub'];
+      const ids = [base, ...PREDICTABLE_CLIENT_ID_SUFFIXES.map((s) => `${base}-${s}`), 'octopus-1a2b3c4d-octopus-source', 'casa2-devices-t1', 'casa1-hub'];
       for (const id of ids) {
         for (const who of [casa1, casa1Hub]) {
           if (id.startsWith(`${who.username}`)) continue;

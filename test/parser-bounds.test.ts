@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import type { ParseResult } from '../lib/model/reading';
 import { createProfileContext, MAX_REJECTS_PER_MESSAGE, parseMessage } from '../lib/parser';
 import { boundDeadLetter, DEAD_LETTER_PAYLOAD_MAX, deadLetterForRejects } from '../lib/store/dead-letter';
+import { deepJson, keyFlood as floodText } from './support/hostile-payloads';
 
-/** `{"/aaa":0,"/aab":0,…}`: `n` keys that cannot be attribute names, about 9 bytes each. */
-function keyFlood(n: number, extra = ''): Buffer {
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = String.fromCharCode(97 + (i % 26));
-    const b = String.fromCharCode(97 + (Math.floor(i / 26) % 26));
-    const c = String.fromCharCode(97 + (Math.floor(i / 676) % 26));
-    parts.push(`"/${c}${b}${a}":0`);
-  }
-  return Buffer.from(`{${extra}${parts.join(',')}}`);
-}
+/** The flood as the device sends it. */
+const keyFlood = (n: number, extra = ''): Buffer => Buffer.from(floodText(n, extra));
 
 function rejectCount(r: ParseResult): number {
   let n = r.rejects.length;
@@ -82,7 +74,7 @@ describe('parser bounds: one message, one bounded dead letter', () => {
   });
 
   it('JSON nested 10 000 deep is refused as such on every profile, never a parser-error (it overflowed the stack)', () => {
-    const deep = [`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, `${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'{"T":nan,"a":'.repeat(4000)}1${'}'.repeat(4000)}`];
+    const deep = [deepJson(10_000), deepJson(10_000, 'array'), `${'{"T":nan,"a":'.repeat(4000)}1${'}'.repeat(4000)}`];
     const topics = ['casa1/r/d/x', 'casa1/r/d', 'casa1/tele/plug/SENSOR', 'casa1/stat/plug/RESULT', 'casa1/zigbee2mqtt/lamp', 'casa1/shellies/sh1/info', 'casa1/homie/dev/$state', 'casa1/owntracks/u/phone'];
     for (const topic of topics) {
       for (const payload of deep) {

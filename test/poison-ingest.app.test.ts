@@ -4,18 +4,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { startApp, type RunningApp } from './support/app';
 import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
-
-/** `{"/aaa":0,"/aab":0,…}`: 7 000 keys that cannot be attribute names, about 63 KB (under the 64 KiB limit). */
-function keyFlood(n: number): string {
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = String.fromCharCode(97 + (i % 26));
-    const b = String.fromCharCode(97 + (Math.floor(i / 26) % 26));
-    const c = String.fromCharCode(97 + (Math.floor(i / 676) % 26));
-    parts.push(`"/${c}${b}${a}":0`);
-  }
-  return `{${parts.join(',')}}`;
-}
+import { keyFlood } from './support/hostile-payloads';
 
 /**
  * Issue #15: one message of one house must not stop ingest for every house. The real application

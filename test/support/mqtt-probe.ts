@@ -1,4 +1,4 @@
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 
 /** A subscriber that records every topic and payload it receives, in order. */
 export interface Recorder {
@@ -51,4 +51,22 @@ export async function connects(url: string, options: IClientOptions = {}): Promi
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
+}
+
+/** The node ids of the shipped flow (flows/octopus.json) that Node-RED's client ids are made of: `<OCTOPUS_CLIENT_ID>-<suffix>`. */
+export const PREDICTABLE_CLIENT_ID_SUFFIXES = ['octopus-source', 'commands', 'alerts'];
+
+/** Connects, reads CONNACK's session-present flag, and leaves at once. */
+export function sessionPresent(url: string, options: IClientOptions): Promise<boolean> {
+  return new Promise((resolveConnack, reject) => {
+    const c = connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    c.once('connect', (connack) => {
+      c.end(true);
+      resolveConnack(connack.sessionPresent);
+    });
+    c.once('error', (err) => {
+      c.end(true);
+      reject(err);
+    });
+  });
 }

@@ -1,4 +1,7 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import assert from 'node:assert/strict';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { Client } from 'pg';
+import { waitFor } from './env';
 
 /**
  * Publishes numbered readings at a steady rate with QoS 1 and remembers which ones the broker
@@ -17,10 +20,11 @@ export class SequencePublisher {
     private readonly url: string,
     readonly site: string,
     private readonly devices = 10,
+    private readonly options: IClientOptions = {},
   ) {}
 
   async start(ratePerSecond: number): Promise<void> {
-    this.client = await connectAsync(this.url, { reconnectPeriod: 200, clean: true });
+    this.client = await connectAsync(this.url, { reconnectPeriod: 200, clean: true, ...this.options });
     const perTick = Math.max(1, Math.round(ratePerSecond / 50));
     this.timer = setInterval(() => {
       for (let i = 0; i < perTick; i++) this.publishNext();
@@ -51,4 +55,35 @@ export function compareSequences(acked: Set<number>, stored: number[]): { lost: 
   const lost = [...acked].filter((n) => !seen.has(n)).sort((a, b) => a - b);
   const duplicated = [...seen].filter(([, c]) => c > 1).map(([n]) => n);
   return { lost, duplicated };
+}
+
+/** The values of a site's `seq` readings in Postgres (on a connection of its own). */
+export async function storedSequence(dbUrl: string, site: string): Promise<number[]> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const res = await c.query("select num from readings where attribute = 'seq' and device_id like $1", [`${site}/%`]);
+    return res.rows.map((r: { num: number }) => r.num);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Waits (bounded) until every reading the broker acknowledged is stored, then asserts none lost and none twice; returns the stored values. */
+export async function expectEveryAckedReadingOnce(dbUrl: string, pub: SequencePublisher, timeoutMs = 30000): Promise<number[]> {
+  let stored: number[] = [];
+  let last = { lost: [] as number[], duplicated: [] as number[] };
+  await waitFor(
+    async () => {
+      stored = await storedSequence(dbUrl, pub.site);
+      last = compareSequences(pub.acked, stored);
+      return last.lost.length === 0;
+    },
+    timeoutMs,
+    'every acknowledged reading to be stored',
+  ).catch(() => undefined);
+  assert.ok(pub.acked.size > 0, 'the broker acknowledged nothing');
+  assert.deepEqual(last.lost.slice(0, 20), [], `${last.lost.length} of ${pub.acked.size} acknowledged readings lost`);
+  assert.deepEqual(last.duplicated.slice(0, 20), [], `${last.duplicated.length} readings stored twice`);
+  return stored;
 }
