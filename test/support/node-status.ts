@@ -66,3 +66,32 @@ export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+export interface RssWatch {
+  /** Highest and first sample, MB. */
+  peak(): number;
+  first(): number;
+  samples(): number;
+  stop(): void;
+}
+
+/** Samples a process's resident memory (VmRSS) every `periodMs` until stopped; a sample of an exited process is skipped. */
+export function watchRss(pid: number, periodMs = 200): RssWatch {
+  let peak = 0;
+  let first = NaN;
+  let n = 0;
+  const sample = () => {
+    let mb = NaN;
+    try {
+      mb = rssMb(pid);
+    } catch {
+      return;
+    }
+    if (!Number.isFinite(mb)) return;
+    if (n++ === 0) first = mb;
+    peak = Math.max(peak, mb);
+  };
+  sample();
+  const timer = setInterval(sample, periodMs);
+  return { peak: () => peak, first: () => first, samples: () => n, stop: () => clearInterval(timer) };
+}
