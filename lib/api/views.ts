@@ -1,4 +1,5 @@
 import type { TrackedCommand } from '../commands/command-tracker';
+import { controlOf } from '../commands/command-rules';
 import type { AvailabilityState, ReadingValue } from '../model/reading';
 import type { ControlSpec, DeviceMeta, DeviceRecord, DeviceRegistry, DeviceState } from '../registry/device-registry';
 import { iso } from './http';
@@ -64,7 +65,7 @@ export function attributeViews(d: DeviceRecord): AttributeView[] {
       value: a.value,
       unit: a.unit ?? null,
       ts: iso(a.ts),
-      controllable: d.meta.controls?.[name] ?? null,
+      controllable: controlOf(d.meta.controls, name) ?? null,
     }));
 }
 

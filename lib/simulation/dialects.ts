@@ -43,15 +43,15 @@ export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
     case 'ha':
       // Home Assistant MQTT discovery: one retained config per entity, naming its state topic.
       return d.attributes.map((a) => {
-        const component = a.controllable === 'switch' ? 'switch' : typeof a.value === 'boolean' ? 'binary_sensor' : 'sensor';
+        const component = haComponent(a);
         const config: Record<string, unknown> = {
           name: a.name,
           unique_id: `${id}-${a.name}`,
-          state_topic: `sim/${id}/${a.name}`,
+          state_topic: haTopic(a, id, 'state'),
           device: { identifiers: [id], name: d.device, manufacturer: 'Octopus simulator' },
         };
         if (a.unit) config.unit_of_measurement = a.unit;
-        if (component === 'switch') config.command_topic = `sim/${id}/${a.name}/set`;
+        if (component === 'switch') config.command_topic = haTopic(a, id, 'set');
         return { topic: `homeassistant/${component}/${id}/${a.name}/config`, payload: JSON.stringify(config), retain: true };
       });
     default:
@@ -97,7 +97,7 @@ export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: numb
     case 'homie':
       return { topic: `homie/${id}/sim/${a.name}`, payload: String(v) };
     case 'ha':
-      return { topic: `sim/${id}/${a.name}`, payload: typeof v === 'boolean' ? onOff(v) : String(v) };
+      return { topic: haTopic(a, id, 'state'), payload: typeof v === 'boolean' ? onOff(v) : String(v) };
     case 'owntracks': {
       // A phone reports where it is: a point that wanders around the house's place.
       const seed = [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
@@ -126,7 +126,7 @@ export function commandTopic(dialect: Dialect, d: SimDevice, a: SimAttribute): s
     case 'homie':
       return `homie/${id}/sim/${a.name}/set`;
     case 'ha':
-      return `sim/${id}/${a.name}/set`;
+      return haTopic(a, id, 'set');
     default:
       return `${d.site}/${d.room}/${d.device}/${a.name}/set`;
   }
@@ -142,4 +142,16 @@ export function commandValue(dialect: Dialect, payload: string): string {
   } catch {
     return payload;
   }
+}
+
+/**
+ * A Home Assistant entity's state and command topics, on HA's default naming
+ * (`homeassistant/<component>/<node_id>/<object_id>/state`): the operator's own tree, not a house's.
+ */
+function haComponent(a: { controllable?: string; value: unknown }): 'switch' | 'binary_sensor' | 'sensor' {
+  return a.controllable === 'switch' ? 'switch' : typeof a.value === 'boolean' ? 'binary_sensor' : 'sensor';
+}
+
+function haTopic(a: { name: string; controllable?: string; value: unknown }, id: string, kind: 'state' | 'set'): string {
+  return `homeassistant/${haComponent(a)}/${id}/${a.name}/${kind}`;
 }
