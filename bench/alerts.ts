@@ -65,7 +65,7 @@ function stream(): Reading[] {
 
 function perReadingCost(rules: AlertRule[], readings: Reading[]): { us: number; newSeriesUs: number } {
   const engine = new AlertEngine(rules);
-  let now = Date.parse('2026-11-23T10:00:00Z');
+  let now = Date.parse('2026-11-23T10:00:00Z'); // the engine's injected clock, advanced by hand
   const t0 = performance.now();
   for (const r of readings) engine.observe(r, now);
   const newSeriesUs = ((performance.now() - t0) * 1000) / readings.length;

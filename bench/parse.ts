@@ -21,7 +21,7 @@ function plainSamples(n: number): Sample[] {
 
 function jsonSamples(n: number): Sample[] {
   const out: Sample[] = [];
-  const t = Date.parse('2026-11-23T10:00:00Z');
+  const t = Date.parse('2026-11-23T10:00:00Z'); // the bench's own clock: device times in the past are valid on any day
   for (let i = 0; i < n; i++) {
     out.push({
       topic: `casa-${i % 50}/salon/termo-${i % 7}/temperature`,

@@ -4,7 +4,7 @@ import { checkRules, compileRules, RuleIndex, type AlertRule } from '../lib/aler
 import type { Reading, ReadingValue } from '../lib/model/reading';
 
 /** Deterministic time: 2026-11-23 10:00:00 UTC, advanced by hand. */
-const T0 = Date.parse('2026-11-23T10:00:00Z');
+const T0 = Date.parse('2026-11-23T10:00:00Z'); // the engine's injected clock
 const S = 1000;
 
 function reading(value: ReadingValue, over: Partial<Reading> = {}): Reading {

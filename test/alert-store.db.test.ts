@@ -7,7 +7,7 @@ import { Database } from '../lib/db/database';
 import type { Reading, ReadingValue } from '../lib/model/reading';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
-const T0 = Date.parse('2026-11-23T10:00:00Z');
+const T0 = Date.parse('2026-11-23T10:00:00Z'); // the alert service's injected clock (see `clock` below)
 const S = 1000;
 
 function reading(value: ReadingValue, over: Partial<Reading> = {}): Reading {
