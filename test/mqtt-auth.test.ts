@@ -8,7 +8,7 @@ import { hashPassword, randomPassword, verifyPassword } from '../lib/mqtt-auth/p
 import { parsePasswordFile, renderPasswordFile } from '../lib/mqtt-auth/password-file';
 import { filtersOverlap, topicMatches, unshared } from '../lib/mqtt-auth/topic-match';
 import { planUsers } from '../lib/mqtt-auth/user-plan';
-import { ingestClientId } from '../lib/mqtt-auth/client-id';
+import { ingestClientId, ingestShareGroup } from '../lib/mqtt-auth/client-id';
 import { allUsers, clientIdOwner, clientIdProblem, houseUsers, RESERVED_SITES, siteProblem } from '../lib/mqtt-auth/users';
 import { hubLocalPasswordFile, renderHubConfig } from '../lib/hub/hub-config';
 import type { DeviceRecord } from '../lib/registry/device-registry';
@@ -270,6 +270,15 @@ describe('mqtt-auth: hostile clients (issue #15)', () => {
     assert.notEqual(ingestClientId('octopus-compose-alerts', 'secret-1').slice(-16), a.slice(-16));
     assert.equal(ingestClientId('octopus-compose-in', undefined), 'octopus-compose-in');
     assert.equal(ingestClientId('octopus-compose-in', ''), 'octopus-compose-in');
+  });
+
+  it("gives the ingest's $share group a tag only its password makes, so a house cannot join it on Mosquitto", () => {
+    const g = ingestShareGroup('octopus-ingest', 'secret-1');
+    assert.match(g, /^octopus-ingest-[0-9a-f]{16}$/);
+    assert.equal(ingestShareGroup('octopus-ingest', 'secret-1'), g, 'every instance with the password joins the same group');
+    assert.notEqual(ingestShareGroup('octopus-ingest', 'secret-2'), g);
+    assert.notEqual(g.slice(-16), ingestClientId('octopus-ingest', 'secret-1').slice(-16), 'not the client id tag');
+    assert.equal(ingestShareGroup('octopus-ingest', undefined), 'octopus-ingest');
   });
 
   it("makes the hub's LAN listener require logins: refused anonymous unless asked, a password file with the house's devices user", () => {

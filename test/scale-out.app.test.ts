@@ -36,7 +36,10 @@ describe('scale-out and operations', function () {
       });
       apps.push(await startApp({ MQTT_URL: broker.url, DATABASE_URL: db.url }, { dataDir }));
     }
-    for (const app of apps) await waitFor(() => /subscribed to \$share\/octopus-ingest\//.test(app.output()), 10000, 'shared subscription');
+    // With the broker's password the group name carries a tag no house can know (the same on both instances).
+    const tagged = /subscribed to \$share\/(octopus-ingest-[0-9a-f]{16})\//;
+    for (const app of apps) await waitFor(() => tagged.test(app.output()), 10000, 'shared subscription');
+    assert.equal(tagged.exec(apps[0].output())?.[1], tagged.exec(apps[1].output())?.[1], 'one group for both instances');
     const pub = new SequencePublisher(broker.url, `share-${randomUUID().slice(0, 6)}`);
     await pub.start(1000);
     await new Promise((r) => setTimeout(r, 5000));

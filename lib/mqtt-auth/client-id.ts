@@ -12,3 +12,15 @@ export function ingestClientId(base: string, password: string | undefined): stri
   if (!password) return base;
   return `${base}-${createHmac('sha256', password).update(`octopus-client-id|${base}`).digest('hex').slice(0, 16)}`;
 }
+
+/**
+ * The shared-subscription group Node-RED's sources join. Mosquitto 2 lets any user subscribe to
+ * `$share/<group>/<a topic it may read>`, and a member of the group is handed a share of the
+ * messages, which the other members then never see. With a password the configured group name
+ * gets a tag made from it, the same on every instance with that password, so no house can name
+ * the ingest's group. Without a password the name stays as configured.
+ */
+export function ingestShareGroup(group: string, password: string | undefined): string {
+  if (!password) return group;
+  return `${group}-${createHmac('sha256', password).update(`octopus-share-group|${group}`).digest('hex').slice(0, 16)}`;
+}

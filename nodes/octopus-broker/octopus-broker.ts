@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { IClientOptions } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { brokerCredentials } from '../../lib/mqtt-auth/broker-credentials';
-import { ingestClientId } from '../../lib/mqtt-auth/client-id';
+import { ingestClientId, ingestShareGroup } from '../../lib/mqtt-auth/client-id';
 import { defaultMqttUrl, mqttUrlProblem } from '../../lib/util/env-config';
 import type { BrokerConfigNode, BrokerCredentials } from './types';
 
@@ -62,6 +62,7 @@ export = function register(RED: NodeAPI): void {
       ...tls,
       ...overrides,
     });
+    this.shareGroup = (group) => ingestShareGroup(group, password);
   }
 
   RED.nodes.registerType<BrokerConfigNode, BrokerNodeDef, object, BrokerCredentials>('octopus-broker', OctopusBrokerNode, {

@@ -11,4 +11,6 @@ export interface BrokerConfigNode extends Node<BrokerCredentials> {
   brokerUrl: string;
   problem: string | undefined;
   clientOptions(clientIdSuffix: string, overrides?: IClientOptions): IClientOptions;
+  /** The `$share` group name to subscribe with: tagged from the broker password so no house can join it. */
+  shareGroup(group: string): string;
 }

@@ -46,7 +46,8 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
-    const topics = shareGroup ? filters.map((f) => `$share/${shareGroup}/${f}`) : filters;
+    const shareName = shareGroup ? broker.shareGroup(shareGroup) : '';
+    const topics = shareName ? filters.map((f) => `$share/${shareName}/${f}`) : filters;
     const subscriber = new DeferredAckSubscriber(
       {
         url: broker.brokerUrl,
