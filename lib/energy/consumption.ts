@@ -114,11 +114,11 @@ function round(x: number): number {
 }
 
 /** Hours are UTC hours (a local hour repeats or vanishes at a DST change); longer periods are local. */
-function zoneFor(q: ConsumptionQuery): string {
+function zoneFor(q: Pick<ConsumptionQuery, 'period' | 'timeZone'>): string {
   return q.period === 'hour' ? 'UTC' : q.timeZone;
 }
 
-interface Range {
+export interface Range {
   from: number;
   to: number;
   prevFrom: number;
@@ -127,7 +127,7 @@ interface Range {
 }
 
 /** [from, to) widened to whole periods, and the start of the same calendar span before it. */
-async function alignRange(pool: Pool, q: ConsumptionQuery): Promise<Range> {
+export async function alignRange(pool: Pool, q: Pick<ConsumptionQuery, 'timeZone' | 'period' | 'from' | 'to'>): Promise<Range> {
   const res = await pool.query<{ from: Date; to: Date; prev_from: Date; whole_hours: boolean }>(
     `select lf at time zone $3 as from, lt at time zone $3 as to, (lf - age(lt, lf)) at time zone $3 as prev_from,
             extract(minute from ($1::timestamptz at time zone $5) - ($1::timestamptz at time zone 'UTC')) = 0
@@ -237,7 +237,7 @@ function fill(periods: Array<{ start: Date; end: Date }>, used: Used[], priced: 
 }
 
 /** Where the rollups stop being complete (the oldest bucket waiting to be rolled up), aligned down to `bucketMs`. */
-async function rollupHorizon(pool: Pool, now: number, bucketMs: number): Promise<number> {
+export async function rollupHorizon(pool: Pool, now: number, bucketMs: number): Promise<number> {
   const res = await pool.query<{ oldest: Date | null }>('select min(bucket) as oldest from rollup_pending');
   const oldest = res.rows[0]?.oldest?.getTime() ?? now;
   const horizon = Math.max(Math.min(oldest, now), now - MAX_RAW_TAIL_MS);
