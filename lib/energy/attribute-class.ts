@@ -79,5 +79,5 @@ export function classify(f: ClassFacts): Classified {
   if (unit && (!AMBIGUOUS_UNITS.has(f.unit!.trim().toLowerCase()) || named)) return withUnit('counter', 'unit');
   if (named && unit) return withUnit('counter', 'name');
   // A name alone (`total` without a unit) is too weak: counting the wrong thing as consumption is worse than missing it.
-  return withUnit('measurement', unit ? 'unit' : 'value');
+  return withUnit('measurement', f.unit ? 'unit' : 'value');
 }
