@@ -357,17 +357,17 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     assert.equal(rows.filter((r) => !r.route.includes('/ui/')).length, probes.length + 5);
     assert.deepEqual(problems, []);
 
-    // Exports: a viewer takes away their own house's history, never another's.
+    // Exports: a viewer takes away their own house's history, never another's (house A's thermostat was forgotten above: its lamp remains).
     const exports = [
       (await s.viewerA.fetch(`/api/v1/sites/${enc(A)}/export?zone=utc`)).status,
-      (await s.viewerA.fetch(`/api/v1/devices/${enc(ids.termoA)}/export?format=ndjson`)).status,
+      (await s.viewerA.fetch(`/api/v1/devices/${enc(ids.luzA)}/export?format=ndjson`)).status,
       (await s.viewerA.fetch(`/api/v1/sites/${enc(B)}/export`)).status,
       (await s.viewerA.fetch(`/api/v1/devices/${enc(ids.termoB)}/export`)).status,
     ];
     const ownText = await (await s.viewerA.fetch(`/api/v1/sites/${enc(A)}/export?zone=utc`)).text();
     const otherText = await (await s.viewerA.fetch(`/api/v1/sites/${enc(B)}/export`)).text();
     assert.deepEqual(exports, [200, 200, 404, 404]);
-    assert.ok(ownText.includes(ids.termoA) && !ownText.includes(B), 'house A\'s export holds house A only');
+    assert.ok(ownText.includes(ids.luzA) && !ownText.includes(B), 'house A\'s export holds house A only');
     assert.ok(!otherText.includes(B.slice(0, 8) + '/'), 'nothing of house B');
     extras.push(`GET /sites/{site}/export and /devices/{id}/export as viewer A: own house ${exports[0]}✓ ${exports[1]}✓, house B ${exports[2]}✓ ${exports[3]}✓`);
   });
