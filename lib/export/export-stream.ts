@@ -1,14 +1,13 @@
 import type { Pool } from 'pg';
-import Cursor from 'pg-cursor';
 import { exportStatement, type ExportQuery } from './export-query';
 import { CSV_BOM, csvLine, formatRows, type ExportFormat, type ExportRow } from './export-format';
 
 /**
- * Streams an export to `out` from a server-side cursor: at most BATCH rows are in memory at a time
- * and the next batch is read only once `out` has taken the last one (back-pressure), so memory
- * stays flat whatever the size. The cursor runs in a read-only transaction of its own connection,
- * with the time zone the times are written in; a reader that goes away ends the export and frees
- * the connection.
+ * Streams an export to `out` from a server-side cursor (SQL DECLARE … CURSOR / FETCH, so no driver
+ * add-on): at most BATCH rows are in memory at a time and the next batch is fetched only once
+ * `out` has taken the last one (back-pressure), so memory stays flat whatever the size. The
+ * cursor runs in a read-only transaction of its own connection, with the time zone the times are
+ * written in; a reader that goes away ends the export and frees the connection.
  */
 
 export const BATCH = 2000;
@@ -50,19 +49,17 @@ export async function streamExport(pool: Pool, q: ExportQuery, format: ExportFor
   try {
     await client.query('begin read only');
     await client.query("select set_config('TimeZone', $1, true)", [q.timeZone]);
-    const cursor = client.query(new Cursor<Record<string, unknown>>(statement.sql, statement.params));
-    try {
-      if (format === 'csv' && !(await write(out, CSV_BOM + csvLine([...statement.columns])))) aborted = true;
-      while (!aborted) {
-        const batch = await cursor.read(BATCH);
-        if (batch.length === 0) break;
-        rows += batch.length;
-        const text = formatRows(format, statement.columns, q.resolution === 'raw' ? batch.map(rawRow) : (batch as ExportRow[]));
-        if (!(await write(out, text))) aborted = true;
-      }
-    } finally {
-      await cursor.close();
+    // Parameters are bound in DECLARE too (extended protocol): the query stays parameterised.
+    await client.query(`declare octopus_export no scroll cursor for ${statement.sql}`, statement.params);
+    if (format === 'csv' && !(await write(out, CSV_BOM + csvLine([...statement.columns])))) aborted = true;
+    while (!aborted) {
+      const batch = (await client.query<Record<string, unknown>>(`fetch forward ${BATCH} from octopus_export`)).rows;
+      if (batch.length === 0) break;
+      rows += batch.length;
+      const text = formatRows(format, statement.columns, q.resolution === 'raw' ? batch.map(rawRow) : (batch as ExportRow[]));
+      if (!(await write(out, text))) aborted = true;
     }
+    // Ending the transaction closes the cursor; after an error the rollback below does.
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
