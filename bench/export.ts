@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { Pool } from 'pg';
 import { migrate } from '../lib/db/migrate';
@@ -47,7 +49,7 @@ export async function runExportBench(): Promise<Figures> {
         { export: 'baseline: one query, one CSV string', rows: buffered.rows, seconds: buffered.seconds, rows_per_s: buffered.rate, peak_rss_mb: buffered.peak, rss_growth_mb: buffered.growth },
       ]),
     );
-    return {
+    const figures = {
       export_rows: csv.rows,
       export_rows_per_s: csv.rate,
       export_peak_rss_mb: csv.peak,
@@ -56,6 +58,10 @@ export async function runExportBench(): Promise<Figures> {
       export_ndjson_rss_growth_mb: ndjson.growth,
       export_buffered_rss_growth_mb: buffered.growth,
     };
+    const out = resolve(__dirname, '..', '..', 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'export.json'), JSON.stringify({ at: new Date().toISOString(), figures }, null, 2) + '\n');
+    return figures;
   } finally {
     await pool.end();
   }

@@ -183,4 +183,20 @@ describe('the Energy page in a real browser', function () {
     );
     assert.deepEqual(pageErrors, []);
   });
+
+  it('edits an attribute\'s class in /ui: the plug stops counting, then counts again', async () => {
+    await page.goto(`${app.baseUrl}/ui/#/energy/${encodeURIComponent(site)}`);
+    await page.locator('.energy-chart[data-state="ready"]').waitFor({ timeout: 30000 });
+    await page.locator('summary', { hasText: 'Counters and classes' }).click();
+    const select = page.locator(`select[data-device-id="${plug}"][data-attribute="energy"]`);
+    await select.selectOption('measurement');
+    await page.locator('.class-row', { hasText: 'now measurement' }).waitFor({ timeout: 10000 });
+    const classes = () => api<{ items: Array<{ deviceId: string; class: string; source: string }> }>(`/sites/${site}/energy/attributes`);
+    assert.deepEqual((await classes()).items.filter((i) => i.deviceId === plug).map((i) => [i.class, i.source]), [['measurement', 'user']]);
+    assert.deepEqual((await api<{ devices: Array<{ deviceId: string }> }>(`/sites/${site}/consumption`)).devices.map((d) => d.deviceId), [meter]);
+    await select.selectOption('');
+    await page.locator('.class-row', { hasText: 'now counter' }).waitFor({ timeout: 10000 });
+    assert.deepEqual((await classes()).items.filter((i) => i.deviceId === plug).map((i) => [i.class, i.source]), [['counter', 'unit']]);
+    assert.deepEqual(pageErrors, []);
+  });
 });

@@ -134,6 +134,11 @@ describe('energy: consumption from counters in Postgres (resets, DST days, month
     }
     assert.ok(Math.abs(months.total - everyDay.total) < 1e-6);
 
+    // A zone whose offset is not whole hours (India, +05:30): its days come from the 5-minute rollups, still 24 kWh each.
+    const kolkataDay = Date.UTC(YEAR, 4, 20) - 5.5 * HOUR_MS;
+    const india = await consumption({ series, from: kolkataDay, to: kolkataDay + 3 * DAY_MS, timeZone: 'Asia/Kolkata' });
+    assert.deepEqual(india.buckets.map((b) => [b.start, b.total]), [0, 1, 2].map((d) => [new Date(kolkataDay + d * DAY_MS).toISOString(), 24]));
+
     // The previous period, bucket for bucket: March for April's days, the year before for a year.
     const april = await consumption({ series, from: Date.UTC(YEAR, 3, 1) - 2 * HOUR_MS, to: Date.UTC(YEAR, 4, 1) - 2 * HOUR_MS, previous: true });
     assert.equal(april.buckets.length, 30);
