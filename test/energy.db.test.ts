@@ -98,16 +98,16 @@ describe('energy: consumption from counters in Postgres (resets, DST days, month
 
   it('a day across a DST change has 23 or 25 hours and the right total; months equal the sum of their days', async () => {
     const id = 'casa/garaje/meter';
-    // 1 kWh an hour in 15-minute steps, from a week before the spring change to a week after the fall one,
+    // 1 kWh an hour in 30-minute steps, from a week before the spring change to a week after the fall one,
     // with a reset in May: every local day's total is its length in hours.
     const from = springDay.start - 7 * DAY_MS;
     const to = fallDay.end + 7 * DAY_MS;
     const readings: Reading[] = [];
     let value = 5000;
     const resetAt = Date.UTC(YEAR, 4, 10, 9, 7);
-    for (let t = from; t <= to; t += 15 * MINUTE_MS) {
+    for (let t = from; t <= to; t += 30 * MINUTE_MS) {
       readings.push(reading(id, 'energy', Number(value.toFixed(3)), t));
-      value = t + 15 * MINUTE_MS > resetAt && t <= resetAt ? 0.25 : value + 0.25;
+      value = t + 30 * MINUTE_MS > resetAt && t <= resetAt ? 0.5 : value + 0.5;
     }
     await store(readings);
     await rollUp(to + DAY_MS);
