@@ -6,6 +6,7 @@ import { DAY_MS, ROLLUP_5M_MS } from '../lib/history/buckets';
 import { ensureDayPartitions, runHistoryMaintenance } from '../lib/history/history-maintenance';
 import { queryHistory, type HistoryQuery } from '../lib/history/history-query';
 import { PG_TEST_URL } from '../test/support/env';
+import { runConsumptionBench } from './consumption';
 import { percentile, round, table, type Figures } from './support/figures';
 
 const DATABASE = 'octopus_bench_history';
@@ -75,6 +76,8 @@ export async function runHistoryBench(): Promise<Figures> {
   } finally {
     await pool.end();
   }
+  // Energy: a year of one house's counters summed by month (bench/consumption.ts, its own database).
+  Object.assign(figures, await runConsumptionBench());
   const out = resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'history.json'), JSON.stringify({ at: new Date().toISOString(), figures }, null, 2) + '\n');

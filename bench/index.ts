@@ -13,6 +13,7 @@ const parts: Record<string, () => Promise<Part>> = {
   ingest: async () => (await import('./ingest')).runIngestBench,
   history: async () => (await import('./history')).runHistoryBench,
   live: async () => (await import('./live')).runLiveBench,
+  export: async () => (await import('./export')).runExportBench,
 };
 
 async function main(): Promise<void> {

@@ -216,6 +216,8 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       SiteRoleRequest: () => ({ role: 'resident' }),
       // A resident token: beyond a viewer of house A, and beyond anyone of house B.
       TokenCreate: () => ({ name: 'script', role: 'resident', sites: [A] }),
+      EnergySettingsUpdate: () => ({ timeZone: 'Europe/Madrid', tariffs: { energy: { currency: 'EUR', price: 0.2 } } }),
+      AttributeClassRequest: () => ({ class: 'measurement' }),
     };
     const requiredQuery: Record<string, string> = { attribute: 'temperature' };
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -229,6 +231,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
           site: A,
           userId: String(template.includes('/sites/') ? ids.victimRole : ids.victim),
           tokenId: String(ids.tokenA),
+          attribute: 'temperature',
         };
         const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
           assert.ok(values[name] !== undefined, `no value for path parameter {${name}} of ${template}: teach the attack matrix`);
@@ -353,6 +356,20 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     }
     assert.equal(rows.filter((r) => !r.route.includes('/ui/')).length, probes.length + 5);
     assert.deepEqual(problems, []);
+
+    // Exports: a viewer takes away their own house's history, never another's (house A's thermostat was forgotten above: its lamp remains).
+    const exports = [
+      (await s.viewerA.fetch(`/api/v1/sites/${enc(A)}/export?zone=utc`)).status,
+      (await s.viewerA.fetch(`/api/v1/devices/${enc(ids.luzA)}/export?format=ndjson`)).status,
+      (await s.viewerA.fetch(`/api/v1/sites/${enc(B)}/export`)).status,
+      (await s.viewerA.fetch(`/api/v1/devices/${enc(ids.termoB)}/export`)).status,
+    ];
+    const ownText = await (await s.viewerA.fetch(`/api/v1/sites/${enc(A)}/export?zone=utc`)).text();
+    const otherText = await (await s.viewerA.fetch(`/api/v1/sites/${enc(B)}/export`)).text();
+    assert.deepEqual(exports, [200, 200, 404, 404]);
+    assert.ok(ownText.includes(ids.luzA) && !ownText.includes(B), 'house A\'s export holds house A only');
+    assert.ok(!otherText.includes(B.slice(0, 8) + '/'), 'nothing of house B');
+    extras.push(`GET /sites/{site}/export and /devices/{id}/export as viewer A: own house ${exports[0]}✓ ${exports[1]}✓, house B ${exports[2]}✓ ${exports[3]}✓`);
   });
 
   it('the login itself: wrong passwords are 401, another origin is 403, a non-operator cannot get into the editor', async () => {

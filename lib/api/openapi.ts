@@ -3,6 +3,8 @@
  * request bodies, query strings and path parameters are checked against the very schemas
  * published here, so the document cannot drift from what the routes accept.
  */
+import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
+
 export type JsonSchema = Record<string, unknown>;
 
 export interface Parameter {
@@ -22,7 +24,8 @@ export interface Operation {
   tags: string[];
   parameters?: Parameter[];
   requestBody?: { required: true; content: { 'application/json': { schema: JsonSchema } } };
-  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: { 'application/json': { schema: JsonSchema } } }>;
+  /** JSON for most answers; exports answer text/csv or application/x-ndjson. */
+  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> }>;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -39,9 +42,9 @@ export interface OpenApiDocument {
 
 export const DEFAULT_BASE_PATH = '/api/v1';
 
-const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
-const timestamp = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+export const timestamp = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 
 /**
  * Metadata fields. What an operator sends is held to the service's limits; what the API returns is
@@ -88,7 +91,7 @@ const DEVICE_FIELDS: Record<string, JsonSchema> = {
   attributes: { type: 'array', items: ref('Attribute') },
 };
 
-function object(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema {
+export function object(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema {
   return { type: 'object', properties, required, additionalProperties: false, ...extra };
 }
 
@@ -111,7 +114,7 @@ const counts = {
   offline: { type: 'integer', minimum: 0 },
 };
 
-const SITE_NAME: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
+export const SITE_NAME: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
 const siteRoles = (description: string): JsonSchema => ({
   type: 'object',
   description,
@@ -308,9 +311,9 @@ const SCHEMAS: Record<string, JsonSchema> = {
   ...AUTH_SCHEMAS,
 };
 
-const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
-const answer = (description: string, schema: string) => ({ description, content: json(ref(schema)) });
-const failure = (description: string) => answer(description, 'Error');
+export const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+export const answer = (description: string, schema: string) => ({ description, content: json(ref(schema)) });
+export const failure = (description: string) => answer(description, 'Error');
 
 type Responses = Operation['responses'];
 
@@ -320,7 +323,7 @@ type Responses = Operation['responses'];
  * and 403 (not allowed, or a cookie write without its CSRF token); 503 while no registry is deployed,
  * its database or the user store does not answer.
  */
-function responses(specific: Responses, needs: { registry?: boolean; signedIn?: boolean } = {}): Responses {
+export function responses(specific: Responses, needs: { registry?: boolean; signedIn?: boolean } = {}): Responses {
   const registry = needs.registry ?? true;
   const signedIn = needs.signedIn ?? true;
   const all: Responses = {
@@ -345,7 +348,7 @@ const seriesRange: Parameter[] = [
   { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
 ];
 
-const deviceId: Parameter = {
+export const deviceId: Parameter = {
   name: 'id',
   in: 'path',
   required: true,
@@ -359,13 +362,13 @@ const pageParams = (max: number, deflt: number): Parameter[] => [
   { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 } },
 ];
 
-const filter = (name: string, description: string): Parameter => ({ name, in: 'query', description, schema: { type: 'string', minLength: 1, maxLength: 200 } });
+export const filter = (name: string, description: string): Parameter => ({ name, in: 'query', description, schema: { type: 'string', minLength: 1, maxLength: 200 } });
 
 const userId: Parameter = { name: 'userId', in: 'path', required: true, description: 'User id.', schema: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } };
-const siteParam: Parameter = { name: 'site', in: 'path', required: true, description: 'Site name.', schema: SITE_NAME };
+export const siteParam: Parameter = { name: 'site', in: 'path', required: true, description: 'Site name.', schema: SITE_NAME };
 const bodyOf = (schema: string) => ({ required: true as const, content: json(ref(schema)) });
 const noRegistry = { registry: false };
-const bodyFailures = { '413': failure('Body larger than 64 KB.'), '415': failure('Body not JSON.') };
+export const bodyFailures = { '413': failure('Body larger than 64 KB.'), '415': failure('Body not JSON.') };
 
 const AUTH_PATHS: OpenApiDocument['paths'] = {
   '/auth/login': {
@@ -696,10 +699,12 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       { name: 'commands', description: 'Commands to devices and their outcomes.' },
       { name: 'meta', description: 'About the API.' },
       { name: 'auth', description: 'Signing in and out, users and their roles per site, API tokens.' },
+      ...ENERGY_TAGS,
     ],
-    paths: PATHS,
+    // Energy and export live in their own module (lib/api/openapi-energy.ts), built on call: it uses this one's helpers.
+    paths: { ...PATHS, ...energyPaths() },
     components: {
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...energySchemas() },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'octopus_session', description: 'Set by POST /auth/login. Writes also need the X-CSRF-Token header.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`octo_…`) from POST /tokens.' },

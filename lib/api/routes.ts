@@ -10,6 +10,7 @@ import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
 import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
 import { registerAuthRoutes } from './auth-routes';
+import { registerEnergyRoutes } from './energy-routes';
 import { ValidationError, createValidators, type Validators } from './validate';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
@@ -37,7 +38,7 @@ const DAY_MS = 86_400_000;
 const MAX_RANGE_MS = 366 * DAY_MS;
 const MAX_HISTORY_MS = 3653 * DAY_MS;
 
-interface Context {
+export interface Context {
   req: ApiRequest;
   service: RegistryService;
   principal: Principal;
@@ -49,9 +50,11 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Writes the answer itself (a streamed export) instead of `body` as JSON. */
+  stream?: (res: ServerResponse) => Promise<void>;
 }
 
-type Handler = (ctx: Context) => Reply | Promise<Reply>;
+export type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
 const registered = new WeakSet<object>();
 
@@ -114,7 +117,7 @@ function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
       // Inside a promise chain, whatever a handler throws, at once or later, becomes an answer.
       Promise.resolve(req)
         .then(answer)
-        .then((reply) => (reply.status === 204 ? sendNoContent(res, reply.headers) : sendJson(res, reply.status, reply.body, reply.headers)))
+        .then((reply) => (reply.stream ? reply.stream(res) : reply.status === 204 ? sendNoContent(res, reply.headers) : sendJson(res, reply.status, reply.body, reply.headers)))
         .catch((err: unknown) => fail(req, res, err))
         .catch(() => sendError(res, 500, 'internal error'));
     });
@@ -320,6 +323,8 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     return { status: 200, body: commandView(command) };
   });
 
+  registerEnergyRoutes({ route, device, sees, validators, database: (ctx) => database(ctx.service), fromDatabase });
+
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {
     parameters('/openapi.json', 'get', req);
@@ -333,7 +338,7 @@ function database(service: RegistryService) {
 }
 
 /** A database that does not answer is the service being unavailable, not a bug of ours. */
-async function fromDatabase<T>(work: Promise<T>): Promise<T> {
+export async function fromDatabase<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {

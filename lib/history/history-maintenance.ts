@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { DAY_MS, HOUR_MS, MINUTE_MS, ROLLUP_5M_MS } from './buckets';
+import { mergedBucketStats, rawBucketStats } from './bucket-stats';
 
 export interface MaintenanceOptions {
   /** Raw readings older than this many days are dropped (whole daily partitions); 0 keeps them all. */
@@ -234,20 +235,12 @@ async function rollUp(client: PoolClient, now: number, graceMs: number, limit: n
 }
 
 // One range scan over the hour's changed buckets (the BRIN index narrows it to those minutes),
-// then only rows in a changed bucket count.
+// then only rows in a changed bucket count. First, last and the reset-aware delta: see
+// db/007_energy.sql and lib/history/bucket-stats.ts.
 const ROLLUP_5M = `
-insert into readings_5m (device_id, attribute, bucket, count, sum, min, max)
-select device_id, attribute, bucket, count(*), sum(v), min(v), max(v)
-  from (select device_id, attribute, date_bin('5 minutes', ts, timestamptz 'epoch') as bucket,
-               coalesce(num, case when bool then 1.0 when not bool then 0.0 end) as v
-          from readings
-         where ts >= $2 and ts < $3) r
- where v is not null and bucket = any($1::timestamptz[])
- group by device_id, attribute, bucket`;
+insert into readings_5m (device_id, attribute, bucket, count, sum, min, max, first, last, delta)
+${rawBucketStats("date_bin('5 minutes', ts, timestamptz 'epoch')", 'ts >= $2 and ts < $3', 'bucket = any($1::timestamptz[])')}`;
 
 const ROLLUP_1H = `
-insert into readings_1h (device_id, attribute, bucket, count, sum, min, max)
-select device_id, attribute, $1::timestamptz, sum(count), sum(sum), min(min), max(max)
-  from readings_5m
- where bucket >= $1::timestamptz and bucket < $1::timestamptz + interval '1 hour'
- group by device_id, attribute`;
+insert into readings_1h (device_id, attribute, bucket, count, sum, min, max, first, last, delta)
+${mergedBucketStats('$1::timestamptz', "readings_5m where bucket >= $1::timestamptz and bucket < $1::timestamptz + interval '1 hour'")}`;

@@ -76,7 +76,9 @@ export function answerProblem(r: FuzzRequest, a: FuzzAnswer, secrets: readonly s
   if (r.shortBy !== undefined && a.status === 400 && a.text === '' && a.headers['content-type'] === undefined) return undefined;
   const leak = leakOfInsides(a.text) ?? leakOfInsides(JSON.stringify(a.headers));
   if (leak) return `an answer with ${leak}`;
-  if (r.path.startsWith('/api/v1') && !(a.status === 204 && a.text === '')) {
+  // An export's 200 is the documented CSV or NDJSON stream, not JSON.
+  const exported = a.status === 200 && /\/export(?:\?|$)/.test(r.path) && /^(?:text\/csv|application\/x-ndjson)\b/.test(String(a.headers['content-type']));
+  if (r.path.startsWith('/api/v1') && !(a.status === 204 && a.text === '') && !exported) {
     if (!/^application\/json\b/.test(String(a.headers['content-type']))) return `an answer that is not JSON (${String(a.headers['content-type'])})`;
     let body: unknown;
     try {

@@ -1,4 +1,4 @@
-// The router: hash routes (#/, #/device/<id>, #/alerts, #/devices), one page shown at a time,
+// The router: hash routes (#/, #/device/<id>, #/alerts, #/devices, #/energy[/<site>]), one page shown at a time,
 // each page opening its own live stream for what it shows.
 (function () {
   'use strict';
@@ -12,6 +12,7 @@
     { pattern: /^#\/device\/(.+)$/, page: 'device', nav: 'devices' },
     { pattern: /^#\/alerts\/?$/, page: 'alerts', nav: 'alerts' },
     { pattern: /^#\/devices\/?$/, page: 'devices', nav: 'devices' },
+    { pattern: /^#\/energy(?:\/(.*))?$/, page: 'energy', nav: 'energy' },
   ];
 
   function route() {

@@ -440,7 +440,13 @@
       } catch { /* private mode */ }
       loadCharts();
     }
-    view.appendChild(el('div', 'range-bar', undefined, null, ranges, customForm));
+    // Download: the shown range of this device as CSV (the export streams it from the database).
+    var download = el('a', 'button', 'Download CSV', { id: 'device-download', download: '', href: '#' });
+    download.addEventListener('click', function () {
+      var r = currentRange();
+      download.href = O.apiBase + '/devices/' + encodeURIComponent(d.deviceId) + '/export' + O.query({ from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString(), format: 'csv' });
+    });
+    view.appendChild(el('div', 'range-bar', undefined, null, ranges, customForm, download));
 
     // One panel per attribute
     var grid = el('div', 'panels');
