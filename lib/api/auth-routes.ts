@@ -18,7 +18,7 @@ import {
 import type { AuthService } from '../auth/auth-service';
 import { HttpError, iso, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
-import type { Reply, RouteKit } from './routes';
+import type { Reply, RouteKit } from './route-kit';
 
 /**
  * Sign-in, users and tokens under /api/v1 (documented in openapi.ts, bodies checked with ajv

@@ -10,7 +10,7 @@ import type { ExportQuery, Resolution } from '../export/export-query';
 import { streamExport, takeExportSlot } from '../export/export-stream';
 import type { DeviceRecord } from '../registry/device-registry';
 import { HttpError, readJsonBody } from './http';
-import type { Context, Handler } from './routes';
+import type { Context, Handler } from './route-kit';
 import type { HttpMethod } from './openapi';
 import type { Validators } from './validate';
 import { compare, displayRoom } from './views';

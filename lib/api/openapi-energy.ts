@@ -19,7 +19,7 @@ import {
   type JsonSchema,
   type OpenApiDocument,
   type Parameter,
-} from './openapi';
+} from './openapi-parts';
 
 export const ENERGY_TAGS = [
   { name: 'energy', description: 'Consumption of counters (kWh, m³) per period in the site\'s time zone, tariffs, attribute classes.' },

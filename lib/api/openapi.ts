@@ -3,48 +3,11 @@
  * request bodies, query strings and path parameters are checked against the very schemas
  * published here, so the document cannot drift from what the routes accept.
  */
+import { AUTH_PATHS, AUTH_SCHEMAS } from './openapi-auth';
 import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
+import { answer, DEFAULT_BASE_PATH, deviceId, failure, filter, json, nullable, object, page, pageParams, ref, responses, seriesRange, timestamp, type JsonSchema, type OpenApiDocument } from './openapi-parts';
 
-export type JsonSchema = Record<string, unknown>;
-
-export interface Parameter {
-  name: string;
-  in: 'path' | 'query';
-  required?: boolean;
-  description: string;
-  schema: JsonSchema;
-}
-
-export interface Operation {
-  operationId: string;
-  /** [] for the routes anyone may call (the login, this document); absent: the document's default (signed in). */
-  security?: Array<Record<string, string[]>>;
-  summary: string;
-  description?: string;
-  tags: string[];
-  parameters?: Parameter[];
-  requestBody?: { required: true; content: { 'application/json': { schema: JsonSchema } } };
-  /** JSON for most answers; exports answer text/csv or application/x-ndjson. */
-  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> }>;
-}
-
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface OpenApiDocument {
-  openapi: '3.1.0';
-  info: { title: string; version: string; description: string };
-  servers: Array<{ url: string }>;
-  tags: Array<{ name: string; description: string }>;
-  paths: Record<string, Partial<Record<HttpMethod, Operation>>>;
-  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
-  security: Array<Record<string, string[]>>;
-}
-
-export const DEFAULT_BASE_PATH = '/api/v1';
-
-export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
-export const timestamp = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+export * from './openapi-parts';
 
 /**
  * Metadata fields. What an operator sends is held to the service's limits; what the API returns is
@@ -91,114 +54,11 @@ const DEVICE_FIELDS: Record<string, JsonSchema> = {
   attributes: { type: 'array', items: ref('Attribute') },
 };
 
-export function object(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema {
-  return { type: 'object', properties, required, additionalProperties: false, ...extra };
-}
-
-const page = (item: string, description: string): JsonSchema =>
-  object(
-    {
-      items: { type: 'array', items: ref(item) },
-      total: { type: 'integer', minimum: 0, description: 'Matches in all, beyond this page too.' },
-      limit: { type: 'integer', minimum: 0 },
-      offset: { type: 'integer', minimum: 0 },
-    },
-    undefined,
-    { description },
-  );
-
 const counts = {
   devices: { type: 'integer', minimum: 0 },
   online: { type: 'integer', minimum: 0 },
   stale: { type: 'integer', minimum: 0 },
   offline: { type: 'integer', minimum: 0 },
-};
-
-export const SITE_NAME: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
-const siteRoles = (description: string): JsonSchema => ({
-  type: 'object',
-  description,
-  propertyNames: { minLength: 1, maxLength: 200 },
-  additionalProperties: { $ref: '#/components/schemas/SiteRole' },
-  maxProperties: 1000,
-});
-const password = (description: string): JsonSchema => ({ type: 'string', minLength: 12, maxLength: 200, description });
-
-/** Users, their site roles, sessions and tokens (lib/auth). */
-const AUTH_SCHEMAS: Record<string, JsonSchema> = {
-  SiteRole: { enum: ['owner', 'resident', 'viewer'], description: 'owner: sees, controls, edits devices, manages the site\'s users; resident: sees and controls; viewer: sees.' },
-  TokenRole: { enum: ['operator', 'owner', 'resident', 'viewer'], description: 'operator: everything (operators only); else that role at the token\'s sites.' },
-  LoginRequest: object({ username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 200 } }),
-  User: object({
-    id: { type: 'integer', minimum: 1 },
-    username: { type: 'string' },
-    operator: { type: 'boolean', description: 'The company: every site, every user, the editor.' },
-    disabled: { type: 'boolean' },
-    locked: { type: 'boolean', description: 'Locked out for now after too many wrong passwords.' },
-    sites: siteRoles('Role per site (only the sites the caller manages, unless an operator or the user themself asks).'),
-    createdAt: timestamp('When the user was made.'),
-  }),
-  UserList: object({ items: { type: 'array', items: { $ref: '#/components/schemas/User' } } }),
-  Me: object({
-    user: { $ref: '#/components/schemas/User' },
-    via: { enum: ['session', 'token'], description: 'How this request proved who it is.' },
-    csrfToken: { type: ['string', 'null'], description: 'Send it back in X-CSRF-Token on every write made with the session cookie; null for tokens.' },
-    operator: { type: 'boolean', description: 'What this request may do: a token may do less than its user.' },
-    sites: siteRoles('Role per site this request has (operators: every site).'),
-    expiresAt: { anyOf: [timestamp('When the session ends.'), { type: 'null' }] },
-  }),
-  UserCreate: object(
-    {
-      username: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,64}$', description: 'Letters, digits and . _ @ -, at most 64.' },
-      password: password('At least 12 characters (at most 72 bytes).'),
-      operator: { type: 'boolean', description: 'Only operators make operators.' },
-      sites: siteRoles('Roles to give; an owner may give roles at the sites they own only.'),
-    },
-    ['username', 'password'],
-  ),
-  UserPatch: object(
-    {
-      password: password('A new password; ends the user\'s other sessions and revokes all their API tokens.'),
-      currentPassword: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 200,
-        description: 'Your current password: required to change your own password (which takes a session, not an API token).',
-      },
-      disabled: { type: 'boolean', description: 'A disabled user cannot sign in; their sessions end and tokens stop working.' },
-      operator: { type: 'boolean', description: 'Operators only.' },
-    },
-    [],
-    { minProperties: 1 },
-  ),
-  SiteRoleRequest: object({ role: { $ref: '#/components/schemas/SiteRole' } }),
-  Token: object({
-    id: { type: 'integer', minimum: 1 },
-    name: { type: 'string' },
-    username: { type: 'string', description: 'Whose token it is: it never does more than they may.' },
-    role: { $ref: '#/components/schemas/TokenRole' },
-    sites: { type: 'array', items: { type: 'string' } },
-    createdAt: timestamp('When it was made.'),
-    expiresAt: { anyOf: [timestamp('When it stops working.'), { type: 'null' }] },
-    revokedAt: { anyOf: [timestamp('When it was revoked.'), { type: 'null' }] },
-    lastUsedAt: { anyOf: [timestamp('Its last use.'), { type: 'null' }] },
-  }),
-  TokenList: object({ items: { type: 'array', items: { $ref: '#/components/schemas/Token' } } }),
-  TokenCreate: object(
-    {
-      name: { type: 'string', minLength: 1, maxLength: 100, description: 'What the token is for.' },
-      role: { $ref: '#/components/schemas/TokenRole' },
-      sites: { type: 'array', items: SITE_NAME, maxItems: 1000, uniqueItems: true, description: 'Sites it covers (not for operator tokens).' },
-      expiresAt: { type: 'string', format: 'date-time', description: 'When it stops working; none: until revoked.' },
-    },
-    ['name', 'role'],
-  ),
-  NewToken: object(
-    {
-      token: { type: 'string', pattern: '^octo_[A-Za-z0-9_-]{43}$', description: 'The secret, shown this once: only its hash is kept.' },
-      details: { $ref: '#/components/schemas/Token' },
-    },
-  ),
 };
 
 const SCHEMAS: Record<string, JsonSchema> = {
@@ -309,200 +169,6 @@ const SCHEMAS: Record<string, JsonSchema> = {
   ),
   CommandList: page('Command', 'One page of commands, newest first.'),
   ...AUTH_SCHEMAS,
-};
-
-export const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
-export const answer = (description: string, schema: string) => ({ description, content: json(ref(schema)) });
-export const failure = (description: string) => answer(description, 'Error');
-
-type Responses = Operation['responses'];
-
-/**
- * An operation's answers plus those every route may give: 400 for a parameter it does not take
- * (unless the operation words its own 400), 500; for signed-in routes 401 (no or bad credentials)
- * and 403 (not allowed, or a cookie write without its CSRF token); 503 while no registry is deployed,
- * its database or the user store does not answer.
- */
-export function responses(specific: Responses, needs: { registry?: boolean; signedIn?: boolean } = {}): Responses {
-  const registry = needs.registry ?? true;
-  const signedIn = needs.signedIn ?? true;
-  const all: Responses = {
-    '400': failure('A query parameter this route does not take, or a malformed path parameter.'),
-    ...(signedIn
-      ? {
-          '401': failure('Not signed in: no session cookie or bearer token, or an expired, revoked or unknown one.'),
-          '403': failure('Signed in, but not allowed this; or a write with the session cookie but without the X-CSRF-Token header, or from another origin.'),
-        }
-      : {}),
-    ...specific,
-    '500': failure('Unexpected failure.'),
-  };
-  if (registry || signedIn) all['503'] = failure('The device registry is not deployed, or its database (or the user store) does not answer.');
-  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** One attribute of the device over a time range: the query of /readings and /history. */
-const seriesRange: Parameter[] = [
-  { name: 'attribute', in: 'query', required: true, description: 'Attribute name.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
-  { name: 'from', in: 'query', description: 'Start, ISO 8601 with offset (default: `to` − 24 h).', schema: { type: 'string', format: 'date-time' } },
-  { name: 'to', in: 'query', description: 'End, ISO 8601 with offset (default: now).', schema: { type: 'string', format: 'date-time' } },
-];
-
-export const deviceId: Parameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'Device id, URL-encoded as one segment (`casa/salon/termo` → `casa%2Fsalon%2Ftermo`).',
-  schema: { type: 'string', minLength: 1 },
-};
-
-const pageParams = (max: number, deflt: number): Parameter[] => [
-  { name: 'limit', in: 'query', description: `Items per page (at most ${max}).`, schema: { type: 'integer', minimum: 0, maximum: max, default: deflt } },
-  // Bounded so that it always fits the database's bigint: a bigger one is a client's mistake, not a 503.
-  { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 } },
-];
-
-export const filter = (name: string, description: string): Parameter => ({ name, in: 'query', description, schema: { type: 'string', minLength: 1, maxLength: 200 } });
-
-const userId: Parameter = { name: 'userId', in: 'path', required: true, description: 'User id.', schema: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } };
-export const siteParam: Parameter = { name: 'site', in: 'path', required: true, description: 'Site name.', schema: SITE_NAME };
-const bodyOf = (schema: string) => ({ required: true as const, content: json(ref(schema)) });
-const noRegistry = { registry: false };
-export const bodyFailures = { '413': failure('Body larger than 64 KB.'), '415': failure('Body not JSON.') };
-
-const AUTH_PATHS: OpenApiDocument['paths'] = {
-  '/auth/login': {
-    post: {
-      operationId: 'login',
-      summary: 'Sign in: sets the session cookie (httpOnly, SameSite=Lax) and answers the CSRF token',
-      description: 'Five wrong passwords in a row lock the account (1 min, then doubling up to 1 h); each address has 20 attempts a minute.',
-      tags: ['auth'],
-      security: [],
-      requestBody: bodyOf('LoginRequest'),
-      responses: responses(
-        {
-          '200': { description: 'Signed in; the Set-Cookie header carries the session.', headers: { 'Set-Cookie': { description: 'octopus_session', schema: { type: 'string' } } }, content: json(ref('Me')) },
-          '400': failure('Invalid body.'),
-          '401': failure('Wrong username or password.'),
-          '403': failure('Sent from a page of another origin.'),
-          '429': failure('Too many attempts: the account is locked or the address is rate limited (see Retry-After).'),
-          ...bodyFailures,
-          '503': failure('The user store does not answer.'),
-        },
-        { registry: false, signedIn: false },
-      ),
-    },
-  },
-  '/auth/logout': {
-    post: {
-      operationId: 'logout',
-      summary: 'Sign out: ends the session and clears the cookie',
-      tags: ['auth'],
-      responses: responses({ '204': { description: 'Signed out.' } }, noRegistry),
-    },
-  },
-  '/auth/me': {
-    get: {
-      operationId: 'me',
-      summary: 'Who is signed in, what this request may do, and the CSRF token',
-      tags: ['auth'],
-      responses: responses({ '200': answer('The caller.', 'Me') }, noRegistry),
-    },
-  },
-  '/users': {
-    get: {
-      operationId: 'listUsers',
-      summary: 'Users: all for operators, those of the owner\'s sites for owners',
-      tags: ['auth'],
-      responses: responses({ '200': answer('Users by name.', 'UserList') }, noRegistry),
-    },
-    post: {
-      operationId: 'createUser',
-      summary: 'Make a user (operators: any; owners: with roles at their own sites only)',
-      tags: ['auth'],
-      requestBody: bodyOf('UserCreate'),
-      responses: responses({ '201': answer('The user.', 'User'), '400': failure('Invalid body or password.'), '409': failure('The username is taken.'), ...bodyFailures }, noRegistry),
-    },
-  },
-  '/users/{userId}': {
-    get: {
-      operationId: 'getUser',
-      summary: 'One user',
-      tags: ['auth'],
-      parameters: [userId],
-      responses: responses({ '200': answer('The user.', 'User'), '404': failure('No such user, or not one the caller manages.') }, noRegistry),
-    },
-    patch: {
-      operationId: 'updateUser',
-      summary: 'Change a password, disable or enable, make or unmake an operator',
-      description:
-        'Anyone signed in with a session may change their own password, sending currentPassword (an API token never can); owners manage users whose every role is at a site they own. ' +
-        'A new password ends every other session of the user and revokes all their API tokens. With an API token, only what its role and sites allow.',
-      tags: ['auth'],
-      parameters: [userId],
-      requestBody: bodyOf('UserPatch'),
-      responses: responses(
-        {
-          '200': answer('The user as changed.', 'User'),
-          '400': failure('Invalid body or password, or currentPassword missing.'),
-          '404': failure('No such user.'),
-          '409': failure('You cannot disable or unmake yourself.'),
-          '429': failure('Too many wrong current passwords: the account is locked (see Retry-After).'),
-          ...bodyFailures,
-        },
-        noRegistry,
-      ),
-    },
-    delete: {
-      operationId: 'deleteUser',
-      summary: 'Delete a user with their sessions and tokens',
-      tags: ['auth'],
-      parameters: [userId],
-      responses: responses({ '204': { description: 'Deleted.' }, '404': failure('No such user.'), '409': failure('You cannot delete yourself.') }, noRegistry),
-    },
-  },
-  '/users/{userId}/sites/{site}': {
-    put: {
-      operationId: 'setSiteRole',
-      summary: 'Give a user a role at a site (operators; owners at their own sites)',
-      tags: ['auth'],
-      parameters: [userId, siteParam],
-      requestBody: bodyOf('SiteRoleRequest'),
-      responses: responses({ '200': answer('The user as changed.', 'User'), '400': failure('Invalid body.'), '404': failure('No such user.'), ...bodyFailures }, noRegistry),
-    },
-    delete: {
-      operationId: 'removeSiteRole',
-      summary: 'Take a user\'s role at a site away',
-      tags: ['auth'],
-      parameters: [userId, siteParam],
-      responses: responses({ '204': { description: 'Removed.' }, '404': failure('No such user, or no role there.') }, noRegistry),
-    },
-  },
-  '/tokens': {
-    get: {
-      operationId: 'listTokens',
-      summary: 'API tokens: one\'s own; operators see all; a non-operator API token itself and those at sites it manages',
-      tags: ['auth'],
-      responses: responses({ '200': answer('Tokens, newest first (never the secrets).', 'TokenList') }, noRegistry),
-    },
-    post: {
-      operationId: 'createToken',
-      summary: 'Make an API token for scripts, scoped to a role at some sites, optionally expiring',
-      description: 'With an API token: only at sites it manages (owner role, or an operator token), and never outliving it (its expiry is the default).',
-      tags: ['auth'],
-      requestBody: bodyOf('TokenCreate'),
-      responses: responses({ '201': answer('The token; its secret is shown this once.', 'NewToken'), '400': failure('Invalid body.'), ...bodyFailures }, noRegistry),
-    },
-  },
-  '/tokens/{tokenId}': {
-    delete: {
-      operationId: 'revokeToken',
-      summary: 'Revoke a token (one\'s own; operators any; a non-operator API token itself and those at sites it manages)',
-      tags: ['auth'],
-      parameters: [{ name: 'tokenId', in: 'path', required: true, description: 'Token id.', schema: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } }],
-      responses: responses({ '204': { description: 'Revoked.' }, '404': failure('No such token, or revoked already.') }, noRegistry),
-    },
-  },
 };
 
 const PATHS: OpenApiDocument['paths'] = {
@@ -701,7 +367,7 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       { name: 'auth', description: 'Signing in and out, users and their roles per site, API tokens.' },
       ...ENERGY_TAGS,
     ],
-    // Energy and export live in their own module (lib/api/openapi-energy.ts), built on call: it uses this one's helpers.
+    // Each part of the API describes its routes in its own module (openapi-auth, openapi-energy, openapi-alerts).
     paths: { ...PATHS, ...energyPaths() },
     components: {
       schemas: { ...SCHEMAS, ...energySchemas() },
