@@ -200,8 +200,10 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
         res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
         res.setHeader('Cache-Control', 'no-store');
         try {
-          await fromDatabase(streamExport(pool, q, format, res));
-          res.end();
+          const outcome = await fromDatabase(streamExport(pool, q, format, res));
+          // An export cut short (the reader left or stalled) must not end like a complete one.
+          if (outcome.aborted) res.destroy();
+          else res.end();
         } catch (err) {
           // Once rows went out the status cannot change: cut the connection, so the download shows as failed, not as complete.
           if (res.headersSent) res.destroy();
