@@ -157,7 +157,25 @@ describe('export: streamed from a cursor in Postgres (formats, resolutions, a mi
     );
     assert.equal(outcome.rows, expected);
     assert.equal(s.lines(), expected + 1, 'a header and one line per reading');
-    // The file is ~70 MB; held in memory it would be several times that as strings and row objects.
-    assert.ok(growthMb < 64, `RSS grew ${growthMb.toFixed(1)} MB while streaming`);
+    // The file is 87 MB; held in memory it is several times that as strings and row objects (the
+    // export bench's buffered baseline grows by ~640 MB). Streamed, the growth is the garbage
+    // collector's slack, not the data: 31–80 MB in runs on the development machine.
+    assert.ok(growthMb < 150, `RSS grew ${growthMb.toFixed(1)} MB while streaming`);
+  });
+
+  it('stops reading when the reader goes away, and frees the connection', async () => {
+    let chunks = 0;
+    const out = new Writable({
+      decodeStrings: false,
+      write(_chunk, _enc, done) {
+        if (++chunks === 3) out.destroy();
+        done();
+      },
+    });
+    const outcome = await streamExport(pool, q({ site: 'casa-grande', from: day - DAY_MS, to: day }), 'csv', out);
+    assert.equal(outcome.aborted, true);
+    assert.ok(outcome.rows > 0 && outcome.rows < 1_000_000, `${outcome.rows} rows read before it stopped`);
+    const open = await pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'");
+    assert.equal(open.rows[0].n, 0, 'no transaction left open');
   });
 });

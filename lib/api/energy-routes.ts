@@ -174,8 +174,10 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     const resolution = ctx.query.resolution as Resolution;
     const format = ctx.query.format as ExportFormat;
     const attributes = typeof ctx.query.attributes === 'string' ? [...new Set(ctx.query.attributes.split(',').map((a) => a.trim()).filter((a) => a !== ''))] : undefined;
-    if (attributes && (attributes.length > MAX_ATTRIBUTES || attributes.some((a) => a.length > 200))) {
-      throw new HttpError(400, `bad attributes: at most ${MAX_ATTRIBUTES} names of at most 200 characters`);
+    // Control characters (NUL above all, which Postgres refuses in text) name no attribute.
+    // eslint-disable-next-line no-control-regex
+    if (attributes && (attributes.length > MAX_ATTRIBUTES || attributes.some((a) => a.length > 200 || /[\u0000-\u001f\u007f]/.test(a)))) {
+      throw new HttpError(400, `bad attributes: at most ${MAX_ATTRIBUTES} names of at most 200 characters, without control characters`);
     }
     const pool = await database(ctx);
     const settings = await fromDatabase(loadSiteSettings(pool, site));
@@ -198,8 +200,10 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
         res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
         res.setHeader('Cache-Control', 'no-store');
         try {
-          await fromDatabase(streamExport(pool, q, format, res));
-          res.end();
+          const outcome = await fromDatabase(streamExport(pool, q, format, res));
+          // An export cut short (the reader left or stalled) must not end like a complete one.
+          if (outcome.aborted) res.destroy();
+          else res.end();
         } catch (err) {
           // Once rows went out the status cannot change: cut the connection, so the download shows as failed, not as complete.
           if (res.headersSent) res.destroy();

@@ -12,6 +12,9 @@ import { CSV_BOM, csvLine, formatRows, type ExportFormat, type ExportRow } from 
 
 export const BATCH = 2000;
 
+/** A reader that takes nothing for this long is let go: its export would hold a connection and a slot for ever. */
+export const STALL_MS = 60_000;
+
 /** Exports running at once in this process: each holds a database connection for its duration. */
 export const MAX_CONCURRENT_EXPORTS = 2;
 let running = 0;
@@ -37,7 +40,7 @@ export interface ExportSink {
 
 export interface ExportOutcome {
   rows: number;
-  /** The reader went away before the end. */
+  /** The reader went away (or stalled) before the end: the output is incomplete. */
   aborted: boolean;
 }
 
@@ -76,19 +79,20 @@ function rawRow(r: Record<string, unknown>): ExportRow {
   return { time: r.time as string, device_id: r.device_id as string, site: r.site as string, room: r.room as string, device: r.device as string, attribute: r.attribute as string, value, unit: (r.unit ?? null) as string | null };
 }
 
-/** Writes, waiting for the sink to drain when it is full; false when it closed instead. */
+/** Writes, waiting for the sink to drain when it is full; false when it closed instead, or took nothing for STALL_MS. */
 function write(out: ExportSink, chunk: string): Promise<boolean> {
   if (out.destroyed) return Promise.resolve(false);
   if (out.write(chunk)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const drained = () => {
-      out.off('close', closed);
-      resolve(true);
-    };
-    const closed = () => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
       out.off('drain', drained);
-      resolve(false);
+      out.off('close', closed);
+      resolve(ok);
     };
+    const drained = () => done(true);
+    const closed = () => done(false);
+    const timer = setTimeout(closed, STALL_MS);
     out.once('drain', drained);
     out.once('close', closed);
   });

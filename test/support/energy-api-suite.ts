@@ -137,6 +137,7 @@ export function energyApiSuite(get: () => { api: Client; pool: Pool; service: Re
     assert.equal((await api.call('GET', `/sites/${enc(site)}/export?attributes=${Array.from({ length: 60 }, (_, i) => `a${i}`).join(',')}`)).status, 400);
     assert.equal((await api.call('GET', `/sites/${enc(site)}/export?device=${enc('otra/casa/x')}`)).status, 404);
     assert.equal((await api.call('GET', `/sites/${enc(site)}/export?resolution=1min`)).status, 400);
+    assert.match((await api.call('GET', `/sites/${enc(site)}/export?attributes=energy,%00`)).body.error, /without control characters/);
   });
 
   it('a viewer exports only their own sites', async () => {

@@ -152,6 +152,12 @@
     if (rows.length === 0) target.appendChild(el('li', 'muted small', 'nothing yet'));
   }
 
+  /** A #rrggbb colour at the given opacity (other notations are kept as they are). */
+  function translucent(color, alpha) {
+    var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+    return m ? 'rgba(' + parseInt(m[1], 16) + ',' + parseInt(m[2], 16) + ',' + parseInt(m[3], 16) + ',' + alpha + ')' : color;
+  }
+
   function makeChart(canvas) {
     var accent = O.css('--accent', '#2f7fbf');
     var muted = O.css('--muted', '#667085');
@@ -161,8 +167,9 @@
       data: {
         labels: [],
         datasets: [
-          { label: 'this period', data: [], backgroundColor: accent, borderRadius: 3, grouped: false, barPercentage: 0.55, order: 1 },
-          { label: 'period before', data: [], backgroundColor: 'transparent', borderColor: muted, borderWidth: 1.5, borderDash: [4, 3], grouped: false, barPercentage: 0.9, order: 2 },
+          { label: 'this period', data: [], backgroundColor: accent, borderRadius: 2, grouped: false, barPercentage: 0.5, categoryPercentage: 0.9, order: 1 },
+          // Wider and translucent behind the current bars, so both show on a phone's narrow slots.
+          { label: 'period before', data: [], backgroundColor: translucent(muted, 0.35), borderColor: muted, borderWidth: 1, grouped: false, barPercentage: 0.95, categoryPercentage: 0.9, order: 2 },
         ],
       },
       options: {
@@ -251,6 +258,8 @@
         state.anchor = localDate(O.now(), state.zone);
         build(view, sites, site);
         load();
+        // No readings pushed here (consumption comes from the rollups): the stream keeps the alert count and the connection state current.
+        O.live('?scope=alerts', {});
       });
     }).catch(function (err) {
       if (state !== mine) return;
