@@ -21,6 +21,7 @@ import type {
   Reject,
 } from '../../model/reading';
 import type { ProfileContext } from '../context';
+import type { TasmotaLocated } from '../tasmota-fulltopic';
 import {
   attributeNameProblem,
   epochToMs,
@@ -41,6 +42,7 @@ import {
   truncate,
   type TopicStyle,
 } from '../octopus-format';
+import { switchValue } from '../switch-words';
 
 export { isPlainObject, isReject, reject, show };
 
@@ -62,6 +64,8 @@ export interface ProfileInput {
    * same device id as the readings that profile produces.
    */
   resolve: (topic: string) => DeviceRef | undefined;
+  /** Where a configured Tasmota FullTopic put prefix, device and suffix (tasmota-fulltopic.ts). */
+  tasmota?: TasmotaLocated;
 }
 
 export interface Profile {
@@ -73,8 +77,6 @@ export interface Profile {
 
 /** Firmware topics deeper than this are refused: no documented firmware topic comes close. */
 export const MAX_FIRMWARE_DEPTH = 32;
-/** JSON objects nested deeper than this are refused value by value. */
-const MAX_JSON_DEPTH = 12;
 /** Command payload text kept in a CommandEvent. */
 const COMMAND_ECHO_MAX = 200;
 
@@ -170,7 +172,7 @@ export function addReading(out: ParseResult, ref: DeviceRef, attribute: string, 
 }
 
 /** Adds a reading whose attribute and value were already checked (the JSON walk checks each key and value). */
-function pushReading(out: ParseResult, ref: DeviceRef, attribute: string, value: ReadingValue, o: ReadingOptions): void {
+export function pushReading(out: ParseResult, ref: DeviceRef, attribute: string, value: ReadingValue, o: ReadingOptions): void {
   const r: Reading = { deviceId: ref.deviceId, site: ref.site, room: ref.room, device: ref.device, attribute, value, ts: o.ts, deviceTs: o.deviceTs };
   if (o.unit !== undefined) r.unit = o.unit;
   if (o.converted !== undefined) r.converted = o.converted;
@@ -333,6 +335,8 @@ function textReadingValue(s: string, attribute: string, o?: ValueOptions): Readi
     if (s === 'ON') return true;
     if (s === 'OFF') return false;
   }
+  const onOff = switchValue(s, attribute);
+  if (onOff !== undefined) return onOff;
   if (o?.noValueWords?.has(s)) return notFiniteValue(s, attribute);
   return textValue(s, `attribute ${show(attribute)}`, attribute);
 }
@@ -370,57 +374,6 @@ export function textPayloadValue(text: string, attribute: string, o?: ValueOptio
 /** Why a JSON key cannot be (part of) an attribute name, or undefined. `.` joins nested keys. */
 export function keyProblem(key: string): string | undefined {
   return attributeNameProblem(key);
-}
-
-export interface FlattenOptions extends ValueOptions {
-  ts: number;
-  deviceTs: boolean;
-  /** Keys (by dotted path or by plain key) that are not telemetry: identifiers, unit markers, times. */
-  skip?: (key: string, path: string) => boolean;
-  /** The unit of a value, by its key and dotted path. */
-  unit?: (key: string, path: string) => string | undefined;
-}
-
-/**
- * One reading per leaf of a JSON object, named by its dotted path (`ENERGY.Total`,
- * `switch:0.aenergy.total`). Arrays are skipped (histories, colour channels: not one value).
- * A bad leaf is refused alone; the others still come through.
- */
-export function flattenInto(out: ParseResult, ref: DeviceRef, obj: Record<string, unknown>, prefix: string, o: FlattenOptions, depth = 0): void {
-  if (depth === 0 && prefix !== '') {
-    const problem = keyProblem(prefix);
-    if (problem !== undefined) {
-      out.rejects.push(reject('attribute-invalid', `attribute name ${show(prefix)} ${problem}`, sanitize(prefix) || '?'));
-      return;
-    }
-  }
-  for (const key of Object.keys(obj)) {
-    const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (o.skip?.(key, path)) continue;
-    const problem = keyProblem(key);
-    if (problem !== undefined) {
-      out.rejects.push(reject('attribute-invalid', `attribute name ${show(path)} ${problem}`, sanitize(path)));
-      continue;
-    }
-    const v = obj[key];
-    if (isPlainObject(v)) {
-      if (depth >= MAX_JSON_DEPTH) {
-        out.rejects.push(reject('value-invalid', `attribute ${show(path)} is nested more than ${MAX_JSON_DEPTH} objects deep`, path));
-        continue;
-      }
-      flattenInto(out, ref, v, path, o, depth + 1);
-      continue;
-    }
-    if (Array.isArray(v)) continue;
-    const value = jsonReadingValue(v, path, o);
-    if (value === undefined) continue;
-    if (isReject(value)) {
-      out.rejects.push(value);
-      continue;
-    }
-    // prefix and key were checked above, the value by jsonReadingValue
-    pushReading(out, ref, path, value, { unit: o.unit?.(key, path), ts: o.ts, deviceTs: o.deviceTs });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
