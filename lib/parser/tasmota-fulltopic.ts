@@ -19,6 +19,8 @@ export interface TasmotaTopicOptions {
 
 export const DEFAULT_FULLTOPIC = '%prefix%/%topic%/';
 const DEVICE_TOKENS = new Set(['%topic%', '%hostname%', '%id%']);
+// eslint-disable-next-line no-control-regex
+const BAD_LEVEL = /[+#%\u0000-\u001f]/;
 
 type Part = { fixed: string } | { prefix: true } | { device: true };
 
@@ -54,7 +56,7 @@ export function compileFullTopic(o: TasmotaTopicOptions): FullTopic | string {
     } else if (DEVICE_TOKENS.has(l)) {
       parts.push({ device: true });
       device++;
-    } else if (l.length === 0 || /[+#%\u0000-\u001f]/.test(l)) return `FullTopic ${JSON.stringify(source)} has the level ${JSON.stringify(l)}; use %prefix%, %topic% (or %hostname%, %id%) and plain words`;
+    } else if (l.length === 0 || BAD_LEVEL.test(l)) return `FullTopic ${JSON.stringify(source)} has the level ${JSON.stringify(l)}; use %prefix%, %topic% (or %hostname%, %id%) and plain words`;
     else parts.push({ fixed: l });
   }
   if (prefix !== 1) return `FullTopic ${JSON.stringify(source)} needs %prefix% exactly once`;
