@@ -46,6 +46,22 @@ export function explainEnd(): UnreadLeaf[] {
   return n;
 }
 
+/** True while parseMessage explains (ParseOptions.explain): callers may then spend time on notes. */
+export function explaining(): boolean {
+  return notes !== undefined;
+}
+
+/** Notes every leaf of `v` under `path` that is not under one of `kept` (dotted paths), with `reason`. */
+export function noteLeavesOutside(v: unknown, path: string, kept: ReadonlySet<string>, reason: string, depth = 0): void {
+  if (notes === undefined || kept.has(path) || depth > MAX_JSON_DEPTH) return;
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : isPlainObject(v) ? Object.entries(v) : undefined;
+  if (entries === undefined || entries.length === 0) {
+    if (path !== '') noteUnread(path, reason);
+    return;
+  }
+  for (const [k, x] of entries) noteLeavesOutside(x, path === '' ? k : `${path}.${k}`, kept, reason, depth + 1);
+}
+
 /** Notes a leaf that was not read, when parseMessage was asked to explain; nothing otherwise. */
 export function noteUnread(attribute: string, reason: string): void {
   if (notes !== undefined && notes.length < MAX_NOTES) notes.push({ attribute, reason });

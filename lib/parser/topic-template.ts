@@ -25,6 +25,7 @@
  */
 import type { ParseResult, Reading } from '../model/reading';
 import { isPlainObject, parseJson, parseOctopusMessage, reject, show } from './octopus-format';
+import { explaining, noteLeavesOutside } from './json-leaves';
 import { wrappedValue } from './octopus-objects';
 import { compileValuePath, evaluatePath, type ValuePath } from './value-path';
 
@@ -226,6 +227,7 @@ function pickValues(t: TopicTemplate, path: ValuePath, payload: Buffer | string,
   const hits = evaluatePath(json.value, path);
   if (typeof hits === 'string') return refuse('value-invalid', hits);
   if (hits.length === 0) return refuse('value-invalid', `the payload has no value at ${show(path.text)} (template ${show(t.source)}): ${show(text)}`);
+  if (explaining()) noteLeavesOutside(json.value, '', new Set(hits.map((h) => h.at.join('.'))), `outside the value path ${path.text} of template ${t.source}`);
   const out: Record<string, unknown> = {};
   for (const h of hits) {
     const name = [attribute ?? 'value', ...h.suffix].join('.');

@@ -53,24 +53,26 @@ export function compileValuePath(text: string): ValuePath | string {
 export interface PathHit {
   suffix: string[];
   value: unknown;
+  /** Where it was found: keys and indexes from the root. */
+  at: string[];
 }
 
 /** What a path finds in a parsed JSON value: the hits, or why there are none (too many elements). */
 export function evaluatePath(root: unknown, path: ValuePath): PathHit[] | string {
-  let hits: PathHit[] = [{ suffix: [], value: root }];
+  let hits: PathHit[] = [{ suffix: [], value: root, at: [] }];
   for (const seg of path.segments) {
     const next: PathHit[] = [];
     for (const h of hits) {
       const v = h.value;
       if ('key' in seg) {
         if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, seg.key)) {
-          next.push({ suffix: h.suffix, value: (v as Record<string, unknown>)[seg.key] });
+          next.push({ suffix: h.suffix, value: (v as Record<string, unknown>)[seg.key], at: [...h.at, seg.key] });
         }
       } else if ('index' in seg) {
-        if (Array.isArray(v) && seg.index < v.length) next.push({ suffix: h.suffix, value: v[seg.index] });
+        if (Array.isArray(v) && seg.index < v.length) next.push({ suffix: h.suffix, value: v[seg.index], at: [...h.at, String(seg.index)] });
       } else if (Array.isArray(v)) {
         if (v.length > MAX_ARRAY_ELEMENTS) return `[*] in ${JSON.stringify(path.text)} meets an array of ${v.length} elements, more than the ${MAX_ARRAY_ELEMENTS} read per array`;
-        for (let i = 0; i < v.length; i++) next.push({ suffix: [...h.suffix, String(i)], value: v[i] });
+        for (let i = 0; i < v.length; i++) next.push({ suffix: [...h.suffix, String(i)], value: v[i], at: [...h.at, String(i)] });
       }
     }
     hits = next;
