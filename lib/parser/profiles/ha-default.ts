@@ -11,7 +11,8 @@
  */
 import type { ParseResult } from '../../model/reading';
 import { switchWord } from '../switch-words';
-import { flattenInto } from '../json-leaves';
+import type { HaEntity } from '../context';
+import { explaining, flattenInto, noteLeavesOutside } from '../json-leaves';
 import { addCommand, addReading, deviceRef, emptyResult, isPlainObject, isReject, lenientJson, type ProfileInput, reject, textPayloadValue } from './common';
 
 /** Components whose states are on/off: their ON/OFF, on/off, true/false are booleans. */
@@ -51,4 +52,12 @@ export function defaultTopic(input: ProfileInput): ParseResult | undefined {
   if (isReject(v)) out.rejects.push(v);
   else addReading(out, ref, objectId, v, { ts: now, deviceTs: false });
   return out;
+}
+
+/** Explain notes for the keys of an announced JSON state that no announced entity reads (a shared state topic). */
+export function noteUnannounced(json: unknown, entities: readonly HaEntity[]): void {
+  if (!explaining()) return;
+  const read = new Set<string>();
+  for (const e of entities) if (e.value.kind === 'path') read.add(e.value.path.join('.'));
+  noteLeavesOutside(json, '', read, 'no discovery config announced an entity that reads it');
 }

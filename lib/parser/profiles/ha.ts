@@ -41,7 +41,7 @@ import {
   textPayloadValue,
   unknownTopic,
 } from './common';
-import { BINARY_COMPONENTS, defaultTopic } from './ha-default';
+import { BINARY_COMPONENTS, defaultTopic, noteUnannounced } from './ha-default';
 
 const BASE = 'homeassistant';
 
@@ -76,7 +76,6 @@ const DEVICE_ABBREVIATIONS: Record<string, string> = {
   hw: 'hw_version',
   sa: 'suggested_area',
 };
-
 
 function expand(obj: Record<string, unknown>, table: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -211,6 +210,7 @@ function states(input: ProfileInput, entities: HaEntity[], out: ParseResult): vo
     else addReading(out, e.ref, e.attribute, v, { unit: typeof v === 'number' ? e.unit : undefined, ts: input.now, deviceTs: false });
   }
   if (jsonProblem !== undefined) out.rejects.push(jsonProblem);
+  else if (json !== undefined) noteUnannounced(json, entities);
 }
 
 function walk(v: unknown, path: readonly string[]): unknown {
