@@ -24,7 +24,7 @@
  * Pure, no Node-RED import; never on the path of a parser that has no templates.
  */
 import type { ParseResult, Reading } from '../model/reading';
-import { isPlainObject, parseJson, parseOctopusMessage, reject, show } from './octopus-format';
+import { isPlainObject, isReject, parseJson, parseOctopusMessage, reject, scanTopic, show } from './octopus-format';
 import { explaining, noteLeavesOutside } from './json-leaves';
 import { wrappedValue } from './octopus-objects';
 import { compileValuePath, evaluatePath, type ValuePath } from './value-path';
@@ -168,6 +168,8 @@ export interface TemplateParse {
  * template hands the message to the Octopus format unchanged (undefined, so the caller's fast path runs).
  */
 export function parseWithTemplates(templates: readonly TopicTemplate[], topic: string, payload: Buffer | string, o: TemplateParse): ParseResult | undefined {
+  // a topic with an empty level, a wildcard or a control character is the Octopus format's to refuse, with its reason
+  if (typeof topic !== 'string' || isReject(scanTopic(topic.startsWith('/') ? topic.slice(1) : topic))) return undefined;
   for (const t of templates) {
     const parts = match(t, topic);
     if (parts === undefined) continue;
