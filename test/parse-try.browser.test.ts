@@ -119,9 +119,12 @@ describe('octopus-parse "try a message" panel in the editor (browser)', function
     assert.deepEqual(pageErrors, []);
   });
 
-  it('answers 401 to anyone not signed in: payloads are for operators', async () => {
+  it('answers 401 to anyone not signed in: payloads are for operators (the panel\'s static script is served to all, like the editor\'s)', async () => {
     const tried = await fetch(`${app.baseUrl}/octopus-parse/try`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ topic: 'a/b/c/d', payload: '1' }) });
     assert.equal(tried.status, 401);
     assert.equal((await fetch(`${app.baseUrl}/octopus-parse/${PARSER}/recent`)).status, 401);
+    const script = await fetch(`${app.baseUrl}/octopus-parse/try-panel.js`);
+    assert.deepEqual([script.status, script.headers.get('content-type')], [200, 'application/javascript; charset=utf-8']);
+    assert.match(await script.text(), /window\.OctopusParseTry = \{ open: open \}/);
   });
 });

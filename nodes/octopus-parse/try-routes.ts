@@ -3,11 +3,14 @@
  * Node-RED admin app:
  *  - POST /octopus-parse/try  {config, topic, payload, base64?} → {result}: the message read with the
  *    editor's current settings, deployed or not;
- *  - GET /octopus-parse/:id/recent → {messages}: the last 50 messages that node saw (in memory).
- * Both need the `octopus-parse.write` permission: payloads are the house's data, and reading them
+ *  - GET /octopus-parse/:id/recent → {messages}: the last 50 messages that node saw (in memory);
+ *  - GET /octopus-parse/try-panel.js: the panel's script, which the node's .html loads (static, unguarded).
+ * The first two need the `octopus-parse.write` permission: payloads are the house's data, and reading them
  * is for the operators who may change the flow, not for read-only editor users.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { NodeAPI } from 'node-red';
 import { errorAnswer, readJsonBody, sendJson } from '../../lib/api/http';
 import type { RecentMessages } from '../../lib/parser/recent-messages';
@@ -23,6 +26,16 @@ export function registerTryRoutes(RED: NodeAPI): void {
   if (registeredOn.has(RED.httpAdmin)) return;
   registeredOn.add(RED.httpAdmin);
   const permission = RED.auth.needsPermission('octopus-parse.write');
+
+  // The panel's script, beside this file (copied by scripts/copy-assets.mjs), read once. Static
+  // code and no data, served like Node-RED's own editor resources: the editor loads node .html
+  // scripts without its login token, so a guard here would stop the whole node set from loading.
+  const panel = readFileSync(join(__dirname, 'public', 'try-panel.js'));
+  RED.httpAdmin.get('/octopus-parse/try-panel.js', (_req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('Content-Type', 'application/javascript; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.end(panel);
+  });
 
   RED.httpAdmin.post('/octopus-parse/try', permission, (req: IncomingMessage, res: ServerResponse) => {
     readJsonBody(req as Parameters<typeof readJsonBody>[0], 2 * MAX_TRY_PAYLOAD).then(
