@@ -49,19 +49,7 @@ const DEFAULT_SITE = 'home';
  *                `topicTemplates`, `tasmota` (FullTopic and prefixes), `explain` (report unread leaves)
  */
 export function parseMessage(topic: string, payload: Buffer | string, options?: ParseOptions): ParseResult {
-  if (options?.explain !== true) return parseOnce(topic, payload, options);
-  explainBegin();
-  try {
-    const result = parseOnce(topic, payload, options);
-    const unread = explainEnd();
-    if (unread.length > 0) result.unread = unread;
-    return result;
-  } finally {
-    explainEnd(); // also when parseOnce threw (it does not: its own catch answers), so no note outlives its message
-  }
-}
-
-function parseOnce(topic: string, payload: Buffer | string, options: ParseOptions | undefined): ParseResult {
+  if (options !== undefined && options.explain === true) return explained(topic, payload, options);
   try {
     const plan = planOf(options?.profiles);
     const maxLevel = levelLimit(options?.maxLevelBytes);
@@ -96,6 +84,19 @@ function parseOnce(topic: string, payload: Buffer | string, options: ParseOption
       readings: [],
       rejects: [reject('parser-error', `the parser failed on this message (a bug; please report it with the payload): ${JSON.stringify(detail.slice(0, 80))}`)],
     };
+  }
+}
+
+/** parseMessage with the notes of what was not read (ParseOptions.explain). */
+function explained(topic: string, payload: Buffer | string, options: ParseOptions): ParseResult {
+  explainBegin();
+  try {
+    const result = parseMessage(topic, payload, { ...options, explain: false });
+    const unread = explainEnd();
+    if (unread.length > 0) result.unread = unread;
+    return result;
+  } finally {
+    explainEnd(); // also when parseMessage threw (it does not: its own catch answers), so no note outlives its message
   }
 }
 
