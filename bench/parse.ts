@@ -1,8 +1,9 @@
 import type { ParseOptions, ProfileName } from '../lib/model/reading';
 import { createProfileContext, DEFAULT_PROFILE_ORDER, parseMessage } from '../lib/parser';
+import { compareWithBaseline } from './parse-compare';
 import { round, table, type Figures } from './support/figures';
 
-interface Sample {
+export interface Sample {
   topic: string;
   payload: Buffer;
 }
@@ -11,7 +12,7 @@ interface Tagged extends Sample {
   profile: ProfileName;
 }
 
-function plainSamples(n: number): Sample[] {
+export function plainSamples(n: number): Sample[] {
   const out: Sample[] = [];
   for (let i = 0; i < n; i++) {
     out.push({ topic: `casa-${i % 50}/salon/termo-${i % 7}/temperature`, payload: Buffer.from((18 + (i % 100) / 10).toFixed(1)) });
@@ -19,7 +20,7 @@ function plainSamples(n: number): Sample[] {
   return out;
 }
 
-function jsonSamples(n: number): Sample[] {
+export function jsonSamples(n: number): Sample[] {
   const out: Sample[] = [];
   const t = Date.parse('2026-11-23T10:00:00Z'); // the bench's own clock: device times in the past are valid on any day
   for (let i = 0; i < n; i++) {
@@ -66,8 +67,17 @@ const GENERATORS: Record<ProfileName, (i: number) => Sample> = {
   ha: (i) => ({ topic: `homeassistant/sensor/room-${i % 100}/state`, payload: Buffer.from(`{"temperature":${(20 + (i % 80) / 10).toFixed(1)},"humidity":43.7}`) }),
 };
 
+/** The parser's entry points, so that the bench can run an older build beside this one (parse-compare.ts). */
+export interface ParserModule {
+  parseMessage: typeof parseMessage;
+  createProfileContext: typeof createProfileContext;
+}
+
+const THIS_PARSER: ParserModule = { parseMessage, createProfileContext };
+
 /** Options with a context that has seen the discovery configs and Homie metadata the stream relies on. */
-function preparedOptions(): ParseOptions {
+export function preparedOptions(parser: ParserModule = THIS_PARSER): ParseOptions {
+  const { parseMessage, createProfileContext } = parser;
   const context = createProfileContext();
   const options: ParseOptions = { context };
   for (let r = 0; r < 100; r++) {
@@ -87,7 +97,7 @@ function preparedOptions(): ParseOptions {
 }
 
 /** A deterministic interleaving of `perProfile` messages of every profile. */
-function mixedStream(perProfile: number): Tagged[] {
+export function mixedStream(perProfile: number): Tagged[] {
   const out: Tagged[] = [];
   for (let i = 0; i < perProfile; i++) {
     for (const p of DEFAULT_PROFILE_ORDER) out.push({ ...GENERATORS[p](i), profile: p });
@@ -105,7 +115,7 @@ function mixedStream(perProfile: number): Tagged[] {
 }
 
 /** Messages per second of `fn` over the samples, best of a few rounds after a warm-up. */
-function rate(samples: Sample[], fn: (s: Sample) => unknown, rounds = 5): number {
+export function rate(samples: Sample[], fn: (s: Sample) => unknown, rounds = 5): number {
   let sink = 0;
   for (const s of samples) if (fn(s)) sink++;
   let best = 0;
@@ -180,7 +190,11 @@ export async function runParseBench(): Promise<Figures> {
     ),
   );
 
+  const baseline = process.env.OCTOPUS_BENCH_BASELINE_PARSER;
+  const compared = baseline ? compareWithBaseline(baseline) : {};
+
   const figures: Figures = {
+    ...compared,
     parse_plain_msgs_per_s: Math.round(plainRate),
     parse_json_msgs_per_s: Math.round(jsonRate),
     parse_plain_ratio_vs_baseline: round(plainRate / plainBaseline, 2),

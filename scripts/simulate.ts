@@ -24,6 +24,8 @@ const USAGE = `usage: npm run simulate -- [options]
   --prefix NAME    site name prefix (default casa)
   --profile NAME   the firmware the devices speak: octopus (default), tasmota, z2m, shelly, esphome, homie,
                    ha (Home Assistant discovery), owntracks
+  --fulltopic FT   Tasmota's FullTopic for --profile tasmota (default %prefix%/%topic%/), e.g. casa1/%prefix%/%topic%/
+  --prefixes P     Tasmota's prefixes command,status,telemetry (default cmnd,stat,tele)
   --silent N       after 10 s, the first N devices stop reporting (the registry marks them stale, then offline)
   --drop N         after 10 s, the next N devices drop off: their last will says offline (firmware profiles)
   --username U --password P   (default: from the URL, MQTT_USERNAME / MQTT_PASSWORD, or, with no broker
@@ -37,6 +39,16 @@ function int(v: string | undefined, name: string, fallback: number, min: number)
     process.exit(2);
   }
   return n;
+}
+
+function prefixesOf(v: string | undefined): { cmnd: string; stat: string; tele: string } | undefined {
+  if (v === undefined) return undefined;
+  const [cmnd, stat, tele] = v.split(',').map((s) => s.trim());
+  if (!cmnd || !stat || !tele) {
+    console.error(`--prefixes takes three: command,status,telemetry (e.g. cmnd,stat,tele)\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return { cmnd, stat, tele };
 }
 
 async function main(): Promise<void> {
@@ -54,6 +66,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       prefix: { type: 'string' },
       profile: { type: 'string' },
+      fulltopic: { type: 'string' },
+      prefixes: { type: 'string' },
       silent: { type: 'string' },
       drop: { type: 'string' },
       username: { type: 'string' },
@@ -92,6 +106,8 @@ async function main(): Promise<void> {
     seed: int(values.seed, 'seed', 1, 0),
     sitePrefix: values.prefix,
     dialect,
+    tasmotaFullTopic: values.fulltopic,
+    tasmotaPrefixes: prefixesOf(values.prefixes),
     maxInFlight: 2000,
     clientOptions: { username, password, reconnectPeriod: 0, connectTimeout: 5000 },
     log: (line) => console.log(line),

@@ -325,14 +325,15 @@ describe('octopus-parse node (Node-RED runtime)', function () {
         { id: 'rejects2', z: 'tab', type: 'helper' },
       ]);
       const readings = collect('readings');
-      const rejects2 = collect('rejects2');
+      const readings2 = collect('readings2');
       const config = Buffer.from('{"device_class":"motion","state_topic":"homeassistant/binary_sensor/garden/state","unique_id":"motion01ad","device":{"identifiers":["01ad"],"name":"Garden"}}');
       node('parse').receive({ topic: 'homeassistant/binary_sensor/garden/config', payload: config, receivedAt: NOW });
       node('parse').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
       node('parse2').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
-      await waitFor(() => readings.length === 1 && rejects2.length === 1, 5000, 'a reading on the first node, a reject on the second');
+      await waitFor(() => readings.length === 1 && readings2.length === 1, 5000, 'a reading on each node');
       assert.deepEqual((readings[0].payload as Reading[]).map((r) => [r.deviceId, r.value]), [['ha:01ad', true]]);
-      assert.equal(rejects2[0].error?.code, 'topic-unknown');
+      // the second saw no config: it reads HA's default state topic (issue #17) on the object's own device, not the first's ha:01ad
+      assert.deepEqual((readings2[0].payload as Reading[]).map((r) => [r.deviceId, r.value]), [['ha:garden', true]]);
     });
 
     it('refuses an unknown profile name: every message fails and nothing is acknowledged', async () => {

@@ -1,4 +1,5 @@
 import type { ProfileContext } from '../parser/context';
+import type { TasmotaTopicOptions } from '../parser/tasmota-fulltopic';
 
 /** A reading's value as stored: numbers, booleans and text cover sensors and actuators alike. */
 export type ReadingValue = number | boolean | string;
@@ -174,6 +175,13 @@ export interface ParseResult {
    * Absent when every reject is listed.
    */
   omittedRejects?: Partial<Record<RejectCode, number>>;
+  /**
+   * Only with ParseOptions.explain: the leaves of a JSON payload that were not made readings and
+   * are not named in a reject, each with why (an identifier, a unit marker, the message's time, null).
+   */
+  unread?: Array<{ attribute: string; reason: string }>;
+  /** The topic template that read the message (ParseOptions.topicTemplates); absent for the Octopus format and the firmware profiles. */
+  template?: string;
 }
 
 export interface ParseOptions {
@@ -201,6 +209,17 @@ export interface ParseOptions {
    * profiles work statelessly (no announced topics, no units learned).
    */
   context?: ProfileContext;
+  /**
+   * Topic templates, one a line (lib/parser/topic-template.ts): `{site}/{room}/{attribute} device=thermo`,
+   * `/{device}/{sensor}/{attribute}`, `home/{site}/+/{room}/{device}/{attribute} path=sensor.temp unit=°C`.
+   * Tried in order on topics no firmware profile claims; the first that matches wins. Compiled once
+   * per array (pass the same array). Absent: the Octopus format alone.
+   */
+  topicTemplates?: readonly string[];
+  /** Tasmota's FullTopic and prefixes, when the devices do not use the defaults (lib/parser/tasmota-fulltopic.ts). Pass the same object. */
+  tasmota?: TasmotaTopicOptions;
+  /** Also report what was not read and why (`unread`, `template`): for the "try a message" panel and the CLI, not for ingest. */
+  explain?: boolean;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;

@@ -9,7 +9,11 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from '../model/reading';
 import { boundRejects } from './bounds';
 import { detect, planOf, type DetectPlan } from './detect';
 import { boundAttributeNames, confineToHouse, houseOf, houseOfTopic, levelLimit, longLevelReject } from './house';
+import { dropEmptyCommands } from './empty-commands';
+import { explainBegin, explainEnd } from './json-leaves';
 import { decodePayload, parseOctopusMessage, reject, show } from './octopus-format';
+import { fullTopicOf, locateFullTopic, type TasmotaLocated, type TasmotaTopicOptions } from './tasmota-fulltopic';
+import { parseWithTemplates, templatesOf } from './topic-template';
 import { answered, PROFILE_LABEL, type Profile, type ProfileInput, refusedBy, splitTopic } from './profiles/common';
 import { esphome } from './profiles/esphome';
 import { ha } from './profiles/ha';
@@ -25,6 +29,8 @@ export { MAX_REJECTS_PER_MESSAGE, rejectTotal } from './bounds';
 export { createProfileContext, ProfileContext } from './context';
 export { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';
 export { DEFAULT_MAX_LEVEL_BYTES, FIRMWARE_BASES, houseOfTopic } from './house';
+export { compileTemplates, DEFAULT_TEMPLATE } from './topic-template';
+export { compileFullTopic, DEFAULT_FULLTOPIC, type TasmotaTopicOptions } from './tasmota-fulltopic';
 
 const PROFILES: Record<ProfileName, Profile> = { octopus, tasmota, z2m, shelly, esphome, homie, ha, owntracks };
 
@@ -39,26 +45,38 @@ const DEFAULT_SITE = 'home';
  *                attributes, or a firmware topic (`tele/plug/SENSOR`, `zigbee2mqtt/Lamp`, …)
  * @param payload the raw MQTT payload (a Buffer, as mqtt.js gives it) or its text
  * @param options `maxPayloadBytes` (default DEFAULT_MAX_PAYLOAD_BYTES), `receivedAt` (epoch ms, default now),
- *                `profiles` (order / override), `defaultSite` (default `home`), `context` (createProfileContext())
+ *                `profiles` (order / override), `defaultSite` (default `home`), `context` (createProfileContext()),
+ *                `topicTemplates`, `tasmota` (FullTopic and prefixes), `explain` (report unread leaves)
  */
 export function parseMessage(topic: string, payload: Buffer | string, options?: ParseOptions): ParseResult {
+  if (options !== undefined && options.explain === true) return explained(topic, payload, options);
   try {
     const plan = planOf(options?.profiles);
     const maxLevel = levelLimit(options?.maxLevelBytes);
     const tooLong = typeof topic === 'string' ? longLevelReject(topic, maxLevel) : undefined;
     if (tooLong !== undefined) return { readings: [], rejects: [tooLong] };
+    if (options?.tasmota !== undefined && (plan.enabled & 2) !== 0 && typeof topic === 'string') {
+      const byFullTopic = parseByFullTopic(topic, payload, options, options.tasmota, plan);
+      if (byFullTopic !== undefined) return finish(byFullTopic, maxLevel);
+    }
     const profile = typeof topic === 'string' ? detect(topic, plan, options?.context) : (plan.enabled & 1) !== 0 ? 'octopus' : undefined;
     if (profile === 'octopus') {
+      const templates = options?.topicTemplates;
+      if (templates !== undefined && templates.length > 0) {
+        const byTemplate = parseWithTemplates(templatesOf(templates), topic, payload, {
+          maxPayloadBytes: options?.maxPayloadBytes,
+          receivedAt: options?.receivedAt,
+          defaultSite: defaultSiteOf(options),
+        });
+        if (byTemplate !== undefined) return finish(byTemplate, maxLevel);
+      }
       const result = parseOctopusMessage(topic, payload, options?.maxPayloadBytes, options?.receivedAt);
       boundAttributeNames(result, maxLevel);
       if (result.readings.length === 0 && result.rejects.length === 0) result.rejects.push(noAnswer());
       return boundRejects(result);
     }
     if (profile === undefined) return { readings: [], rejects: [unclaimed(topic, plan)] };
-    const result = parseFirmware(PROFILES[profile], topic, payload, options, plan);
-    boundAttributeNames(result, maxLevel);
-    if (!answered(result)) result.rejects.push(noAnswer());
-    return boundRejects(result);
+    return finish(parseFirmware(PROFILES[profile], topic, payload, options, plan), maxLevel);
   } catch (err) {
     // The last resort, not the design: every expected problem is a reject value.
     const detail = err instanceof Error ? err.message : String(err);
@@ -67,6 +85,42 @@ export function parseMessage(topic: string, payload: Buffer | string, options?: 
       rejects: [reject('parser-error', `the parser failed on this message (a bug; please report it with the payload): ${JSON.stringify(detail.slice(0, 80))}`)],
     };
   }
+}
+
+/** parseMessage with the notes of what was not read (ParseOptions.explain). */
+function explained(topic: string, payload: Buffer | string, options: ParseOptions): ParseResult {
+  explainBegin();
+  try {
+    const result = parseMessage(topic, payload, { ...options, explain: false });
+    const unread = explainEnd();
+    if (unread.length > 0) result.unread = unread;
+    return result;
+  } finally {
+    explainEnd(); // also when parseMessage threw (it does not: its own catch answers), so no note outlives its message
+  }
+}
+
+/** What every result of a profile or template goes through: bounds, an answer, no empty command. */
+function finish(result: ParseResult, maxLevel: number): ParseResult {
+  boundAttributeNames(result, maxLevel);
+  dropEmptyCommands(result);
+  if (!answered(result)) result.rejects.push(noAnswer());
+  return boundRejects(result);
+}
+
+/** A topic of the configured Tasmota FullTopic, read by the Tasmota profile; undefined when it is not one. */
+function parseByFullTopic(topic: string, payload: Buffer | string, options: ParseOptions, tasmotaOptions: TasmotaTopicOptions, plan: DetectPlan): ParseResult | undefined {
+  const full = fullTopicOf(tasmotaOptions);
+  if (full === undefined) return undefined;
+  const levels = splitTopic(topic);
+  if (!Array.isArray(levels)) return undefined;
+  const at = locateFullTopic(full, levels);
+  return at === undefined ? undefined : parseFirmware(tasmota, topic, payload, options, plan, at);
+}
+
+function defaultSiteOf(options: ParseOptions | undefined): string {
+  const configured = options?.defaultSite;
+  return typeof configured === 'string' && configured.trim().length > 0 ? configured.trim() : DEFAULT_SITE;
 }
 
 function noAnswer() {
@@ -87,7 +141,7 @@ function isEmptyPayload(payload: unknown): boolean {
   return false;
 }
 
-function parseFirmware(profile: Profile, topic: string, payload: Buffer | string, options: ParseOptions | undefined, plan: DetectPlan): ParseResult {
+function parseFirmware(profile: Profile, topic: string, payload: Buffer | string, options: ParseOptions | undefined, plan: DetectPlan, at?: TasmotaLocated): ParseResult {
   const levels = splitTopic(topic);
   if (!Array.isArray(levels)) return refusedBy(profile.name, levels);
   let text = '';
@@ -99,13 +153,14 @@ function parseFirmware(profile: Profile, topic: string, payload: Buffer | string
   }
   const receivedAt = options?.receivedAt;
   const now = typeof receivedAt === 'number' && Number.isFinite(receivedAt) ? receivedAt : Date.now();
-  const configured = options?.defaultSite;
-  const defaultSite = typeof configured === 'string' && configured.trim().length > 0 ? configured.trim() : DEFAULT_SITE;
+  const defaultSite = defaultSiteOf(options);
   // A house's topic (a prefix in front of the firmware's levels) is filed under that house, never
-  // under the default site, and cannot name a device outside it (house.ts).
-  const house = houseOf(levels);
+  // under the default site, and cannot name a device outside it (house.ts). A configured Tasmota
+  // FullTopic that starts with the (renamed) prefix names no house, like `tele/…`.
+  const house = at?.prefixFirst === true ? undefined : houseOf(levels);
   const site = house ?? defaultSite;
   const input: ProfileInput = { topic, levels, text, now, site, ctx: options?.context, resolve: (t) => resolveDevice(t, plan, defaultSite) };
+  if (at !== undefined) input.tasmota = at;
   const result = profile.parse(input);
   return house === undefined ? result : confineToHouse(result, house);
 }

@@ -35,6 +35,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ParseResult, Reading, ReadingValue, Reject, RejectCode } from '../model/reading';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../model/reading';
+import { multiFromObject, singleFromObject } from './octopus-objects';
 
 /** Earliest device timestamp accepted (2000-01-01T00:00:00Z): anything before is a clock that was never set. */
 export const MIN_DEVICE_TS = 946684800000;
@@ -386,7 +387,7 @@ export function textValue(s: string, what: string, attribute?: string): string |
 }
 
 /** A value taken from JSON (`value` field or an attribute): number, boolean or text. */
-function jsonValue(v: unknown, attribute?: string): ReadingValue | Reject {
+export function jsonValue(v: unknown, attribute?: string): ReadingValue | Reject {
   switch (typeof v) {
     case 'number':
       // JSON.parse turns 1e999 into Infinity
@@ -406,7 +407,7 @@ function subject(attribute: string | undefined): string {
 }
 
 /** `unit`: absent, null or empty means none; anything but text is refused. */
-function unitOf(obj: Record<string, unknown>, attribute?: string): string | undefined | Reject {
+export function unitOf(obj: Record<string, unknown>, attribute?: string): string | undefined | Reject {
   const u = obj.unit;
   if (u === undefined || u === null) return undefined;
   if (typeof u !== 'string') {
@@ -424,7 +425,7 @@ function unitOf(obj: Record<string, unknown>, attribute?: string): string | unde
 // timestamps
 
 /** The device timestamp of an object (`ts`, else `timestamp`, else `time`): undefined when none, epoch ms, or a reject. */
-function deviceTimeOf(obj: Record<string, unknown>, now: number, attribute?: string): number | undefined | Reject {
+export function deviceTimeOf(obj: Record<string, unknown>, now: number, attribute?: string): number | undefined | Reject {
   for (const key of TIMESTAMP_KEYS) {
     const raw = obj[key];
     if (raw !== undefined) return deviceTime(raw, key, now, attribute);
@@ -508,89 +509,6 @@ export function isoToMs(s: string): number {
   return Math.round(Date.UTC(year, month - 1, day, hour, minute, second) + millis) - offset;
 }
 
-// ---------------------------------------------------------------------------------------------
-// JSON objects
-
-/** `{value, unit?, ts?}` on site/room/device/attribute: one reading. */
-function singleFromObject(topic: string, shape: TopicShape, obj: Record<string, unknown>, now: number): ParseResult {
-  if (obj.value === undefined) {
-    return refused(
-      reject(
-        'value-invalid',
-        `a JSON object on site/room/device/attribute needs a value field; publish several attributes on site/room/device (got ${show(JSON.stringify(obj))})`,
-      ),
-    );
-  }
-  const value = jsonValue(obj.value);
-  if (isReject(value)) return refused(value);
-  const unit = unitOf(obj);
-  if (isReject(unit)) return refused(unit);
-  const ts = deviceTimeOf(obj, now);
-  if (isReject(ts)) return refused(ts);
-  const deviceTs = ts !== undefined;
-  return { readings: [reading(topic, shape, topic.slice(shape.s3 + 1), value, unit, deviceTs ? ts : now, deviceTs)], rejects: [] };
-}
-
-/** `{attr: value | {value, unit?, ts?}, …, ts?}` on site/room/device: one reading per attribute, bad ones refused alone. */
-function multiFromObject(topic: string, shape: TopicShape, obj: Record<string, unknown>, now: number): ParseResult {
-  if (obj.value !== undefined) {
-    return refused(
-      reject(
-        'topic-depth',
-        `topic ${show(topic)} has 3 levels and the JSON object has a value field, so the attribute is missing; publish it on site/room/device/attribute, or name each attribute: {"temperature":21.5}`,
-      ),
-    );
-  }
-  const common = deviceTimeOf(obj, now);
-  if (isReject(common)) return refused(common);
-  const readings: Reading[] = [];
-  const rejects: Reject[] = [];
-  for (const key of Object.keys(obj)) {
-    if (key === 'ts' || key === 'timestamp' || key === 'time') continue;
-    if (key === 'unit') {
-      rejects.push(
-        reject('value-invalid', 'a top-level unit is ambiguous with several attributes; give each its own, as {"humidity":{"value":40,"unit":"%"}}', 'unit'),
-      );
-      continue;
-    }
-    const nameProblem = attributeNameProblem(key);
-    if (nameProblem !== undefined) {
-      rejects.push(reject('attribute-invalid', `attribute name ${show(key)} ${nameProblem}; attribute names are topic levels`, sanitize(key)));
-      continue;
-    }
-    const item = obj[key];
-    let value: ReadingValue | Reject;
-    let unit: string | undefined | Reject;
-    let ts: number | undefined | Reject = common;
-    if (isPlainObject(item)) {
-      if (item.value === undefined) {
-        rejects.push(reject('value-invalid', `attribute ${show(key)} is an object without a value field; send {"value":…,"unit":…} or a plain value`, key));
-        continue;
-      }
-      value = jsonValue(item.value, key);
-      unit = isReject(value) ? undefined : unitOf(item, key);
-      const own = isReject(value) || isReject(unit) ? undefined : deviceTimeOf(item, now, key);
-      if (own !== undefined) ts = own;
-    } else {
-      value = jsonValue(item, key);
-      unit = undefined;
-    }
-    const bad = isReject(value) ? value : isReject(unit) ? unit : isReject(ts) ? ts : undefined;
-    if (bad !== undefined) {
-      rejects.push(bad);
-      continue;
-    }
-    const deviceTs = ts !== undefined;
-    readings.push(reading(topic, shape, key, value as ReadingValue, unit as string | undefined, deviceTs ? (ts as number) : now, deviceTs));
-  }
-  if (readings.length === 0 && rejects.length === 0) {
-    rejects.push(
-      reject('value-invalid', `the JSON object on ${show(topic)} has no attributes; send {"attribute": value, …}, e.g. {"temperature":21.5,"humidity":40}`),
-    );
-  }
-  return { readings, rejects };
-}
-
 /** Why a JSON key cannot be an attribute name (the same rules as a topic level), or undefined. */
 export function attributeNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -612,7 +530,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // building results
 
-function reading(topic: string, shape: TopicShape, attribute: string, value: ReadingValue, unit: string | undefined, ts: number, deviceTs: boolean): Reading {
+export function reading(topic: string, shape: TopicShape, attribute: string, value: ReadingValue, unit: string | undefined, ts: number, deviceTs: boolean): Reading {
   const deviceId = shape.depth === 4 ? topic.slice(0, shape.s3) : topic;
   const site = topic.slice(0, shape.s1);
   const room = topic.slice(shape.s1 + 1, shape.s2);
@@ -626,7 +544,7 @@ export function reject(code: RejectCode, reason: string, attribute?: string): Re
   return attribute === undefined ? { code, reason } : { code, reason, attribute };
 }
 
-function refused(r: Reject): ParseResult {
+export function refused(r: Reject): ParseResult {
   return { readings: [], rejects: [r] };
 }
 

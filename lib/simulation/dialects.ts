@@ -8,6 +8,23 @@ import type { SimAttribute, SimDevice } from './fleet';
 export type Dialect = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie' | 'ha' | 'owntracks';
 export const DIALECTS: readonly Dialect[] = ['octopus', 'tasmota', 'z2m', 'shelly', 'esphome', 'homie', 'ha', 'owntracks'];
 
+/** How the simulated firmware is set up, where it can be (issue #17). */
+export interface DialectOptions {
+  /**
+   * Tasmota's FullTopic, e.g. `%topic%/%prefix%/` or `casa1/%prefix%/%topic%/` (default `%prefix%/%topic%/`),
+   * and its prefixes as renamed with SetPrefix1–3 (default cmnd, stat, tele).
+   */
+  tasmotaFullTopic?: string;
+  tasmotaPrefixes?: { cmnd: string; stat: string; tele: string };
+}
+
+/** A Tasmota topic as the device builds it: its FullTopic with %prefix% and %topic% filled, then the suffix. */
+export function tasmotaTopic(prefix: 'cmnd' | 'stat' | 'tele', id: string, suffix: string, o?: DialectOptions): string {
+  const full = (o?.tasmotaFullTopic ?? '%prefix%/%topic%/').replace(/\/*$/, '/');
+  const p = o?.tasmotaPrefixes?.[prefix] ?? prefix;
+  return `${full.replace('%prefix%', p).replace(/%(topic|hostname|id)%/, id)}${suffix}`;
+}
+
 export interface OutMessage {
   topic: string;
   payload: string;
@@ -23,11 +40,11 @@ const onOff = (v: number | boolean) => (v ? 'ON' : 'OFF');
 const tasmotaKey = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** What a device says when it comes online (retained, as the firmwares do). */
-export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
+export function announce(dialect: Dialect, d: SimDevice, o?: DialectOptions): OutMessage[] {
   const id = nativeId(d);
   switch (dialect) {
     case 'tasmota':
-      return [{ topic: `tele/${id}/LWT`, payload: 'Online', retain: true }];
+      return [{ topic: tasmotaTopic('tele', id, 'LWT', o), payload: 'Online', retain: true }];
     case 'z2m':
       return [{ topic: `zigbee2mqtt/${id}/availability`, payload: '{"state":"online"}', retain: true }];
     case 'shelly':
@@ -60,11 +77,11 @@ export function announce(dialect: Dialect, d: SimDevice): OutMessage[] {
 }
 
 /** What the broker says for a device that dropped off (its last will), where the firmware has one. */
-export function farewell(dialect: Dialect, d: SimDevice): OutMessage[] {
+export function farewell(dialect: Dialect, d: SimDevice, o?: DialectOptions): OutMessage[] {
   const id = nativeId(d);
   switch (dialect) {
     case 'tasmota':
-      return [{ topic: `tele/${id}/LWT`, payload: 'Offline', retain: true }];
+      return [{ topic: tasmotaTopic('tele', id, 'LWT', o), payload: 'Offline', retain: true }];
     case 'z2m':
       return [{ topic: `zigbee2mqtt/${id}/availability`, payload: '{"state":"offline"}', retain: true }];
     case 'shelly':
@@ -79,13 +96,13 @@ export function farewell(dialect: Dialect, d: SimDevice): OutMessage[] {
 }
 
 /** One attribute's current value in the dialect. `ts` is the publish time (epoch ms). */
-export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: number): OutMessage {
+export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: number, o?: DialectOptions): OutMessage {
   const id = nativeId(d);
   const v = a.value;
   switch (dialect) {
     case 'tasmota':
-      if (a.controllable === 'switch') return { topic: `stat/${id}/POWER`, payload: onOff(v) };
-      return { topic: `tele/${id}/SENSOR`, payload: JSON.stringify({ Time: new Date(ts).toISOString().slice(0, 19), SIM: { [tasmotaKey(a.name)]: v } }) };
+      if (a.controllable === 'switch') return { topic: tasmotaTopic('stat', id, 'POWER', o), payload: onOff(v) };
+      return { topic: tasmotaTopic('tele', id, 'SENSOR', o), payload: JSON.stringify({ Time: new Date(ts).toISOString().slice(0, 19), SIM: { [tasmotaKey(a.name)]: v } }) };
     case 'z2m':
       return { topic: `zigbee2mqtt/${id}`, payload: JSON.stringify({ [a.name === 'on' ? 'state' : a.name]: a.name === 'on' ? onOff(v) : v, linkquality: 120 }) };
     case 'shelly':
@@ -112,11 +129,11 @@ export function report(dialect: Dialect, d: SimDevice, a: SimAttribute, ts: numb
 }
 
 /** The topic an actuator listens on for a command to `a`, and how to read the command's payload. */
-export function commandTopic(dialect: Dialect, d: SimDevice, a: SimAttribute): string {
+export function commandTopic(dialect: Dialect, d: SimDevice, a: SimAttribute, o?: DialectOptions): string {
   const id = nativeId(d);
   switch (dialect) {
     case 'tasmota':
-      return `cmnd/${id}/POWER`;
+      return tasmotaTopic('cmnd', id, 'POWER', o);
     case 'z2m':
       return `zigbee2mqtt/${id}/set`;
     case 'shelly':

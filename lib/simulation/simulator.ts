@@ -1,8 +1,8 @@
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { announce, commandTopic, commandValue, farewell, report, type Dialect } from './dialects';
+import { announce, commandTopic, commandValue, farewell, report, type Dialect, type DialectOptions } from './dialects';
 import { applyCommand, createFleet, prng, step, type FleetOptions, type SimAttribute, type SimDevice } from './fleet';
 
-export interface SimulatorOptions extends FleetOptions {
+export interface SimulatorOptions extends FleetOptions, DialectOptions {
   url: string;
   /** Messages per second, all devices together. */
   rate: number;
@@ -58,7 +58,7 @@ export class Simulator {
         this.series.push({ device, attr, topic });
         // Firmware dialects: only switches obey (a light's power), as on the real devices.
         if (attr.controllable && (this.dialect === 'octopus' || attr.controllable === 'switch')) {
-          this.byTopic.set(commandTopic(this.dialect, device, attr), { device, attr });
+          this.byTopic.set(commandTopic(this.dialect, device, attr, this.options), { device, attr });
         }
       }
     }
@@ -72,7 +72,7 @@ export class Simulator {
     if (this.byTopic.size > 0) await client.subscribeAsync([...this.byTopic.keys()], { qos: 1 });
     client.on('message', (topic, payload) => this.onCommand(topic, payload.toString()));
     for (const d of this.devices) {
-      for (const m of announce(this.dialect, d)) await client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+      for (const m of announce(this.dialect, d, this.options)) await client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
     }
     const tickMs = 10;
     const started = Date.now();
@@ -94,7 +94,7 @@ export class Simulator {
     clearInterval(this.timer);
     if (forget && this.client?.connected) {
       for (const d of this.devices) {
-        for (const m of announce(this.dialect, d)) if (m.retain) await this.client.publishAsync(m.topic, '', { qos: 1, retain: true });
+        for (const m of announce(this.dialect, d, this.options)) if (m.retain) await this.client.publishAsync(m.topic, '', { qos: 1, retain: true });
       }
     }
     await this.client?.endAsync();
@@ -113,13 +113,13 @@ export class Simulator {
   /** The device drops off the network: it stops reporting and its last will is published. */
   async dropOff(device: SimDevice): Promise<void> {
     this.quiet.add(device);
-    for (const m of farewell(this.dialect, device)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+    for (const m of farewell(this.dialect, device, this.options)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
   }
 
   /** A silenced or dropped device reports again (and announces itself). */
   async revive(device: SimDevice): Promise<void> {
     this.quiet.delete(device);
-    for (const m of announce(this.dialect, device)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+    for (const m of announce(this.dialect, device, this.options)) await this.client?.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
   }
 
   private publishNext(): void {
@@ -142,7 +142,7 @@ export class Simulator {
     const seq = ++this.stats.sent;
     let payload: string;
     if (this.dialect !== 'octopus') {
-      const m = report(this.dialect, device, attr, now);
+      const m = report(this.dialect, device, attr, now, this.options);
       topic = m.topic;
       payload = m.payload;
     } else if (this.options.plain) {

@@ -2,9 +2,12 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type DeviceEvent, type ParseOptions, type ParseResult, type ProfileName, type Reading, type Reject } from '../../lib/model/reading';
-import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, DEFAULT_PROFILE_ORDER, parseMessage, parseProfileList, rejectTotal } from '../../lib/parser';
+import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
+import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
 import { boundRejects } from '../../lib/parser/bounds';
+import { MAX_PAYLOAD_LIMIT as MAX_LIMIT, parseLimit, parseProfiles, topicOptionsOf } from '../../lib/parser/parse-config';
+import { RecentMessages } from '../../lib/parser/recent-messages';
+import { recentByNode, registerTryRoutes } from './try-routes';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
@@ -20,13 +23,16 @@ interface ParseNodeDef extends NodeDef {
   maxDevicesPerSite?: string | number;
   /** Attributes one device may have. */
   maxAttributesPerDevice?: string | number;
+  /** Topic templates, one a line (lib/parser/topic-template.ts). */
+  templates?: string;
+  /** Tasmota FullTopic and prefixes (lib/parser/tasmota-fulltopic.ts). */
+  tasmotaFullTopic?: string;
+  tasmotaPrefixes?: string;
 }
 
 /** What the parser node reads from an incoming message besides topic and payload. */
 type ParseInput = NodeMessageInFlow & { octopusAck?: unknown; receivedAt?: unknown };
 
-/** The MQTT maximum packet size: no payload can be larger. */
-const MAX_LIMIT = 268435455;
 const STATUS_INTERVAL_MS = 500;
 
 interface ParseCounters {
@@ -62,15 +68,6 @@ function parserInput(payload: unknown): Buffer | string | Reject {
   return payload as string;
 }
 
-/** The configured profile list, or the problem with it. */
-function parseProfiles(v: string | undefined): readonly ProfileName[] | string {
-  if (v === undefined || v.trim() === '') return DEFAULT_PROFILE_ORDER;
-  const { profiles, unknown } = parseProfileList(v);
-  if (unknown.length > 0) return `unknown profile${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; known: ${DEFAULT_PROFILE_ORDER.join(', ')}`;
-  if (profiles.length === 0) return 'no profile enabled; enable at least one';
-  return profiles;
-}
-
 /** The events of a result, in one list for output 3. */
 function eventsOf(r: ParseResult): DeviceEvent[] {
   const events: DeviceEvent[] = [];
@@ -79,12 +76,6 @@ function eventsOf(r: ParseResult): DeviceEvent[] {
   if (r.deletions) events.push(...r.deletions);
   if (r.commands) events.push(...r.commands);
   return events;
-}
-
-function parseLimit(v: string | number | undefined, fallback = DEFAULT_MAX_PAYLOAD_BYTES, max = MAX_LIMIT): number | undefined {
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
 }
 
 /** The house bounds (level length, devices per site, attributes per device), or the problem with them. */
@@ -100,6 +91,7 @@ function parseBounds(def: ParseNodeDef): { maxLevelBytes: number; limits: HouseL
 
 export = function register(RED: NodeAPI): void {
   ensureMetricsRoute(RED.httpNode);
+  registerTryRoutes(RED);
 
   function OctopusParseNode(this: Node, def: ParseNodeDef) {
     RED.nodes.createNode(this, def);
@@ -107,13 +99,16 @@ export = function register(RED: NodeAPI): void {
     const limit = parseLimit(def.maxPayloadBytes);
     const profiles = parseProfiles(def.profiles);
     const bounds = parseBounds(def);
-    if (limit === undefined || typeof profiles === 'string' || typeof bounds === 'string') {
+    const topics = topicOptionsOf(def);
+    if (limit === undefined || typeof profiles === 'string' || typeof bounds === 'string' || typeof topics === 'string') {
       const problem =
         limit === undefined
           ? `max payload ${String(def.maxPayloadBytes)} is not a whole number of bytes in 1–${MAX_LIMIT}`
           : typeof profiles === 'string'
             ? `profiles: ${profiles}`
-            : String(bounds);
+            : typeof bounds === 'string'
+              ? bounds
+              : String(topics);
       node.error(`octopus-parse: ${problem}`);
       node.status({ fill: 'red', shape: 'ring', text: problem });
       // Fail every message so a Catch node sees it; its ack is not released, so the broker keeps it.
@@ -137,7 +132,11 @@ export = function register(RED: NodeAPI): void {
       defaultSite: typeof def.site === 'string' && def.site.trim() !== '' ? def.site.trim() : 'home',
       maxLevelBytes: bounds.maxLevelBytes,
       context: createProfileContext(),
+      ...topics,
     };
+    // The last messages seen, for the editor's "try a message" panel (operators only, in memory).
+    const recent = new RecentMessages();
+    recentByNode.set(node.id, recent);
     // Devices per site and attributes per device (issue #15): checked here, before the store, the
     // registry, the live model and the alerts see a reading; what crosses a bound is a reject.
     const limits = bounds.limits;
@@ -172,6 +171,7 @@ export = function register(RED: NodeAPI): void {
     /** Parses one MQTT message's topic and payload, counting what it gave. */
     const parseOne = (topic: unknown, payload: unknown, receivedAt: unknown): ParseResult => {
       counters.messages++;
+      recent.add(topic, payload, typeof receivedAt === 'number' ? receivedAt : Date.now());
       const input = parserInput(payload);
       let result: ParseResult;
       if (typeof input === 'object' && !Buffer.isBuffer(input)) {
@@ -283,6 +283,7 @@ export = function register(RED: NodeAPI): void {
       clearTimeout(statusTimer);
       statusTimer = undefined;
       unregisterStats();
+      if (recentByNode.get(node.id) === recent) recentByNode.delete(node.id);
       done();
     });
   }

@@ -32,8 +32,9 @@ describe('profile: Home Assistant discovery', () => {
     assert.equal(one(parse('homeassistant/binary_sensor/garden/state', 'OFF', o)).value, false);
     const [del] = onlyEvents(parse('homeassistant/binary_sensor/garden/config', '', o));
     assert.deepEqual(del.kind === 'deletion' ? [del.deviceId, del.entity] : [], ['ha:01ad', 'motion01ad']);
-    // once removed, the state topic is no longer announced
-    assert.deepEqual(codes(parse('homeassistant/binary_sensor/garden/state', 'ON', o)), [['topic-unknown', undefined]]);
+    // once removed, the state topic is no longer announced: read by HA's default naming (issue #17), on the object's own device
+    const after = one(parse('homeassistant/binary_sensor/garden/state', 'ON', o));
+    assert.deepEqual([after.deviceId, after.attribute, after.value], ['ha:garden', 'garden', true]);
   });
 
   it('[DISC] sensorBedroom: two configs share one state topic; value_json paths pick each value, with its unit', () => {
@@ -104,7 +105,9 @@ describe('profile: Home Assistant discovery', () => {
 
   it('homeassistant/status is ignored; a state before its config, and templates the parser does not evaluate, are refused', () => {
     assert.ok(parse('homeassistant/status', 'online').ignored);
-    assert.deepEqual(codes(parse('homeassistant/sensor/sensorBedroom/state', '{"temperature":23.2}', withContext())), [['topic-unknown', undefined]]);
+    // a state before its config follows HA's default naming: read as the object's state (issue #17)
+    const early = one(parse('homeassistant/sensor/sensorBedroom/state', '{"temperature":23.2}', withContext()));
+    assert.deepEqual([early.deviceId, early.attribute, early.value], ['ha:sensorBedroom', 'sensorBedroom.temperature', 23.2]);
     const o = withContext();
     parse('homeassistant/sensor/watt/config', '{"stat_t":"EspSparsnasGateway/abc/state","val_tpl":"{{ float(value_json.watt) | round(0) }}","unit_of_meas":"W"}', o);
     assert.deepEqual(codes(parse('EspSparsnasGateway/abc/state', '{"watt":1200}', o)), [['value-invalid', 'watt']]);
@@ -126,6 +129,7 @@ describe('profile: Home Assistant discovery', () => {
     const b = withContext();
     parse('homeassistant/binary_sensor/garden/config', GARDEN_CONFIG, a);
     assert.equal(one(parse('homeassistant/binary_sensor/garden/state', 'ON', a)).value, true);
-    assert.deepEqual(codes(parse('homeassistant/binary_sensor/garden/state', 'ON', b)), [['topic-unknown', undefined]]);
+    // b saw no config: it reads the topic by HA's default naming, on the object's own device, not a's ha:01ad
+    assert.equal(one(parse('homeassistant/binary_sensor/garden/state', 'ON', b)).deviceId, 'ha:garden');
   });
 });

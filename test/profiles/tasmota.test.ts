@@ -117,13 +117,10 @@ describe('profile: Tasmota', () => {
     allOn(r, 'tasmota:GD-30W');
   });
 
-  it('[MQTT] command flow: cmnd is a command (an empty payload is a query), stat/RESULT and stat/POWER are readings', () => {
+  it('[MQTT] command flow: cmnd is a command (an empty payload is ignored, never forwarded: issue #17), stat/RESULT and stat/POWER are readings', () => {
     const query = parse('cmnd/tasmota_switch/Power', '');
-    const [cmd] = onlyEvents(query);
-    assert.deepEqual(
-      { kind: cmd.kind, deviceId: cmd.deviceId, command: cmd.kind === 'command' ? cmd.command : '', value: cmd.kind === 'command' ? cmd.value : '' },
-      { kind: 'command', deviceId: 'tasmota:tasmota_switch', command: 'Power', value: '' },
-    );
+    assert.deepEqual([query.readings, query.rejects, query.commands], [[], [], undefined]);
+    assert.match(query.ignored ?? '', /empty payload.*not forwarded as a command/);
     const toggle = parse('cmnd/tasmota_switch/Power', 'TOGGLE');
     assert.equal(toggle.commands?.[0].value, 'TOGGLE');
     assert.deepEqual(toggle.readings, []);

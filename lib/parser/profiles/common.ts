@@ -21,6 +21,8 @@ import type {
   Reject,
 } from '../../model/reading';
 import type { ProfileContext } from '../context';
+import { NON_FINITE_MARK } from '../lenient-json';
+import type { TasmotaLocated } from '../tasmota-fulltopic';
 import {
   attributeNameProblem,
   epochToMs,
@@ -29,10 +31,8 @@ import {
   isoToMs,
   isPlainObject,
   isReject,
-  type JsonOutcome,
   MAX_DEVICE_TS_AHEAD_MS,
   MIN_DEVICE_TS,
-  parseJson,
   reject,
   sanitize,
   scanTopic,
@@ -41,6 +41,7 @@ import {
   truncate,
   type TopicStyle,
 } from '../octopus-format';
+import { switchValue } from '../switch-words';
 
 export { isPlainObject, isReject, reject, show };
 
@@ -62,6 +63,8 @@ export interface ProfileInput {
    * same device id as the readings that profile produces.
    */
   resolve: (topic: string) => DeviceRef | undefined;
+  /** Where a configured Tasmota FullTopic put prefix, device and suffix (tasmota-fulltopic.ts). */
+  tasmota?: TasmotaLocated;
 }
 
 export interface Profile {
@@ -73,8 +76,6 @@ export interface Profile {
 
 /** Firmware topics deeper than this are refused: no documented firmware topic comes close. */
 export const MAX_FIRMWARE_DEPTH = 32;
-/** JSON objects nested deeper than this are refused value by value. */
-const MAX_JSON_DEPTH = 12;
 /** Command payload text kept in a CommandEvent. */
 const COMMAND_ECHO_MAX = 200;
 
@@ -170,7 +171,7 @@ export function addReading(out: ParseResult, ref: DeviceRef, attribute: string, 
 }
 
 /** Adds a reading whose attribute and value were already checked (the JSON walk checks each key and value). */
-function pushReading(out: ParseResult, ref: DeviceRef, attribute: string, value: ReadingValue, o: ReadingOptions): void {
+export function pushReading(out: ParseResult, ref: DeviceRef, attribute: string, value: ReadingValue, o: ReadingOptions): void {
   const r: Reading = { deviceId: ref.deviceId, site: ref.site, room: ref.room, device: ref.device, attribute, value, ts: o.ts, deviceTs: o.deviceTs };
   if (o.unit !== undefined) r.unit = o.unit;
   if (o.converted !== undefined) r.converted = o.converted;
@@ -246,60 +247,8 @@ export function answered(r: ParseResult): boolean {
 // ---------------------------------------------------------------------------------------------
 // values
 
-/** Marks a bare `nan`/`inf` that lenientJson replaced: a string no firmware sends. */
-const NON_FINITE_MARK = '\u0000non-finite:';
-const BARE_NON_FINITE = /nan|inf/i;
-
-/**
- * JSON.parse that also reads Tasmota's bare `nan` / `inf` (e.g. `{"DHT11":{"Temperature":nan}}`,
- * arendst/Tasmota#4147): each is replaced by a marker string so that its attribute is refused as
- * not finite while the valid values of the same payload still come through. Anything else that is
- * not JSON stays a `payload-invalid-json` reject.
- */
-export function lenientJson(text: string): JsonOutcome {
-  const first = parseJson(text);
-  if (first.ok || !BARE_NON_FINITE.test(text)) return first;
-  const repaired = replaceBareNonFinite(text);
-  if (repaired !== undefined) {
-    // parseJson again: the repaired text is bounded like the original (nesting), else the original reason stands
-    const second = parseJson(repaired);
-    if (second.ok) return second;
-  }
-  return first;
-}
-
-/** Replaces bare nan/inf tokens outside strings by a marker string; undefined when there is none. */
-function replaceBareNonFinite(text: string): string | undefined {
-  let out = '';
-  let from = 0;
-  let inString = false;
-  let found = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (c === 0x22) {
-      inString = true;
-      continue;
-    }
-    if (c === 0x6e || c === 0x4e || c === 0x69 || c === 0x49 || c === 0x2d) {
-      // n N i I -: a token starts; read letters (and one leading minus)
-      let j = i + (c === 0x2d ? 1 : 0);
-      while (j < text.length && /[A-Za-z]/.test(text[j])) j++;
-      const word = text.slice(i, j);
-      if (j > i + 1 && isNonFiniteWord(word)) {
-        out += `${text.slice(from, i)}"${JSON.stringify(NON_FINITE_MARK + word).slice(1)}`;
-        from = j;
-        found = true;
-      }
-      i = j - 1;
-    }
-  }
-  return found ? out + text.slice(from) : undefined;
-}
+// lenientJson (Tasmota's bare nan) lives in lenient-json.ts; its marker is checked in textReadingValue below
+export { lenientJson } from '../lenient-json';
 
 export interface ValueOptions {
   /** Turn the exact strings `ON`/`OFF` into booleans (the firmware's switch states). */
@@ -333,6 +282,8 @@ function textReadingValue(s: string, attribute: string, o?: ValueOptions): Readi
     if (s === 'ON') return true;
     if (s === 'OFF') return false;
   }
+  const onOff = switchValue(s, attribute);
+  if (onOff !== undefined) return onOff;
   if (o?.noValueWords?.has(s)) return notFiniteValue(s, attribute);
   return textValue(s, `attribute ${show(attribute)}`, attribute);
 }
@@ -370,57 +321,6 @@ export function textPayloadValue(text: string, attribute: string, o?: ValueOptio
 /** Why a JSON key cannot be (part of) an attribute name, or undefined. `.` joins nested keys. */
 export function keyProblem(key: string): string | undefined {
   return attributeNameProblem(key);
-}
-
-export interface FlattenOptions extends ValueOptions {
-  ts: number;
-  deviceTs: boolean;
-  /** Keys (by dotted path or by plain key) that are not telemetry: identifiers, unit markers, times. */
-  skip?: (key: string, path: string) => boolean;
-  /** The unit of a value, by its key and dotted path. */
-  unit?: (key: string, path: string) => string | undefined;
-}
-
-/**
- * One reading per leaf of a JSON object, named by its dotted path (`ENERGY.Total`,
- * `switch:0.aenergy.total`). Arrays are skipped (histories, colour channels: not one value).
- * A bad leaf is refused alone; the others still come through.
- */
-export function flattenInto(out: ParseResult, ref: DeviceRef, obj: Record<string, unknown>, prefix: string, o: FlattenOptions, depth = 0): void {
-  if (depth === 0 && prefix !== '') {
-    const problem = keyProblem(prefix);
-    if (problem !== undefined) {
-      out.rejects.push(reject('attribute-invalid', `attribute name ${show(prefix)} ${problem}`, sanitize(prefix) || '?'));
-      return;
-    }
-  }
-  for (const key of Object.keys(obj)) {
-    const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (o.skip?.(key, path)) continue;
-    const problem = keyProblem(key);
-    if (problem !== undefined) {
-      out.rejects.push(reject('attribute-invalid', `attribute name ${show(path)} ${problem}`, sanitize(path)));
-      continue;
-    }
-    const v = obj[key];
-    if (isPlainObject(v)) {
-      if (depth >= MAX_JSON_DEPTH) {
-        out.rejects.push(reject('value-invalid', `attribute ${show(path)} is nested more than ${MAX_JSON_DEPTH} objects deep`, path));
-        continue;
-      }
-      flattenInto(out, ref, v, path, o, depth + 1);
-      continue;
-    }
-    if (Array.isArray(v)) continue;
-    const value = jsonReadingValue(v, path, o);
-    if (value === undefined) continue;
-    if (isReject(value)) {
-      out.rejects.push(value);
-      continue;
-    }
-    // prefix and key were checked above, the value by jsonReadingValue
-    pushReading(out, ref, path, value, { unit: o.unit?.(key, path), ts: o.ts, deviceTs: o.deviceTs });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import {
   deviceRef,
   emptyPayloadReject,
   emptyResult,
-  flattenInto,
   ignoredBy,
   isPlainObject,
   isReject,
@@ -33,6 +32,7 @@ import {
   textPayloadValue,
   unknownTopic,
 } from './common';
+import { flattenInto } from '../json-leaves';
 
 /** ESPHome entity components that can have MQTT state topics. */
 export const ESPHOME_COMPONENTS = new Set([

@@ -41,6 +41,7 @@ import {
   textPayloadValue,
   unknownTopic,
 } from './common';
+import { BINARY_COMPONENTS, defaultTopic, noteUnannounced } from './ha-default';
 
 const BASE = 'homeassistant';
 
@@ -75,9 +76,6 @@ const DEVICE_ABBREVIATIONS: Record<string, string> = {
   hw: 'hw_version',
   sa: 'suggested_area',
 };
-
-/** Components whose payload_on/payload_off (state_on/state_off) make booleans. */
-const BINARY_COMPONENTS = new Set(['binary_sensor', 'switch', 'light', 'fan', 'siren', 'lock', 'valve']);
 
 function expand(obj: Record<string, unknown>, table: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -147,6 +145,8 @@ function parse(input: ProfileInput): ParseResult {
   }
   const use = input.ctx?.haTopics.get(topic);
   if (use === undefined) {
+    const byDefault = levels[0] === BASE ? defaultTopic(input) : undefined;
+    if (byDefault !== undefined) return byDefault;
     return refusedBy(
       'ha',
       unknownTopic('ha', topic, 'homeassistant/<component>/[<node_id>/]<object_id>/config, or a state topic a discovery config announced (none announced this one yet)'),
@@ -210,6 +210,7 @@ function states(input: ProfileInput, entities: HaEntity[], out: ParseResult): vo
     else addReading(out, e.ref, e.attribute, v, { unit: typeof v === 'number' ? e.unit : undefined, ts: input.now, deviceTs: false });
   }
   if (jsonProblem !== undefined) out.rejects.push(jsonProblem);
+  else if (json !== undefined) noteUnannounced(json, entities);
 }
 
 function walk(v: unknown, path: readonly string[]): unknown {

@@ -31,6 +31,7 @@ import {
   timeOf,
   unknownTopic,
 } from './common';
+import { explaining, noteLeavesOutside, noteUnread, NULL_LEAF } from '../json-leaves';
 
 const BASE = 'owntracks';
 
@@ -47,6 +48,8 @@ const LOCATION_FIELDS: ReadonlyArray<[string, string | undefined]> = [
   ['p', 'kPa'],
   ['conn', undefined],
 ];
+
+const LOCATION_KEYS: ReadonlySet<string> = new Set(LOCATION_FIELDS.map(([key]) => key));
 
 const NOT_TELEMETRY = new Set(['waypoint', 'waypoints', 'configuration', 'status', 'steps', 'beacon', 'encrypted', 'request', 'dump']);
 
@@ -75,10 +78,14 @@ function parse(input: ProfileInput): ParseResult {
       const { ts, deviceTs } = v.tst === undefined ? { ts: now, deviceTs: false } : timeOf(out, v.tst, 'tst', now);
       for (const [key, unit] of LOCATION_FIELDS) {
         const value = jsonReadingValue(v[key], key);
-        if (value === undefined) continue;
+        if (value === undefined) {
+          if (v[key] === null) noteUnread(key, NULL_LEAF);
+          continue;
+        }
         if (isReject(value)) out.rejects.push(value);
         else addReading(out, ref, key, value, { unit: typeof value === 'number' ? unit : undefined, ts, deviceTs });
       }
+      if (explaining()) noteLeavesOutside(v, '', LOCATION_KEYS, 'not a location field the parser stores (the message type, its time, a tracker id, regions, Wi-Fi names)');
       if (out.readings.length === 0 && out.rejects.length === 0) return refusedBy('owntracks', reject('value-invalid', `the OwnTracks location has no lat/lon: ${show(text)}`));
       return out;
     }

@@ -28,7 +28,6 @@ import {
   deviceRef,
   emptyPayloadReject,
   emptyResult,
-  flattenInto,
   ignoredBy,
   isPlainObject,
   isReject,
@@ -45,6 +44,7 @@ import {
   timeOf,
   unknownTopic,
 } from './common';
+import { flattenInto } from '../json-leaves';
 
 const GEN1 = 'shellies';
 const WMIN_TO_WH = 'Wmin → Wh (÷60)';
@@ -104,7 +104,8 @@ function gen2Unit(key: string, path: string): string | undefined {
   return undefined;
 }
 
-const GEN2_SKIP = new Set(['id', 'source', 'minute_ts', 'timer_started_at', 'unixtime', 'time', 'mac', 'sta_ip', 'ssid', 'bssid', 'cfg_rev', 'kvs_rev', 'schedule_rev', 'webhook_rev']);
+// by_minute: the energy of the last three whole minutes, a history beside the counter (aenergy.total), not a reading
+const GEN2_SKIP = new Set(['id', 'source', 'by_minute', 'minute_ts', 'timer_started_at', 'unixtime', 'time', 'mac', 'sta_ip', 'ssid', 'bssid', 'cfg_rev', 'kvs_rev', 'schedule_rev', 'webhook_rev']);
 
 function gen2Readings(out: ParseResult, ref: DeviceRef, component: string, status: Record<string, unknown>, ts: number, deviceTs: boolean): void {
   flattenInto(out, ref, status, component, { ts, deviceTs, skip: (key) => GEN2_SKIP.has(key), unit: gen2Unit });

@@ -11,7 +11,9 @@
  *  - `stat/<dev>/POWER`, `POWER<n>`, `tele/<dev>/POWER_LOW`… with a plain payload: one reading.
  *  - `tele/<dev>/LWT` (`Online`/`Offline`): availability. `tele/<dev>/INFO1|2|3`, `stat/<dev>/STATUS`,
  *    `STATUS2`, `STATUS5`: device metadata (name, module, firmware, IP, MAC).
- *  - `cmnd/<dev>/<command>`: a command, never a reading.
+ *  - `cmnd/<dev>/<command>`: a command, never a reading; with an empty payload, ignored (empty-commands.ts).
+ *  - A FullTopic with renamed prefixes or fixed words (`home/%topic%/%prefix%/`) once the parse
+ *    node is told it: tasmota-fulltopic.ts locates prefix, device and suffix.
  *  - Bare `nan` in the JSON (a sensor that failed, arendst/Tasmota#4147) refuses that value alone.
  *  - `Time` is used when it carries a zone (SetOption52 / TimeStamp); the default zone-less local time
  *    names no instant, so the receive time is used.
@@ -26,7 +28,6 @@ import {
   deviceRef,
   emptyPayloadReject,
   emptyResult,
-  flattenInto,
   ignoredBy,
   isPlainObject,
   isReject,
@@ -41,6 +42,7 @@ import {
   timeOf,
   unknownTopic,
 } from './common';
+import { flattenInto } from '../json-leaves';
 
 
 const PREFIXES = new Set(['cmnd', 'stat', 'tele']);
@@ -100,7 +102,7 @@ function locate(levels: readonly string[]): Located | undefined {
 
 function parse(input: ProfileInput): ParseResult {
   const { topic, levels, text, now, site } = input;
-  const at = locate(levels);
+  const at = input.tasmota ?? locate(levels);
   if (at === undefined) {
     return refusedBy('tasmota', unknownTopic('tasmota', topic, 'cmnd|stat|tele/<topic>/<suffix> or <topic>/cmnd|stat|tele/<suffix>'));
   }
@@ -109,7 +111,8 @@ function parse(input: ProfileInput): ParseResult {
   const suffix = at.suffix.toUpperCase();
 
   if (at.prefix === 'cmnd') {
-    // an empty payload is a status query (docs: "Commands over MQTT"): still a command
+    // an empty payload is a status query (docs: "Commands over MQTT"): parseMessage ignores it with
+    // the reason, never forwarding it as a command (empty-commands.ts)
     addCommand(out, ref, at.suffix, text, topic, now);
     return out;
   }

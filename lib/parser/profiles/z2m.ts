@@ -26,7 +26,6 @@ import {
   deviceRef,
   emptyPayloadReject,
   emptyResult,
-  flattenInto,
   ignoredBy,
   isPlainObject,
   isReject,
@@ -42,6 +41,7 @@ import {
   timeOf,
   unknownTopic,
 } from './common';
+import { flattenInto } from '../json-leaves';
 
 const BASE = 'zigbee2mqtt';
 const BRIDGE = 'bridge';
