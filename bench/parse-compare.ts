@@ -6,7 +6,7 @@
  * keeps the best round of each: the ratio new/old is what a change did to the speed.
  */
 import { resolve } from 'node:path';
-import { jsonSamples, mixedStream, type ParserModule, plainSamples, preparedOptions, rate, type Sample } from './parse';
+import { jsonSamples, mixedStream, type ParserModule, plainSamples, preparedOptions, rate, type Sample } from './support/parse-samples';
 import { round, table, type Figures } from './support/figures';
 
 const ROUNDS = 7;

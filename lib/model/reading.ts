@@ -8,7 +8,8 @@ export type ReadingValue = number | boolean | string;
  * The topic dialects the parser understands. `octopus` is the plain `site/room/device/attribute`
  * format; the others are device firmwares and conventions people already run.
  */
-export type ProfileName = 'octopus' | 'tasmota' | 'z2m' | 'shelly' | 'esphome' | 'homie' | 'ha' | 'owntracks';
+export type { DeviceRef, ProfileName } from './device-ref';
+import type { DeviceRef, ProfileName } from './device-ref';
 
 /**
  * One typed measurement of one attribute of one device, the unit the whole pipeline passes on:
@@ -74,16 +75,6 @@ export interface Reject {
   attribute?: string;
 }
 
-/** Which device an event is about; the same identity fields a reading carries. */
-export interface DeviceRef {
-  /** `<profile>:<native id>`, e.g. `tasmota:plug-kitchen`, stable across messages of the device. */
-  deviceId: string;
-  site: string;
-  room: string;
-  /** The device's own id in its firmware: Tasmota topic, Zigbee2MQTT friendly name, Shelly id, … */
-  device: string;
-  profile: ProfileName;
-}
 
 /** `other` covers states that are neither (Homie `init`, `sleeping`, `alert`); `native` keeps the word. */
 export type AvailabilityState = 'online' | 'offline' | 'other';

@@ -6,7 +6,7 @@
  *
  * Every table is bounded: a broker full of retained discovery messages cannot grow it without end.
  */
-import type { DeviceRef } from '../model/reading';
+import type { DeviceRef } from '../model/device-ref';
 
 /** How a Home Assistant entity's value is taken from its state topic's payload. */
 export type HaValue =

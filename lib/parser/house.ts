@@ -16,7 +16,7 @@
  * Pure, no Node-RED import.
  */
 import type { DeviceRef, ParseResult, Reject } from '../model/reading';
-import { reject, show } from './octopus-format';
+import { reject, show } from './parse-kit';
 
 /** First levels that are a firmware's base topic: such topics name no house. */
 export const FIRMWARE_BASES: ReadonlySet<string> = new Set(['tele', 'stat', 'cmnd', 'zigbee2mqtt', 'shellies', 'homie', 'owntracks', 'homeassistant']);

@@ -11,7 +11,8 @@ import { detect, planOf, type DetectPlan } from './detect';
 import { boundAttributeNames, confineToHouse, houseOf, houseOfTopic, levelLimit, longLevelReject } from './house';
 import { dropEmptyCommands } from './empty-commands';
 import { explainBegin, explainEnd } from './json-leaves';
-import { decodePayload, parseOctopusMessage, reject, show } from './octopus-format';
+import { parseOctopusMessage } from './octopus-format';
+import { decodePayload, reject, show } from './parse-kit';
 import { fullTopicOf, locateFullTopic, type TasmotaLocated, type TasmotaTopicOptions } from './tasmota-fulltopic';
 import { parseWithTemplates, templatesOf } from './topic-template';
 import { answered, PROFILE_LABEL, type Profile, type ProfileInput, refusedBy, splitTopic } from './profiles/common';
@@ -24,7 +25,7 @@ import { shelly } from './profiles/shelly';
 import { tasmota } from './profiles/tasmota';
 import { z2m } from './profiles/z2m';
 
-export { MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS } from './octopus-format';
+export { MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS } from './parse-values';
 export { MAX_REJECTS_PER_MESSAGE, rejectTotal } from './bounds';
 export { createProfileContext, ProfileContext } from './context';
 export { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';

@@ -16,7 +16,7 @@
  * the ingest path, where nobody reads them.
  */
 import type { DeviceRef, ParseResult } from '../model/reading';
-import { sanitize } from './octopus-format';
+import { sanitize } from './parse-kit';
 import { isPlainObject, isReject, jsonReadingValue, keyProblem, pushReading, reject, show, type ValueOptions } from './profiles/common';
 
 /** Elements read per array: multi-channel meters have 2–8 channels, a light 5 colour channels. */

@@ -2,7 +2,8 @@
  * JSON as Tasmota writes it: a failed sensor's value is a bare `nan` (arendst/Tasmota#4147), which
  * JSON.parse refuses for the whole payload. Split from profiles/common.ts. Pure, no Node-RED import.
  */
-import { isNonFiniteWord, type JsonOutcome, parseJson } from './octopus-format';
+import { type JsonOutcome, parseJson } from './parse-kit';
+import { isNonFiniteWord } from './parse-values';
 
 /** Marks a bare `nan`/`inf` that lenientJson replaced: a string no firmware sends. */
 export const NON_FINITE_MARK = '\u0000non-finite:';

@@ -12,20 +12,8 @@
  */
 import type { ParseResult, Reading, ReadingValue, Reject } from '../model/reading';
 import { MAX_ARRAY_ELEMENTS, noteUnread, tooLongArray } from './json-leaves';
-import {
-  attributeNameProblem,
-  deviceTimeOf,
-  isPlainObject,
-  isReject,
-  jsonValue,
-  reading,
-  refused,
-  reject,
-  sanitize,
-  show,
-  type TopicShape,
-  unitOf,
-} from './octopus-format';
+import { isReject, reading, refused, reject, sanitize, show, type TopicShape } from './parse-kit';
+import { attributeNameProblem, deviceTimeOf, isPlainObject, jsonValue, unitOf } from './parse-values';
 
 /** Keys that clients wrap a lone value in, besides `value`: `{"val":21}`, `{"v":21}`, `{"data":21}`. */
 export const VALUE_WORDS: ReadonlySet<string> = new Set(['val', 'v', 'data', 'reading', 'payload', 'measurement', 'result', 'raw', 'state', 'level']);

@@ -24,7 +24,9 @@
  * Pure, no Node-RED import; never on the path of a parser that has no templates.
  */
 import type { ParseResult, Reading } from '../model/reading';
-import { isPlainObject, isReject, parseJson, parseOctopusMessage, reject, scanTopic, show } from './octopus-format';
+import { parseOctopusMessage } from './octopus-format';
+import { isReject, parseJson, reject, scanTopic, show } from './parse-kit';
+import { isPlainObject } from './parse-values';
 import { explaining, noteLeavesOutside } from './json-leaves';
 import { wrappedValue } from './octopus-objects';
 import { compileValuePath, evaluatePath, type ValuePath } from './value-path';

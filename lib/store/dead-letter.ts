@@ -7,7 +7,7 @@
  */
 import type { DeadLetter } from '../db/readings-store';
 import type { RejectCode } from '../model/reading';
-import { sanitize, truncate } from '../parser/octopus-format';
+import { sanitize, truncate } from '../parser/parse-kit';
 
 /** Bytes of the original payload kept in a dead letter. */
 export const DEAD_LETTER_PAYLOAD_MAX = 8 * 1024;

@@ -23,24 +23,8 @@ import type {
 import type { ProfileContext } from '../context';
 import { NON_FINITE_MARK } from '../lenient-json';
 import type { TasmotaLocated } from '../tasmota-fulltopic';
-import {
-  attributeNameProblem,
-  epochToMs,
-  isDecimal,
-  isNonFiniteWord,
-  isoToMs,
-  isPlainObject,
-  isReject,
-  MAX_DEVICE_TS_AHEAD_MS,
-  MIN_DEVICE_TS,
-  reject,
-  sanitize,
-  scanTopic,
-  show,
-  textValue,
-  truncate,
-  type TopicStyle,
-} from '../octopus-format';
+import { isReject, reject, sanitize, scanTopic, show, truncate, type TopicStyle } from '../parse-kit';
+import { attributeNameProblem, epochToMs, isDecimal, isNonFiniteWord, isoToMs, isPlainObject, MAX_DEVICE_TS_AHEAD_MS, MIN_DEVICE_TS, textValue } from '../parse-values';
 import { switchValue } from '../switch-words';
 
 export { isPlainObject, isReject, reject, show };

@@ -34,7 +34,7 @@ import {
   textPayloadValue,
   unknownTopic,
 } from './common';
-import { textValue } from '../octopus-format';
+import { textValue } from '../parse-values';
 
 const BASE = 'homie';
 
