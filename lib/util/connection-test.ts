@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connectAsync, type IClientOptions } from 'mqtt';
+import { connect, type IClientOptions } from 'mqtt';
 import { Client } from 'pg';
 import { redactConnectionString } from '../db/database';
 import { ingestClientId } from '../mqtt-auth/client-id';
@@ -29,22 +29,33 @@ export async function testBrokerConnection(target: BrokerTarget, timeoutMs = CON
   const problem = mqttUrlProblem(target.url);
   if (problem) return { ok: false, error: problem };
   const clientId = ingestClientId(`octopus-test-${randomBytes(4).toString('hex')}`, target.password);
-  try {
-    const client = await connectAsync(target.url, {
-      clientId,
-      clean: true,
-      username: target.username,
-      password: target.password,
-      connectTimeout: timeoutMs,
-      reconnectPeriod: 0,
-      log: () => undefined,
-      ...target.tls,
+  const client = connect(target.url, {
+    clientId,
+    clean: true,
+    username: target.username,
+    password: target.password,
+    connectTimeout: timeoutMs,
+    reconnectPeriod: 0,
+    log: () => undefined,
+    ...target.tls,
+  });
+  // One attempt: connected, or the first of an error, a close (refused, closed by the broker) or the time limit.
+  const outcome = await new Promise<Error | undefined>((resolve) => {
+    let lastError: Error | undefined;
+    const timer = setTimeout(() => resolve(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    client.on('connect', () => (clearTimeout(timer), resolve(undefined)));
+    const remember = (err: Error) => (lastError ??= err);
+    client.on('error', remember);
+    // The socket's own error (ECONNREFUSED, ENOTFOUND) can reach the client after its close.
+    (client as unknown as { stream?: NodeJS.EventEmitter }).stream?.on('error', remember);
+    client.on('close', () => {
+      clearTimeout(timer);
+      setTimeout(() => resolve(lastError ?? new Error('the connection was closed before the broker accepted it')), 20);
     });
-    await client.endAsync(true);
-    return { ok: true, message: `connected to ${target.url}${target.username ? ` as ${target.username}` : ''}` };
-  } catch (err) {
-    return { ok: false, error: `${target.url}: ${withoutSecret((err as Error).message, target.password)}` };
-  }
+  });
+  await client.endAsync(true).catch(() => undefined);
+  if (!outcome) return { ok: true, message: `connected to ${target.url}${target.username ? ` as ${target.username}` : ''}` };
+  return { ok: false, error: `${target.url}: ${withoutSecret(outcome.message, target.password)}` };
 }
 
 export async function testDatabaseConnection(connectionString: string, timeoutMs = CONNECTION_TEST_TIMEOUT_MS): Promise<ConnectionTestResult> {
