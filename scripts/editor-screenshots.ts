@@ -1,5 +1,5 @@
 /**
- * The Node-RED editor's side of `npm run screenshots`: the Octopus palette and the edit dialogs of
+ * The Node-RED editor's side of `npm run screenshots`: the Octopus palette, the application flow and the edit dialogs of
  * the sensor ingest node, the broker (after Test connection), the device events node, the registry
  * and the live dashboard (operator account), from the running app, into docs/screenshots/editor-*.png.
  */
@@ -51,6 +51,10 @@ export async function shootEditor(browser: Browser, app: EditorTarget, out: stri
     await signInToEditor(page, app);
     await page.waitForTimeout(1500);
     await write('palette', { element: '#red-ui-palette-container-octopus' });
+    // The application flow with its live statuses: the source's status clear of the parse node.
+    await page.waitForFunction(() => /^connected/.test(document.querySelector('g[id="octopus-source"] .red-ui-flow-node-status-label')?.textContent ?? ''), undefined, { timeout: 30000 });
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    if (chart) await write('flow', { clip: { x: chart.x, y: chart.y, width: Math.min(chart.width, 900), height: 360 } });
 
     await openNode(page, 'octopus-source');
     await page.waitForTimeout(500);
