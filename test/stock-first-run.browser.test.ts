@@ -70,7 +70,7 @@ async function configCount(page: Page, type: string): Promise<number> {
 /** Opens a flow node's edit dialog by double-clicking it on the canvas. */
 async function editNode(page: Page, id: string): Promise<void> {
   await page.evaluate((nodeId) => RED.view.reveal(nodeId), id);
-  await page.locator(`g[id="${id}"]`).dblclick();
+  await page.locator(`g[id="${id}"] > rect.red-ui-flow-node`).dblclick();
   await page.locator('#node-dialog-ok').waitFor();
 }
 
