@@ -35,9 +35,21 @@ async function importExample(page: Page, name: string, expectConflict: boolean):
   await page.locator('#red-ui-clipboard-dialog-import-tabs a[href="#red-ui-clipboard-dialog-import-tab-examples"]').click();
   const tab = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
   const file = tab.locator('.red-ui-treeList-label', { hasText: name });
-  if (!(await file.isVisible())) await tab.locator('.red-ui-treeList-label', { hasText: PACKAGE_NAME }).click();
-  await file.click();
-  await page.locator('#red-ui-clipboard-dialog-ok').click();
+  const importButton = page.locator('#red-ui-clipboard-dialog-ok');
+  // The tree loads its folders as it opens: click until the example is selected (Import enabled).
+  await waitFor(
+    async () => {
+      if (!(await file.isVisible())) {
+        await tab.locator('.red-ui-treeList-label', { hasText: PACKAGE_NAME }).click();
+        await file.waitFor({ timeout: 3000 }).catch(() => undefined);
+      }
+      if (await file.isVisible()) await file.click();
+      return importButton.isEnabled();
+    },
+    15000,
+    `${name} selected in Import → Examples`,
+  );
+  await importButton.click();
   if (expectConflict) {
     // Node-RED's own answer to ids that exist: "Import copy" makes new flow nodes and reuses config nodes of the same id.
     await page.locator('.red-ui-notification button', { hasText: 'Import copy' }).click();
@@ -158,6 +170,25 @@ for (const target of STOCK_TARGETS) {
       // Dropped nodes are selected: Delete takes it away again.
       await editor.keyboard.press('Delete');
       assert.equal(await editor.evaluate((id: string) => RED.nodes.node(id) ?? 'gone', dropped[0].id), 'gone');
+    });
+
+    it('flags a topic filter core mqtt in refuses (a/#/b), and help code samples wrap inside the sidebar', async () => {
+      await editNode(editor, 'octopus-source');
+      const topics = editor.locator('#node-input-topics');
+      const original = await topics.inputValue();
+      await topics.fill('+/+/+/+\na/#/b');
+      await topics.dispatchEvent('change');
+      await waitFor(async () => /input-error/.test((await topics.getAttribute('class')) ?? ''), 5000, 'a/#/b marked invalid');
+      await topics.fill(original);
+      await topics.dispatchEvent('change');
+      await waitFor(async () => !/input-error/.test((await topics.getAttribute('class')) ?? ''), 5000, 'the default filters valid');
+      await editor.locator('#node-dialog-cancel').click();
+      await editor.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+      await editor.evaluate(() => RED.sidebar.help.show('octopus-alert'));
+      const sample = editor.locator('.red-ui-help .octopus-help pre').first();
+      await sample.waitFor();
+      const fits = await sample.evaluate((pre) => ({ wraps: getComputedStyle(pre).whiteSpace === 'pre-wrap', overflow: pre.scrollWidth - pre.clientWidth }));
+      assert.deepEqual(fits, { wraps: true, overflow: 0 }, 'the rules sample wraps instead of being cut off');
     });
 
     it('sets the broker and the database once, each checked with Test connection, and deploys without a warning', async () => {
