@@ -50,6 +50,16 @@ export function setupNotice(setup: OperatorSetup): string {
   return '';
 }
 
+// Once an operator exists that stays so: the page stops asking the database on every visit.
+let ready: { auth: object; until: number } | undefined;
+async function currentSetup(): Promise<OperatorSetup> {
+  const auth = activeAuth();
+  if (auth && ready?.auth === auth && Date.now() < ready.until) return { state: 'ready', operators: 1 };
+  const setup = await operatorSetup(auth);
+  ready = auth && setup.state === 'ready' ? { auth, until: Date.now() + 10_000 } : undefined;
+  return setup;
+}
+
 export function registerLoginPage(app: HttpApp, path: string): void {
   let paths = registered.get(app);
   if (!paths) registered.set(app, (paths = new Set()));
@@ -57,7 +67,7 @@ export function registerLoginPage(app: HttpApp, path: string): void {
   paths.add(path);
   const html = readFileSync(join(PUBLIC_DIR, 'login.html'), 'utf8');
   app.get(`${path}/login`, (req: IncomingMessage & { baseUrl?: string }, res) => {
-    void operatorSetup(activeAuth()).then((setup) => {
+    void currentSetup().then((setup) => {
       send(res, 'text/html; charset=utf-8', html.replace('{{API_BASE}}', escapeAttribute(`${req.baseUrl ?? ''}/api/v1`)).replace('{{SETUP}}', setupNotice(setup)));
     });
   });
