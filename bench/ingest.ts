@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ interface VariantResult {
   peakRssMb: number;
 }
 
+// /metrics needs a token in every mode: the bench scrapes with one of its own.
+const METRICS_TOKEN = randomBytes(18).toString('base64url');
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS || 6);
 const MIN_MESSAGES = Number(process.env.BENCH_MIN_MESSAGES || 300000);
 const RATES = (process.env.BENCH_RATES || '5000,10000,20000,30000,40000,50000,60000,80000').split(',').map(Number);
@@ -71,6 +74,7 @@ async function startVariant(variant: Variant, broker: TestBroker, db: TestDataba
       BENCH_MQTT_PORT: String(broker.port),
       BENCH_TOPIC: `${TOPIC_PREFIX}/#`,
       OCTOPUS_BENCH_BASELINE: variant === 'naive' ? '1' : undefined,
+      OCTOPUS_METRICS_TOKEN: METRICS_TOKEN,
       LOG_LEVEL: 'warn',
     },
     { dataDir },
@@ -80,7 +84,7 @@ async function startVariant(variant: Variant, broker: TestBroker, db: TestDataba
 /** How many messages the flow has finished with: committed rows, or counted by the no-op. */
 async function doneCount(variant: Variant, app: RunningApp): Promise<number> {
   if (variant === 'octopus') {
-    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${app.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const m = /^octopus_readings_committed_total (\d+)/m.exec(text);
     const d = /^octopus_dead_letters_total (\d+)/m.exec(text);
     const dup = /^octopus_readings_duplicate_total (\d+)/m.exec(text);

@@ -2,7 +2,8 @@
  * `npm run screenshots`: starts the real app (embedded broker and PGlite, or MQTT_URL /
  * DATABASE_URL when set), feeds it a simulated fleet, two days of history for one thermostat and an
  * alert, and photographs the overview, that device's page, the alerts and the devices page at desktop and phone
- * widths with headless Chromium into docs/screenshots/.
+ * widths with headless Chromium into docs/screenshots/, then the editor: the Octopus palette and five edit
+ * dialogs (scripts/editor-screenshots.ts). SCREENSHOTS_ONLY=editor takes the editor's pictures alone.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { connectAsync } from 'mqtt';
 import { chromium, type Page } from 'playwright-core';
 import { brokerCredentials } from '../lib/mqtt-auth/broker-credentials';
 import { Simulator } from '../lib/simulation/simulator';
+import { shootEditor } from './editor-screenshots';
 import { readDevCredentials } from './embedded/broker-users';
 import { startApp } from '../test/support/app';
 import type { Session } from '../test/support/auth';
@@ -52,6 +54,16 @@ async function main(): Promise<void> {
   console.log('starting the app …');
   const app = await startApp({ MQTT_PORT: embeddedPort ? String(embeddedPort) : undefined }, { dataDir, timeoutMs: 120000 });
   operator = await app.login();
+  if (process.env.SCREENSHOTS_ONLY === 'editor') {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      await shootEditor(browser, app, OUT, SCHEME);
+    } finally {
+      await browser.close();
+      await app.stop();
+    }
+    return;
+  }
   // Publishing takes a device-side user: the simulator's that `npm start` made for its embedded
   // broker, or the one in MQTT_URL / MQTT_USERNAME and MQTT_PASSWORD for a broker of one's own.
   const named = brokerCredentials(mqttUrl, process.env);
@@ -125,6 +137,7 @@ async function main(): Promise<void> {
       await context.close();
     }
     clearInterval(live);
+    await shootEditor(browser, app, OUT, SCHEME);
   } finally {
     await browser.close();
     await sim.stop(true);

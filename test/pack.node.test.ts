@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 import type { FlowNode } from './support/flows';
 import { deployFlows, fetchExample, listedExamples, OCTOPUS_TYPES, PACKAGE_NAME, readExamples, registeredTypes } from './support/node-red-admin';
-import { cachedInstall, freePort, nodeBinary, npm, packRepo, startNodeRedProcess, type NodeRedProcess } from './support/node-red-install';
+import { STOCK_TARGETS, startStockNodeRed, type NodeRedProcess } from './support/node-red-install';
 import { watchNodeStatus } from './support/node-status';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PACKAGE_VERSION = (require('../../package.json') as { version: string }).version;
-
-interface Target {
-  label: string;
-  nodeRed: string;
-  cacheKey: string;
-  node: () => Promise<string>;
-  nodeMajor: number;
-  /** How Node-RED's start-up log names its version. */
-  version: RegExp;
-}
-
-const TARGETS: Target[] = [
-  { label: 'Node-RED 4.1 on Node 20', nodeRed: '~4.1.0', cacheKey: 'node-red-4.1', node: async () => process.execPath, nodeMajor: 20, version: /Node-RED version: v4\.1\./ },
-  { label: 'Node-RED 5 on Node 22', nodeRed: '^5.0.0', cacheKey: 'node-red-5', node: () => nodeBinary(22), nodeMajor: 22, version: /Node-RED version: v5\./ },
-];
 
 /** The example as a stranger would adapt it: their broker URL and database in the config nodes, a topic of their own. */
 function adaptIngestExample(nodes: FlowNode[], site: string, clientId: string, databaseUrl: string): FlowNode[] {
@@ -42,7 +24,7 @@ function adaptIngestExample(nodes: FlowNode[], site: string, clientId: string, d
 describe('the packed pack (npm pack) in a stock Node-RED', function () {
   this.timeout(300000);
 
-  for (const target of TARGETS) {
+  for (const target of STOCK_TARGETS) {
     describe(target.label, () => {
       let db: TestDatabase;
       let nodeRed: NodeRedProcess | undefined;
@@ -50,16 +32,9 @@ describe('the packed pack (npm pack) in a stock Node-RED', function () {
 
       before(async () => {
         db = await createTestDatabase();
-        const [tarball, home, node] = await Promise.all([packRepo(), cachedInstall(target.cacheKey, { 'node-red': target.nodeRed }), target.node()]);
-        // A fresh user directory, the pack installed into it the way the palette manager does.
-        const userDir = mkdtempSync(join(tmpdir(), 'octopus-stock-user-'));
-        writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-        await npm(userDir, ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', tarball]);
-        const port = await freePort();
         // Stock settings: Node-RED creates its default settings.js in the user directory. No Octopus
         // environment either: the flow below carries the broker and the database.
-        const env = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'UTC' };
-        nodeRed = await startNodeRedProcess(node, [join(home, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir, '--port', String(port)], { cwd: userDir, env, port });
+        nodeRed = await startStockNodeRed(target);
       });
       after(async () => {
         await nodeRed?.stop();

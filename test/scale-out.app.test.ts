@@ -65,13 +65,15 @@ describe('scale-out and operations', function () {
     assert.equal(result.lost.length, 0, 'lost');
     assert.equal(result.duplicated.length, 0, 'duplicated');
     // Both instances took a share of the stream.
-    const received = await Promise.all(apps.map(async (a) => metric(await (await fetch(`${a.baseUrl}/metrics`)).text(), 'octopus_messages_received_total')));
+    // /metrics answers an operator's session (no OCTOPUS_METRICS_TOKEN is set here).
+    const received = await Promise.all(apps.map(async (a) => metric(await (await (await a.login()).fetch('/metrics')).text(), 'octopus_messages_received_total')));
     assert.ok(received.every((n) => n > 500), `received per instance: ${received.join(', ')}`);
     assert.equal(received[0] + received[1] >= pub.acked.size, true);
   });
 
-  it('/metrics serves the ingest counters in Prometheus text format', async () => {
-    const res = await fetch(`${apps[0].baseUrl}/metrics`);
+  it('/metrics serves the ingest counters in Prometheus text format, to an operator only', async () => {
+    assert.equal((await fetch(`${apps[0].baseUrl}/metrics`)).status, 401, 'anonymous, without OCTOPUS_METRICS_TOKEN set: refused all the same');
+    const res = await (await apps[0].login()).fetch('/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const text = await res.text();

@@ -34,6 +34,8 @@ export async function bootstrapOperator(auth: AuthService, env: NodeJS.ProcessEn
   if ((await auth.store.countOperators()) > 0) return { level: 'info', message: 'operators found in the user store' };
   return {
     level: 'warn',
-    message: 'no operator account: /ui and /api/v1 refuse everyone until one exists. Set OCTOPUS_ADMIN_USER and OCTOPUS_ADMIN_PASSWORD and restart.',
+    message:
+      'no operator account: /ui and /api/v1 refuse everyone until one exists. Create it in the Node-RED editor ' +
+      '(open the live dashboard node, "Operator account"), or set OCTOPUS_ADMIN_USER and OCTOPUS_ADMIN_PASSWORD and restart.',
   };
 }

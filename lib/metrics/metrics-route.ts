@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { activeAuth } from '../auth/active-auth';
+import { principalOf } from '../auth/http-auth';
 import { sameSecret } from '../auth/tokens';
 import { registry } from './ingest-metrics';
 
@@ -11,12 +13,19 @@ const served = new WeakSet<object>();
 /** Where Prometheus scrapes, under Node-RED's httpNodeRoot. */
 export const METRICS_PATH = process.env.OCTOPUS_METRICS_PATH || '/metrics';
 
-/** With OCTOPUS_METRICS_TOKEN set, scrapers must send it as `Authorization: Bearer <token>`. */
-function scrapeAllowed(req: IncomingMessage): boolean {
-  const token = process.env.OCTOPUS_METRICS_TOKEN;
-  if (!token) return true;
+/**
+ * Who may read the metrics, in every mode (npm start, Docker, a stock Node-RED): a scraper sending
+ * OCTOPUS_METRICS_TOKEN as `Authorization: Bearer <token>`, or an operator (the dashboard's session
+ * cookie, or an operator API token). Nobody else: the counters tell which houses send what.
+ */
+export async function scrapeAllowed(req: IncomingMessage, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const token = env.OCTOPUS_METRICS_TOKEN;
   const sent = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-  return sent !== undefined && sameSecret(sent, token);
+  if (token && sent !== undefined && sameSecret(sent, token)) return true;
+  const auth = activeAuth();
+  if (!auth) return false;
+  const principal = await principalOf(auth, req).catch(() => undefined);
+  return principal?.operator === true;
 }
 
 /** Serves the Prometheus metrics once per Node-RED HTTP app, whichever Octopus node loads first. */
@@ -25,21 +34,22 @@ export function ensureMetricsRoute(httpNode: HttpApp): void {
   served.add(httpNode);
   httpNode.get(METRICS_PATH, (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (!scrapeAllowed(req)) {
-      res.statusCode = 401;
-      res.setHeader('WWW-Authenticate', 'Bearer realm="octopus-metrics"');
-      res.end('metrics need the bearer token set in OCTOPUS_METRICS_TOKEN\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => {
+    res.setHeader('Cache-Control', 'no-store');
+    void scrapeAllowed(req)
+      .then(async (allowed) => {
+        if (!allowed) {
+          res.statusCode = 401;
+          res.setHeader('WWW-Authenticate', 'Bearer realm="octopus-metrics"');
+          res.end('metrics need the bearer token set in OCTOPUS_METRICS_TOKEN, or an operator signed in\n');
+          return;
+        }
+        const text = await registry.metrics();
         res.setHeader('Content-Type', registry.contentType);
         res.end(text);
-      },
-      (err: Error) => {
+      })
+      .catch((err: Error) => {
         res.statusCode = 500;
         res.end(`metrics unavailable: ${err.message}`);
-      },
-    );
+      });
   });
 }

@@ -9,6 +9,7 @@ import { SseHub } from '../../lib/live/sse-hub';
 import { wants, type Subscription } from '../../lib/live/subscription';
 import { activeAuth } from '../../lib/auth/active-auth';
 import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
+import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import type { Viewer } from '../../lib/live/viewer';
 import type { Reading } from '../../lib/model/reading';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
@@ -16,6 +17,7 @@ import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status
 import type { RegistryConfigNode } from '../octopus-registry/types';
 import { dashboardSlot, type PageRequest } from './dashboard-routes';
 import { registerLoginPage } from './login-routes';
+import { registerOperatorRoutes } from './operator-routes';
 
 interface DashboardNodeDef extends NodeDef {
   path: string;
@@ -39,7 +41,17 @@ function isReading(x: unknown): x is Reading {
   return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
 }
 
+/** The status while nobody can sign in: yellow, saying what to do (the edit dialog makes the account). */
+function setupStatus(setup: OperatorSetup | undefined): { fill: 'yellow'; shape: 'ring'; text: string } | undefined {
+  if (setup?.state === 'needed') return { fill: 'yellow', shape: 'ring', text: 'no operator account: open this node to create one' };
+  if (setup?.state === 'no-user-store') return { fill: 'yellow', shape: 'ring', text: 'no sign-in: deploy an octopus database node' };
+  if (setup?.state === 'unavailable') return { fill: 'yellow', shape: 'ring', text: 'sign-in unavailable: the database does not answer' };
+  return undefined;
+}
+
 export = function register(RED: NodeAPI): void {
+  registerOperatorRoutes(RED, (line) => RED.log.info(line));
+
   function OctopusDashboardNode(this: Node, def: DashboardNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -139,7 +151,15 @@ export = function register(RED: NodeAPI): void {
       events: (_req, res, page) => hub.attach(res, { event: 'snapshot', data: pageSnapshot(page) }, { viewer: page.viewer, subscription: page.subscription }),
     };
 
-    const refresh = setInterval(() => status.set({ fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }), 1000);
+    // Whether anyone can sign in, asked of the user store every few seconds (not per status tick).
+    let setup: OperatorSetup | undefined;
+    const checkSetup = () => void operatorSetup(activeAuth()).then((s) => (setup = s));
+    checkSetup();
+    const setupCheck = setInterval(checkSetup, 5000);
+    const refresh = setInterval(
+      () => status.set(setupStatus(setup) ?? { fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }),
+      1000,
+    );
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
       const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
@@ -158,6 +178,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', () => {
       clearInterval(refresh);
+      clearInterval(setupCheck);
       clearInterval(alertWatch);
       alerts?.off('transition', onAlert);
       service?.off('loaded', onLoaded);

@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { readJsonBody } from '../../lib/alerts/alerts-api';
 import { registerAuthApi } from '../../lib/api/routes';
 import { activateAuth } from '../../lib/auth/active-auth';
 import { AuthService } from '../../lib/auth/auth-service';
@@ -6,6 +8,7 @@ import { bootstrapOperator } from '../../lib/auth/bootstrap';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { HistoryMaintainer } from '../../lib/history/history-maintainer';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { testDatabaseConnection } from '../../lib/util/connection-test';
 import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays, maintenanceIntervalMs } from '../../lib/util/env-config';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
 
@@ -19,6 +22,25 @@ interface PostgresNodeDef extends NodeDef {
 export = function register(RED: NodeAPI): void {
   // Sign-in, users and tokens live as long as the runtime; they use whichever user store is deployed.
   registerAuthApi(RED.httpNode, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+
+  // "Test connection" in the edit dialog: the connection string typed there, else the stored one
+  // (the field shows a placeholder, never the password), else DATABASE_URL.
+  RED.httpAdmin.post('/octopus-postgres/test', RED.auth.needsPermission('octopus-postgres.write'), (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const body = await readJsonBody(req, 16 * 1024);
+      const v = (body.ok ? body.value ?? {} : {}) as { id?: unknown; connectionString?: unknown };
+      const typed = typeof v.connectionString === 'string' && v.connectionString !== '__PWRD__' ? v.connectionString.trim() : '';
+      const stored = typeof v.id === 'string' ? (RED.nodes.getCredentials(v.id) as PostgresCredentials | undefined)?.connectionString?.trim() : undefined;
+      const connectionString = typed || stored || defaultDatabaseUrl();
+      const answer = !body.ok
+        ? { ok: false, error: body.error }
+        : connectionString
+          ? await testDatabaseConnection(connectionString)
+          : { ok: false, error: 'no connection string, and no DATABASE_URL in the environment' };
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(answer));
+    })();
+  });
 
   function OctopusPostgresNode(this: PostgresConfigNode, def: PostgresNodeDef) {
     RED.nodes.createNode(this, def);
@@ -105,5 +127,9 @@ export = function register(RED: NodeAPI): void {
     credentials: {
       connectionString: { type: 'password' },
     },
-  });
+    // The editor flags a database left without a connection string when there is no DATABASE_URL.
+    settings: {
+      octopusPostgresEnvUrl: { value: process.env.DATABASE_URL ? 'DATABASE_URL' : '', exportable: true },
+    },
+  } as Parameters<typeof RED.nodes.registerType>[2]);
 };

@@ -87,3 +87,48 @@ export async function startNodeRedProcess(command: string, args: string[], optio
 }
 
 export { freePort };
+
+/** The stock Node-RED releases the pack is tried in, each on the Node.js it needs. */
+export interface StockTarget {
+  label: string;
+  nodeRed: string;
+  cacheKey: string;
+  node: () => Promise<string>;
+  nodeMajor: number;
+  /** How Node-RED's start-up log names its version. */
+  version: RegExp;
+}
+
+export const STOCK_TARGETS: StockTarget[] = [
+  { label: 'Node-RED 4.1 on Node 20', nodeRed: '~4.1.0', cacheKey: 'node-red-4.1', node: async () => process.execPath, nodeMajor: 20, version: /Node-RED version: v4\.1\./ },
+  { label: 'Node-RED 5 on Node 22', nodeRed: '^5.0.0', cacheKey: 'node-red-5', node: () => nodeBinary(22), nodeMajor: 22, version: /Node-RED version: v5\./ },
+];
+
+/**
+ * A stock Node-RED of `target` with the pack installed from its `npm pack` tarball into a fresh
+ * user directory, the way the palette manager installs it: Node-RED's own default settings, and no
+ * Octopus environment variable. `stop()` also removes the user directory.
+ */
+export async function startStockNodeRed(target: StockTarget): Promise<NodeRedProcess & { userDir: string }> {
+  const [tarball, home, node] = await Promise.all([packRepo(), cachedInstall(target.cacheKey, { 'node-red': target.nodeRed }), target.node()]);
+  const userDir = mkdtempSync(join(tmpdir(), 'octopus-stock-user-'));
+  try {
+    writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
+    await npm(userDir, ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', tarball]);
+    const port = await freePort();
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'UTC' };
+    const red = await startNodeRedProcess(node, [join(home, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir, '--port', String(port)], { cwd: userDir, env, port });
+    return {
+      ...red,
+      userDir,
+      stop: async () => {
+        const code = await red.stop();
+        rmSync(userDir, { recursive: true, force: true });
+        return code;
+      },
+    };
+  } catch (err) {
+    rmSync(userDir, { recursive: true, force: true });
+    throw err;
+  }
+}
