@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
-import { insertDeadLetters, insertReadings, markRollupPending, upsertDevices, type DeadLetter } from '../db/readings-store';
+import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
+import { batchOf, latestPerDevice, type ReadingBatch } from '../model/reading-batch';
 import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
 import type { DeviceTouches } from './device-touches';
 import { isAvailabilityError, isolatePoison } from './poison';
@@ -10,6 +11,8 @@ export { isAvailabilityError } from './poison';
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
 export interface StoreItem {
   readings: Reading[];
+  /** Readings by column (octopus-parse's output), stored along with `readings`. */
+  batch?: ReadingBatch;
   deadLetters: DeadLetter[];
   /** The message's topic and raw payload: what its dead letter holds if the store cannot write it. */
   topic?: string;
@@ -75,12 +78,16 @@ function attributeOf(detail: unknown): string | undefined {
 /** Writes the items in one transaction and marks them committed. Throws whatever failed. */
 async function writeItems(pool: Pool, items: readonly StoreItem[], touches?: DeviceTouches): Promise<StoreOutcome> {
   if (items.length === 0) return { stored: 0, duplicates: 0, deadLettered: 0 };
-  const readings: Reading[] = [];
+  // Every reading by column: batches as they came, plain readings (a user's flow) made into one.
+  let batches: ReadingBatch[] = [];
+  const plain: Reading[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const item of items) {
-    for (const r of item.readings) readings.push(r);
+    if (item.batch && item.batch.length > 0) batches.push(item.batch);
+    for (const r of item.readings) plain.push(r);
     for (const d of boundedDeadLetters(item.deadLetters)) deadLetters.push(d);
   }
+  if (plain.length > 0) batches.push(batchOf(plain));
   const client = await pool.connect();
   let broken = false;
   try {
@@ -88,21 +95,26 @@ async function writeItems(pool: Pool, items: readonly StoreItem[], touches?: Dev
     let stored: number;
     try {
       await client.query('savepoint whole_batch');
-      stored = await insertReadings(client, readings);
+      stored = await insertReadingBatches(client, batches);
     } catch (err) {
       if (!isRowError(err)) throw err;
       await client.query('rollback to savepoint whole_batch');
-      stored = await insertOneByOne(client, readings, deadLetters);
+      const good = batches.flatMap((b) => b.readings());
+      stored = await insertOneByOne(client, good, deadLetters);
+      batches = [batchOf(good)];
     }
-    await markRollupPending(client, readings);
-    const devices = touches ? touches.due(readings) : readings;
+    await markRollupPendingBatches(client, batches);
+    const latest = latestPerDevice(batches);
+    const devices = touches ? touches.dueOf(latest) : [...latest.values()];
     await upsertDevices(client, devices);
     await insertDeadLetters(client, deadLetters);
     await client.query('commit');
     for (const item of items) item.committed = true;
     touches?.markWritten(devices);
-    // `readings` now holds only what the database accepted; the rest were already stored once.
-    return { stored, duplicates: readings.length - stored, deadLettered: deadLetters.length };
+    // Only what the database accepted is counted; the rest were already stored once.
+    let accepted = 0;
+    for (const b of batches) accepted += b.length;
+    return { stored, duplicates: accepted - stored, deadLettered: deadLetters.length };
   } catch (err) {
     await client.query('rollback').catch(() => {
       broken = true;

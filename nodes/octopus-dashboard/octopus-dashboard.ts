@@ -11,6 +11,7 @@ import { activeAuth } from '../../lib/auth/active-auth';
 import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import type { Viewer } from '../../lib/live/viewer';
 import type { Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
@@ -142,8 +143,18 @@ export = function register(RED: NodeAPI): void {
     const refresh = setInterval(() => status.set({ fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }), 1000);
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
-      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const now = Date.now();
+      if (isReadingBatch(msg.payload)) {
+        // octopus-parse's columnar batch: read in place (apply and queueReading copy what they keep)
+        msg.payload.scan((x) => {
+          if (model.apply(x, now)) {
+            hub.queueReading({ deviceId: x.deviceId, site: x.site, room: x.room, device: x.device, attribute: x.attribute, value: x.value, unit: x.unit, ts: x.ts });
+          }
+        });
+        done();
+        return;
+      }
+      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       for (const x of items) {
         if (!isReading(x)) {
           log.write('octopus-dashboard takes readings (octopus-parse output 1); ignored something else');
