@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 // Node-RED's own clone, the one its runtime applies to every extra wire of an output.
 import { util as redUtil } from '@node-red/util';
 import type { Reading } from '../lib/model/reading';
-import { batchColumnLiterals, batchOf, batchProblem, isReadingBatch, latestPerDevice, ReadingBatchBuilder } from '../lib/model/reading-batch';
+import { batchOf, batchProblem, isReadingBatch, ReadingBatchBuilder } from '../lib/model/reading-batch';
+import { batchColumnLiterals, latestPerDevice } from '../lib/db/batch-columns';
 
 const T = Date.now();
 
@@ -42,17 +43,18 @@ describe('ReadingBatch (columnar readings, issue #23)', () => {
     assert.deepEqual(b.strings, ['casa/salon/termo', 'casa', 'salon', 'termo', 'temperature']);
   });
 
-  it('a Node-RED clone (cloneMessage) is an independent ReadingBatch with the same readings, its columns copied', () => {
+  it('a Node-RED clone (cloneMessage) is a ReadingBatch with the same readings, sharing the column Buffer, copying no reading', () => {
     const b = batchOf(mixed);
     const msg = { payload: b, topic: 'x' };
     const clone = redUtil.cloneMessage(msg) as typeof msg;
     assert.ok(isReadingBatch(clone.payload), 'the prototype survives the clone: methods work in every receiver');
     assert.notEqual(clone.payload, b);
-    assert.notEqual(clone.payload.ts, b.ts);
-    assert.equal(clone.payload.ts.buffer.byteLength, b.length * 8, 'a column clone copies its readings, no slack');
     assert.deepEqual(clone.payload.readings(), mixed);
-    clone.payload.num[0] = 99;
-    assert.equal(b.num[0], 21.5, 'a receiver that edits its copy leaves the others alone');
+    assert.equal(clone.payload.data.buffer, b.data.buffer, 'the columns are a view of the same memory (read-only by contract)');
+    assert.notEqual(clone.payload.strings, b.strings, 'the string list is copied');
+    const mine = clone.payload.readings();
+    mine[0].value = 99;
+    assert.equal(b.at(0).value, 21.5, "readings() are the receiver's own objects");
   });
 
   it('the builder starts again after finish(), and grows past its first capacity', () => {
@@ -69,14 +71,17 @@ describe('ReadingBatch (columnar readings, issue #23)', () => {
 
   it('batchProblem names a batch a flow edited into nonsense', () => {
     const b = batchOf(mixed);
-    b.deviceId[1] = 1000;
+    b.columns().deviceId[1] = 1000;
     assert.match(String(batchProblem(b)), /reading 1 names a string/);
     const c = batchOf(mixed);
-    c.num[0] = NaN;
+    c.columns().num[0] = NaN;
     assert.match(String(batchProblem(c)), /not a finite number/);
     const d = batchOf(mixed);
-    (d as unknown as { ts: number[] }).ts = [1, 2, 3, 4, 5];
-    assert.match(String(batchProblem(d)), /Float64Arrays/);
+    (d as unknown as { length: number }).length = 6;
+    assert.match(String(batchProblem(d)), /Buffer of batch.length readings/);
+    const e = batchOf(mixed);
+    (e as unknown as { strings: unknown[] }).strings[0] = 7;
+    assert.match(String(batchProblem(e)), /must hold strings/);
   });
 
   it('column literals: one Postgres array per column for all batches, strings quoted and escaped, absent values NULL', () => {

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Reading, RejectCode } from '../model/reading';
-import { batchColumnLiterals, type ReadingBatch } from '../model/reading-batch';
+import type { ReadingBatch } from '../model/reading-batch';
+import { batchColumnLiterals } from './batch-columns';
 
 /**
  * One statement per batch: columns travel as arrays and `unnest` turns them back into rows, so a
@@ -51,7 +52,8 @@ export async function markRollupPendingBatches(client: PoolClient, batches: read
   const buckets = new Set<number>();
   for (const b of batches) {
     const n = b.length;
-    for (let i = 0; i < n; i++) if ((b.flags[i] & 3) !== 2) buckets.add(Math.floor(b.ts[i] / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
+    const { flags, ts } = b.columns();
+    for (let i = 0; i < n; i++) if ((flags[i] & 3) !== 2) buckets.add(Math.floor(ts[i] / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
   }
   if (buckets.size === 0) return;
   await client.query(MARK_ROLLUP_PENDING, [[...buckets].sort((a, b) => a - b)]);

@@ -4,9 +4,11 @@ import type { Reading } from './reading';
  * Many readings in one object, by column: what octopus-parse sends on output 1 (issue #23).
  *
  * Node-RED deep-clones a message for every extra wire on an output (lodash cloneDeep). An array of
- * reading objects costs a walk over every field of every reading per clone; this costs one memcpy
- * per typed array, plus one copy of the (short) list of distinct strings. The clone keeps the
- * prototype, so every receiver, a user's function node included, can call the methods below:
+ * reading objects costs a walk over every field of every reading per clone (and lodash walks a
+ * typed array element by element too); a Buffer it passes on as a view of the same memory. So all
+ * numbers live in one Buffer (`data`) and a clone costs that view plus one copy of the (short) list
+ * of distinct strings. The clone keeps the prototype, so every receiver, a user's function node
+ * included, can call the methods below:
  *   for (const r of msg.payload) …     // plain Reading objects, made on the way
  *   msg.payload.readings()             // a plain Reading[]
  *   msg.payload.length                 // how many
@@ -18,117 +20,127 @@ import type { Reading } from './reading';
 export const READING_BATCH_FORMAT = 'octopus-readings/1';
 
 /** `flags` bits: what the value is, and which optional fields the reading has. */
-const KIND_MASK = 0b11;
-const KIND_NUMBER = 0;
-const KIND_BOOLEAN = 1;
-const KIND_TEXT = 2;
-const FLAG_DEVICE_TS = 1 << 2;
-const FLAG_UNIT = 1 << 3;
-const FLAG_CONVERTED = 1 << 4;
+export const KIND_MASK = 0b11;
+export const KIND_NUMBER = 0;
+export const KIND_BOOLEAN = 1;
+export const KIND_TEXT = 2;
+export const FLAG_DEVICE_TS = 1 << 2;
+export const FLAG_UNIT = 1 << 3;
+export const FLAG_CONVERTED = 1 << 4;
 
-/** The columns of a batch; see ReadingBatch. */
+/** The columns of a batch, as typed arrays over its one Buffer; see ReadingBatch. */
 export interface ReadingColumns {
-  strings: string[];
+  /** Per reading, indexes into `strings`. */
   deviceId: Uint32Array;
   site: Uint32Array;
   room: Uint32Array;
   device: Uint32Array;
   attribute: Uint32Array;
+  /** Index into `strings` when FLAG_UNIT / FLAG_CONVERTED is set (0 otherwise). */
   unit: Uint32Array;
   converted: Uint32Array;
+  /** Epoch milliseconds. */
   ts: Float64Array;
+  /** The number; 1/0 for a boolean; the index into `strings` of a text value. */
   num: Float64Array;
   flags: Uint8Array;
 }
 
-export class ReadingBatch implements ReadingColumns {
+/** Bytes per reading in `data`: ts and num (8 each), seven string indexes (4 each), flags (1). */
+export const BYTES_PER_READING = 8 + 8 + 7 * 4 + 1;
+const U32_COLUMNS = ['deviceId', 'site', 'room', 'device', 'attribute', 'unit', 'converted'] as const;
+
+/** The typed-array views of a batch's Buffer; kept beside the batch, so a clone makes its own. */
+const views = new WeakMap<ReadingBatch, ReadingColumns>();
+
+/** Views over `data` laid out as [ts][num][7 × uint32 columns][flags], every column aligned. */
+export function columnsOver(data: Buffer, n: number): ReadingColumns {
+  if (data.byteOffset % 8 !== 0 || data.length !== n * BYTES_PER_READING) throw new RangeError('batch data does not hold its readings');
+  const ab = data.buffer;
+  const o = data.byteOffset;
+  const u32 = (k: number) => new Uint32Array(ab, o + 16 * n + 4 * n * k, n);
+  return {
+    ts: new Float64Array(ab, o, n),
+    num: new Float64Array(ab, o + 8 * n, n),
+    deviceId: u32(0),
+    site: u32(1),
+    room: u32(2),
+    device: u32(3),
+    attribute: u32(4),
+    unit: u32(5),
+    converted: u32(6),
+    flags: new Uint8Array(ab, o + 44 * n, n),
+  };
+}
+
+export class ReadingBatch {
   readonly format = READING_BATCH_FORMAT;
+  readonly length: number;
   /** Every distinct string of the batch, once. */
   readonly strings: string[];
-  /** Per reading, indexes into `strings`. */
-  readonly deviceId: Uint32Array;
-  readonly site: Uint32Array;
-  readonly room: Uint32Array;
-  readonly device: Uint32Array;
-  readonly attribute: Uint32Array;
-  /** Index into `strings` when FLAG_UNIT / FLAG_CONVERTED is set (0 otherwise). */
-  readonly unit: Uint32Array;
-  readonly converted: Uint32Array;
-  /** Epoch milliseconds. */
-  readonly ts: Float64Array;
-  /** The number; 1/0 for a boolean; the index into `strings` of a text value. */
-  readonly num: Float64Array;
-  readonly flags: Uint8Array;
+  /**
+   * Every column in one Buffer (columnsOver). Node-RED's clone (lodash cloneDeep) passes a Buffer
+   * on as a view of the same memory, so a fan-out to four wires copies no reading at all: the
+   * receivers of one output share the columns, as they share a Buffer payload. Read-only, then;
+   * readings() gives a receiver its own plain copy.
+   */
+  readonly data: Buffer;
 
-  constructor(columns: ReadingColumns) {
-    this.strings = columns.strings;
-    this.deviceId = columns.deviceId;
-    this.site = columns.site;
-    this.room = columns.room;
-    this.device = columns.device;
-    this.attribute = columns.attribute;
-    this.unit = columns.unit;
-    this.converted = columns.converted;
-    this.ts = columns.ts;
-    this.num = columns.num;
-    this.flags = columns.flags;
+  constructor(strings: string[], data: Buffer, length: number) {
+    this.strings = strings;
+    this.data = data;
+    this.length = length;
   }
 
-  get length(): number {
-    return this.flags.length;
+  /** The typed-array views of the columns (made once per batch object). */
+  columns(): ReadingColumns {
+    let c = views.get(this);
+    if (!c) {
+      c = columnsOver(this.data, this.length);
+      views.set(this, c);
+    }
+    return c;
   }
 
   /** 'number' | 'boolean' | 'text' of reading i. */
   kindAt(i: number): 'number' | 'boolean' | 'text' {
-    const k = this.flags[i] & KIND_MASK;
+    const k = this.columns().flags[i] & KIND_MASK;
     return k === KIND_NUMBER ? 'number' : k === KIND_BOOLEAN ? 'boolean' : 'text';
   }
 
   deviceTsAt(i: number): boolean {
-    return (this.flags[i] & FLAG_DEVICE_TS) !== 0;
+    return (this.columns().flags[i] & FLAG_DEVICE_TS) !== 0;
   }
 
   unitAt(i: number): string | undefined {
-    return this.flags[i] & FLAG_UNIT ? this.strings[this.unit[i]] : undefined;
+    const c = this.columns();
+    return c.flags[i] & FLAG_UNIT ? this.strings[c.unit[i]] : undefined;
   }
 
   /** The text value of reading i, when it is text. */
   textAt(i: number): string | undefined {
-    return (this.flags[i] & KIND_MASK) === KIND_TEXT ? this.strings[this.num[i]] : undefined;
+    const c = this.columns();
+    return (c.flags[i] & KIND_MASK) === KIND_TEXT ? this.strings[c.num[i]] : undefined;
   }
 
   /** Reading i as a plain, fresh object (the receiver may keep it). */
   at(i: number): Reading {
-    const f = this.flags[i];
-    const s = this.strings;
-    const k = f & KIND_MASK;
-    const value = k === KIND_NUMBER ? this.num[i] : k === KIND_BOOLEAN ? this.num[i] !== 0 : s[this.num[i]];
-    const r: Reading = {
-      deviceId: s[this.deviceId[i]],
-      site: s[this.site[i]],
-      room: s[this.room[i]],
-      device: s[this.device[i]],
-      attribute: s[this.attribute[i]],
-      value,
-      ts: this.ts[i],
-      deviceTs: (f & FLAG_DEVICE_TS) !== 0,
-    };
-    if (f & FLAG_UNIT) r.unit = s[this.unit[i]];
-    if (f & FLAG_CONVERTED) r.converted = s[this.converted[i]];
-    return r;
+    return readingAt(this.strings, this.columns(), i);
   }
 
   /** The readings as a plain array of fresh objects. */
   readings(): Reading[] {
+    const c = this.columns();
     const n = this.length;
     const out = new Array<Reading>(n);
-    for (let i = 0; i < n; i++) out[i] = this.at(i);
+    for (let i = 0; i < n; i++) out[i] = readingAt(this.strings, c, i);
     return out;
   }
 
   forEach(fn: (r: Reading, i: number) => void): void {
+    const c = this.columns();
     const n = this.length;
-    for (let i = 0; i < n; i++) fn(this.at(i), i);
+    for (let i = 0; i < n; i++) fn(readingAt(this.strings, c, i), i);
   }
 
   /**
@@ -136,29 +148,31 @@ export class ReadingBatch implements ReadingColumns {
    * that copy what they keep (the live dashboard). The object is only valid during the call.
    */
   scan(fn: (r: Readonly<Reading>, i: number) => void): void {
+    const c = this.columns();
     const n = this.length;
     const s = this.strings;
     const r: Reading = { deviceId: '', site: '', room: '', device: '', attribute: '', value: 0, ts: 0, deviceTs: false };
     for (let i = 0; i < n; i++) {
-      const f = this.flags[i];
+      const f = c.flags[i];
       const k = f & KIND_MASK;
-      r.deviceId = s[this.deviceId[i]];
-      r.site = s[this.site[i]];
-      r.room = s[this.room[i]];
-      r.device = s[this.device[i]];
-      r.attribute = s[this.attribute[i]];
-      r.value = k === KIND_NUMBER ? this.num[i] : k === KIND_BOOLEAN ? this.num[i] !== 0 : s[this.num[i]];
-      r.ts = this.ts[i];
+      r.deviceId = s[c.deviceId[i]];
+      r.site = s[c.site[i]];
+      r.room = s[c.room[i]];
+      r.device = s[c.device[i]];
+      r.attribute = s[c.attribute[i]];
+      r.value = k === KIND_NUMBER ? c.num[i] : k === KIND_BOOLEAN ? c.num[i] !== 0 : s[c.num[i]];
+      r.ts = c.ts[i];
       r.deviceTs = (f & FLAG_DEVICE_TS) !== 0;
-      r.unit = f & FLAG_UNIT ? s[this.unit[i]] : undefined;
-      r.converted = f & FLAG_CONVERTED ? s[this.converted[i]] : undefined;
+      r.unit = f & FLAG_UNIT ? s[c.unit[i]] : undefined;
+      r.converted = f & FLAG_CONVERTED ? s[c.converted[i]] : undefined;
       fn(r, i);
     }
   }
 
   *[Symbol.iterator](): IterableIterator<Reading> {
+    const c = this.columns();
     const n = this.length;
-    for (let i = 0; i < n; i++) yield this.at(i);
+    for (let i = 0; i < n; i++) yield readingAt(this.strings, c, i);
   }
 
   /** Written as the plain reading array: what a debug node, a file or another system reads. */
@@ -167,39 +181,55 @@ export class ReadingBatch implements ReadingColumns {
   }
 }
 
+function readingAt(s: string[], c: ReadingColumns, i: number): Reading {
+  const f = c.flags[i];
+  const k = f & KIND_MASK;
+  const value = k === KIND_NUMBER ? c.num[i] : k === KIND_BOOLEAN ? c.num[i] !== 0 : s[c.num[i]];
+  const r: Reading = {
+    deviceId: s[c.deviceId[i]],
+    site: s[c.site[i]],
+    room: s[c.room[i]],
+    device: s[c.device[i]],
+    attribute: s[c.attribute[i]],
+    value,
+    ts: c.ts[i],
+    deviceTs: (f & FLAG_DEVICE_TS) !== 0,
+  };
+  if (f & FLAG_UNIT) r.unit = s[c.unit[i]];
+  if (f & FLAG_CONVERTED) r.converted = s[c.converted[i]];
+  return r;
+}
+
 /** True for a batch sent by octopus-parse (or a clone of one made by Node-RED). */
 export function isReadingBatch(x: unknown): x is ReadingBatch {
   return x instanceof ReadingBatch;
 }
 
 /**
- * Checks that a batch's columns agree (a user's function node may have edited one): equal
- * lengths and every string index in range. O(n) over typed arrays, no allocation.
+ * Checks a batch a user's function node may have edited or built: its data holds `length`
+ * readings and every string index is in range. O(n) over the columns, no allocation per reading.
  */
 export function batchProblem(b: ReadingBatch): string | undefined {
-  const n = b.flags.length;
+  const n = b.length;
   if (!Array.isArray(b.strings)) return 'batch.strings must be an array';
   for (const s of b.strings) if (typeof s !== 'string') return 'batch.strings must hold strings';
-  const cols = [b.deviceId, b.site, b.room, b.device, b.attribute, b.unit, b.converted];
-  for (const c of cols) if (!(c instanceof Uint32Array) || c.length !== n) return 'batch columns must be Uint32Arrays of one length';
-  if (!(b.ts instanceof Float64Array) || b.ts.length !== n || !(b.num instanceof Float64Array) || b.num.length !== n) return 'batch ts/num must be Float64Arrays of one length';
+  if (!Number.isInteger(n) || n < 0 || !Buffer.isBuffer(b.data) || b.data.length !== n * BYTES_PER_READING || b.data.byteOffset % 8 !== 0) {
+    return 'batch.data must be a Buffer of batch.length readings';
+  }
+  const c = b.columns();
   const m = b.strings.length;
   for (let i = 0; i < n; i++) {
-    const f = b.flags[i];
-    if (b.deviceId[i] >= m || b.site[i] >= m || b.room[i] >= m || b.device[i] >= m || b.attribute[i] >= m) return `reading ${i} names a string the batch does not hold`;
-    if ((f & FLAG_UNIT && b.unit[i] >= m) || (f & FLAG_CONVERTED && b.converted[i] >= m)) return `reading ${i} names a string the batch does not hold`;
+    const f = c.flags[i];
+    if (c.deviceId[i] >= m || c.site[i] >= m || c.room[i] >= m || c.device[i] >= m || c.attribute[i] >= m) return `reading ${i} names a string the batch does not hold`;
+    if ((f & FLAG_UNIT && c.unit[i] >= m) || (f & FLAG_CONVERTED && c.converted[i] >= m)) return `reading ${i} names a string the batch does not hold`;
     const k = f & KIND_MASK;
-    const v = b.num[i];
+    const v = c.num[i];
     if (k === 3) return `reading ${i} has no value kind`;
-    if (!Number.isFinite(v) || !Number.isFinite(b.ts[i])) return `reading ${i} has a value or time that is not a finite number`;
+    if (!Number.isFinite(v) || !Number.isFinite(c.ts[i])) return `reading ${i} has a value or time that is not a finite number`;
     if (k === KIND_TEXT && !(Number.isInteger(v) && v >= 0 && v < m)) return `reading ${i} names a string the batch does not hold`;
-    if (s0(b, i) === '' || b.strings[b.attribute[i]] === '') return `reading ${i} has an empty device id or attribute`;
+    if (b.strings[c.deviceId[i]] === '' || b.strings[c.attribute[i]] === '') return `reading ${i} has an empty device id or attribute`;
   }
   return undefined;
-}
-
-function s0(b: ReadingBatch, i: number): string {
-  return b.strings[b.deviceId[i]];
 }
 
 /**
@@ -286,27 +316,17 @@ export class ReadingBatchBuilder {
     this.flags[i] = f;
   }
 
-  /** Adds reading i of another batch. */
-  addFrom(b: ReadingBatch, i: number): void {
-    this.add(b.at(i));
-  }
-
-  /** The batch of what was added; the builder starts empty again. Columns are cut to length, so a clone copies no slack. */
+  /** The batch of what was added (its own exact-size Buffer); the builder starts empty again. */
   finish(): ReadingBatch {
     const n = this.n;
-    const batch = new ReadingBatch({
-      strings: this.strings,
-      deviceId: this.deviceId.slice(0, n),
-      site: this.site.slice(0, n),
-      room: this.room.slice(0, n),
-      device: this.device.slice(0, n),
-      attribute: this.attribute.slice(0, n),
-      unit: this.unit.slice(0, n),
-      converted: this.converted.slice(0, n),
-      ts: this.ts.slice(0, n),
-      num: this.num.slice(0, n),
-      flags: this.flags.slice(0, n),
-    });
+    // not from the shared pool: the batch's Buffer starts at offset 0, so every column is aligned
+    const data = Buffer.allocUnsafeSlow(n * BYTES_PER_READING);
+    const c = columnsOver(data, n);
+    c.ts.set(this.ts.subarray(0, n));
+    c.num.set(this.num.subarray(0, n));
+    for (const k of U32_COLUMNS) c[k].set(this[k].subarray(0, n));
+    c.flags.set(this.flags.subarray(0, n));
+    const batch = new ReadingBatch(this.strings, data, n);
     this.strings = [];
     this.index.clear();
     this.deviceIndex.clear();
@@ -351,84 +371,6 @@ export class ReadingBatchBuilder {
     this.flags = flags;
     this.cap = cap;
   }
-}
-
-/** One text[] literal element: quoted, `\\` and `"` escaped. Throws for a non-string (a bug upstream: poison). */
-function arrayElement(s: unknown): string {
-  if (typeof s !== 'string') throw new TypeError(`a reading field that must be text is ${s === null ? 'null' : typeof s}`);
-  return s.includes('"') || s.includes('\\') ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${s}"`;
-}
-
-/** Postgres array literals of the batches' columns, for one unnest insert; see lib/db/readings-store.ts. */
-export interface ColumnLiterals {
-  count: number;
-  deviceId: string;
-  attribute: string;
-  ts: string;
-  num: string;
-  flags: string;
-  text: string;
-  unit: string;
-}
-
-/**
- * Builds each column's literal once for all the batches: the numeric columns with the typed
- * arrays' native join, the text columns from each batch's strings, escaped once per distinct string.
- */
-export function batchColumnLiterals(batches: readonly ReadingBatch[]): ColumnLiterals {
-  let count = 0;
-  for (const b of batches) count += b.length;
-  const device = new Array<string>(count);
-  const attribute = new Array<string>(count);
-  const text = new Array<string>(count);
-  const unit = new Array<string>(count);
-  const ts: string[] = [];
-  const num: string[] = [];
-  const flags: string[] = [];
-  let k = 0;
-  for (const b of batches) {
-    const n = b.length;
-    if (n === 0) continue;
-    const esc = b.strings.map(arrayElement);
-    for (let i = 0; i < n; i++, k++) {
-      const f = b.flags[i];
-      device[k] = esc[b.deviceId[i]];
-      attribute[k] = esc[b.attribute[i]];
-      text[k] = (f & KIND_MASK) === KIND_TEXT ? esc[b.num[i]] : 'NULL';
-      unit[k] = f & FLAG_UNIT ? esc[b.unit[i]] : 'NULL';
-    }
-    ts.push(b.ts.join(','));
-    num.push(b.num.join(','));
-    flags.push(b.flags.join(','));
-  }
-  const lit = (parts: string[]) => `{${parts.join(',')}}`;
-  return { count, deviceId: lit(device), attribute: lit(attribute), ts: lit(ts), num: lit(num), flags: lit(flags), text: lit(text), unit: lit(unit) };
-}
-
-/**
- * The latest reading time of each device in the batches (one entry per device), for the devices
- * table: computed per distinct string, not per reading.
- */
-export function latestPerDevice(batches: readonly ReadingBatch[]): Map<string, { deviceId: string; site: string; room: string; device: string; ts: number }> {
-  const out = new Map<string, { deviceId: string; site: string; room: string; device: string; ts: number }>();
-  for (const b of batches) {
-    const n = b.length;
-    // per string index of a device id: the reading with the latest time
-    const best = new Int32Array(b.strings.length).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const d = b.deviceId[i];
-      const j = best[d];
-      if (j < 0 || b.ts[j] < b.ts[i]) best[d] = i;
-    }
-    for (let d = 0; d < best.length; d++) {
-      const i = best[d];
-      if (i < 0) continue;
-      const id = b.strings[d];
-      const seen = out.get(id);
-      if (!seen || seen.ts < b.ts[i]) out.set(id, { deviceId: id, site: b.strings[b.site[i]], room: b.strings[b.room[i]], device: b.strings[b.device[i]], ts: b.ts[i] });
-    }
-  }
-  return out;
 }
 
 /** A batch of plain readings (from a function node, say). */

@@ -73,6 +73,15 @@ export class DeferredAckSubscriber {
   private readonly receivedAtOf = new Float64Array(ID_SLOTS);
   private deliveries = 0;
   private pendingCount = 0;
+  /**
+   * Deliveries in arrival order (packet id, delivery number), so that the oldest unacknowledged
+   * one is found without a scan: entries whose delivery was acknowledged or replaced are skipped
+   * from the head. /metrics asks for it many times a second.
+   */
+  private readonly arrivalId = new Uint16Array(ID_SLOTS);
+  private readonly arrivalDelivery = new Float64Array(ID_SLOTS);
+  private arrivalHead = 0;
+  private arrivalCount = 0;
   private heldCallbacks: Array<() => void> = [];
   private received = 0;
   private acknowledged = 0;
@@ -127,12 +136,8 @@ export class DeferredAckSubscriber {
   }
 
   stats(now = Date.now()): SubscriberStats {
-    let oldest = now;
-    if (this.pendingCount > 0) {
-      const at = this.receivedAtOf;
-      const d = this.delivery;
-      for (let id = 1; id < ID_SLOTS; id++) if (d[id] !== 0 && at[id] < oldest) oldest = at[id];
-    }
+    this.skipAcknowledged();
+    const oldest = this.arrivalCount > 0 ? Math.min(now, this.receivedAtOf[this.arrivalId[this.arrivalHead]]) : now;
     return {
       received: this.received,
       acknowledged: this.acknowledged,
@@ -160,6 +165,7 @@ export class DeferredAckSubscriber {
       delivery = ++this.deliveries;
       this.delivery[id] = delivery;
       this.receivedAtOf[id] = receivedAt;
+      this.noteArrival(id, delivery);
     } else {
       this.acknowledged++;
     }
@@ -176,6 +182,28 @@ export class DeferredAckSubscriber {
     // Messages parsed from one socket read arrive in one turn of the event loop: hand them over after it.
     if (this.group.length === 1) setImmediate(this.sendGroup);
     else if (this.group.length >= MAX_GROUP) this.sendGroup();
+  }
+
+  /** Drops acknowledged (or replaced) deliveries from the head of the arrival ring. */
+  private skipAcknowledged(): void {
+    while (this.arrivalCount > 0 && this.delivery[this.arrivalId[this.arrivalHead]] !== this.arrivalDelivery[this.arrivalHead]) {
+      this.arrivalHead = (this.arrivalHead + 1) % ID_SLOTS;
+      this.arrivalCount--;
+    }
+  }
+
+  private noteArrival(id: number, delivery: number): void {
+    if (this.arrivalCount === ID_SLOTS) this.skipAcknowledged();
+    // Still full (the oldest message is still pending behind 65 535 others): forget it; stats() may
+    // then report a younger oldest message, never a wrong acknowledgement.
+    if (this.arrivalCount === ID_SLOTS) {
+      this.arrivalHead = (this.arrivalHead + 1) % ID_SLOTS;
+      this.arrivalCount--;
+    }
+    const tail = (this.arrivalHead + this.arrivalCount) % ID_SLOTS;
+    this.arrivalId[tail] = id;
+    this.arrivalDelivery[tail] = delivery;
+    this.arrivalCount++;
   }
 
   private readonly sendGroup = (): void => {
@@ -242,6 +270,8 @@ export class DeferredAckSubscriber {
     // Packet ids are per connection: nothing pending carries over, and the broker redelivers it.
     this.delivery.fill(0);
     this.pendingCount = 0;
+    this.arrivalHead = 0;
+    this.arrivalCount = 0;
     this.pubackBytes = 0;
     // mqtt.js discards packets of a dead connection; let its queue move on.
     const held = this.heldCallbacks;

@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
-import { batchOf, latestPerDevice, type ReadingBatch } from '../model/reading-batch';
+import { batchOf, type ReadingBatch } from '../model/reading-batch';
+import { latestPerDevice } from '../db/batch-columns';
 import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
 import type { DeviceTouches } from './device-touches';
 import { isAvailabilityError, isolatePoison } from './poison';
