@@ -47,16 +47,22 @@ export async function insertReadingBatches(client: PoolClient, batches: readonly
   return res.rowCount ?? 0;
 }
 
-/** The 5-minute buckets the batches' numbers and booleans fall in (see markRollupPending). */
+/**
+ * markRollupPending for columnar batches: the numbers and booleans, one per distinct time (what
+ * markRollupPending reads of a reading is its time and whether its value is text), so the bucket
+ * rule stays in one place.
+ */
 export async function markRollupPendingBatches(client: PoolClient, batches: readonly ReadingBatch[]): Promise<void> {
-  const buckets = new Set<number>();
+  const byTs = new Map<number, Reading>();
   for (const b of batches) {
     const n = b.length;
     const { flags, ts } = b.columns();
-    for (let i = 0; i < n; i++) if ((flags[i] & 3) !== 2) buckets.add(Math.floor(ts[i] / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS);
+    for (let i = 0; i < n; i++) {
+      if ((flags[i] & 3) === 2 || byTs.has(ts[i])) continue;
+      byTs.set(ts[i], { deviceId: '', site: '', room: '', device: '', attribute: '', value: 0, ts: ts[i], deviceTs: false });
+    }
   }
-  if (buckets.size === 0) return;
-  await client.query(MARK_ROLLUP_PENDING, [[...buckets].sort((a, b) => a - b)]);
+  await markRollupPending(client, [...byTs.values()]);
 }
 
 export async function insertReadings(client: PoolClient, readings: readonly Reading[]): Promise<number> {

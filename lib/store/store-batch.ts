@@ -92,10 +92,10 @@ async function writeItems(pool: Pool, items: readonly StoreItem[], touches?: Dev
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('begin');
     let stored: number;
     try {
-      await client.query('savepoint whole_batch');
+      // one round trip for both (the simple protocol runs several statements)
+      await client.query('begin; savepoint whole_batch');
       stored = await insertReadingBatches(client, batches);
     } catch (err) {
       if (!isRowError(err)) throw err;
