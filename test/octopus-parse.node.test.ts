@@ -3,6 +3,7 @@ import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { createMessageAck, type MessageAck } from '../lib/delivery/message-ack';
 import type { DeviceEvent, Reading, Reject } from '../lib/model/reading';
+import { isReadingBatch } from '../lib/model/reading-batch';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseNode = require('../nodes/octopus-parse/octopus-parse');
@@ -40,6 +41,14 @@ interface OutMessage extends NodeMessage {
 }
 
 const NOW = Date.parse('2026-11-23T10:00:00Z');
+
+/** Output 1 carries a columnar ReadingBatch (issue #23); its plain readings, as a flow reads them. */
+function readingsOf(payload: unknown): Reading[] {
+  assert.ok(isReadingBatch(payload), 'output 1 carries a ReadingBatch');
+  assert.deepEqual([...payload], payload.readings(), 'iterating gives the same plain readings');
+  assert.deepEqual(JSON.parse(JSON.stringify(payload)), JSON.parse(JSON.stringify(payload.readings())), 'JSON is the plain reading list');
+  return payload.readings();
+}
 
 function flow(extra: Record<string, unknown> = {}) {
   return [
@@ -118,7 +127,7 @@ describe('octopus-parse node (Node-RED runtime)', function () {
       ts: NOW,
       deviceTs: false,
     };
-    assert.deepEqual(readings[0].payload, [expected]);
+    assert.deepEqual(readingsOf(readings[0].payload), [expected]);
     assert.equal(readings[0].topic, 'oficina/servidores/servidor1/temperatura');
     assert.equal(readings[0].receivedAt, NOW);
     assert.equal(readings[0].qos, 1);
@@ -159,7 +168,7 @@ describe('octopus-parse node (Node-RED runtime)', function () {
     });
     await waitFor(() => readings.length === 1 && rejects.length === 1, 5000, 'both outputs');
     assert.deepEqual(
-      (readings[0].payload as Reading[]).map((r) => [r.attribute, r.value, r.ts, r.deviceTs]),
+      readingsOf(readings[0].payload).map((r) => [r.attribute, r.value, r.ts, r.deviceTs]),
       [['temperature', 21.5, 1795000000000, true]],
     );
     assert.deepEqual(rejects[0].rejects?.map((r) => [r.code, r.attribute]), [['value-invalid', 'humidity']]);
@@ -183,7 +192,7 @@ describe('octopus-parse node (Node-RED runtime)', function () {
     parser.receive({ topic: 'a/b/c/u', payload: { value: 3, unit: '°C' }, receivedAt: NOW });
     await waitFor(() => readings.length === 4, 5000, 'four readings');
     assert.deepEqual(
-      readings.map((m) => (m.payload as Reading[]).map((r) => [r.attribute, r.value, r.unit])[0]),
+      readings.map((m) => readingsOf(m.payload).map((r) => [r.attribute, r.value, r.unit])[0]),
       [
         ['t', 7, undefined],
         ['n', 42, undefined],
@@ -284,7 +293,7 @@ describe('octopus-parse node (Node-RED runtime)', function () {
       });
       await waitFor(() => readings.length === 1 && events.length === 1, 5000, 'both outputs');
       assert.deepEqual(
-        (readings[0].payload as Reading[]).map((r) => [r.deviceId, r.site, r.attribute, r.value, r.unit]),
+        readingsOf(readings[0].payload).map((r) => [r.deviceId, r.site, r.attribute, r.value, r.unit]),
         [
           ['tasmota:plug-kitchen', 'oficina', 'ENERGY.Power', 12, 'W'],
           ['tasmota:plug-kitchen', 'oficina', 'ENERGY.Voltage', 231, 'V'],
@@ -331,9 +340,9 @@ describe('octopus-parse node (Node-RED runtime)', function () {
       node('parse').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
       node('parse2').receive({ topic: 'homeassistant/binary_sensor/garden/state', payload: Buffer.from('ON'), receivedAt: NOW });
       await waitFor(() => readings.length === 1 && readings2.length === 1, 5000, 'a reading on each node');
-      assert.deepEqual((readings[0].payload as Reading[]).map((r) => [r.deviceId, r.value]), [['ha:01ad', true]]);
+      assert.deepEqual(readingsOf(readings[0].payload).map((r) => [r.deviceId, r.value]), [['ha:01ad', true]]);
       // the second saw no config: it reads HA's default state topic (issue #17) on the object's own device, not the first's ha:01ad
-      assert.deepEqual((readings2[0].payload as Reading[]).map((r) => [r.deviceId, r.value]), [['ha:garden', true]]);
+      assert.deepEqual(readingsOf(readings2[0].payload).map((r) => [r.deviceId, r.value]), [['ha:garden', true]]);
     });
 
     it('refuses an unknown profile name: every message fails and nothing is acknowledged', async () => {

@@ -1,5 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Reading, RejectCode } from '../model/reading';
+import type { ReadingBatch } from '../model/reading-batch';
+import { batchColumnLiterals } from './batch-columns';
 
 /**
  * One statement per batch: columns travel as arrays and `unnest` turns them back into rows, so a
@@ -26,6 +28,42 @@ const ROLLUP_BUCKET_MS = 5 * 60_000;
 const INSERT_DEAD_LETTERS = `
 insert into dead_letters (topic, payload, code, reason, detail)
 select * from unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[])`;
+
+/**
+ * The same insert from columnar batches (issue #23): each column goes as one array literal built
+ * straight from the batch (typed arrays joined natively, each distinct string escaped once), so
+ * node-postgres has nothing left to convert. The value travels as a number plus the kind bits.
+ */
+const INSERT_READING_COLUMNS = `
+insert into readings (device_id, attribute, ts, num, bool, text, unit, device_ts)
+select d, a, to_timestamp(t / 1000.0), case when (f & 3) = 0 then n end, case when (f & 3) = 1 then n <> 0 end, x, u, (f & 4) <> 0
+from unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::int2[], $6::text[], $7::text[]) as r(d, a, t, n, f, x, u)
+on conflict (device_id, attribute, ts) where device_ts do nothing`;
+
+export async function insertReadingBatches(client: PoolClient, batches: readonly ReadingBatch[]): Promise<number> {
+  const c = batchColumnLiterals(batches);
+  if (c.count === 0) return 0;
+  const res = await client.query(INSERT_READING_COLUMNS, [c.deviceId, c.attribute, c.ts, c.num, c.flags, c.text, c.unit]);
+  return res.rowCount ?? 0;
+}
+
+/**
+ * markRollupPending for columnar batches: the numbers and booleans, one per distinct time (what
+ * markRollupPending reads of a reading is its time and whether its value is text), so the bucket
+ * rule stays in one place.
+ */
+export async function markRollupPendingBatches(client: PoolClient, batches: readonly ReadingBatch[]): Promise<void> {
+  const byTs = new Map<number, Reading>();
+  for (const b of batches) {
+    const n = b.length;
+    const { flags, ts } = b.columns();
+    for (let i = 0; i < n; i++) {
+      if ((flags[i] & 3) === 2 || byTs.has(ts[i])) continue;
+      byTs.set(ts[i], { deviceId: '', site: '', room: '', device: '', attribute: '', value: 0, ts: ts[i], deviceTs: false });
+    }
+  }
+  await markRollupPending(client, [...byTs.values()]);
+}
 
 export async function insertReadings(client: PoolClient, readings: readonly Reading[]): Promise<number> {
   const n = readings.length;
@@ -68,9 +106,12 @@ export async function markRollupPending(client: PoolClient, readings: readonly R
   await client.query(MARK_ROLLUP_PENDING, [[...buckets].sort((a, b) => a - b)]);
 }
 
+/** What the devices table keeps of a reading. */
+export type DeviceRow = Pick<Reading, 'deviceId' | 'site' | 'room' | 'device' | 'ts'>;
+
 /** Keeps the devices table current: one row per device seen in the batch, last_seen only moves forward. */
-export async function upsertDevices(client: PoolClient, readings: readonly Reading[]): Promise<void> {
-  const latest = new Map<string, Reading>();
+export async function upsertDevices(client: PoolClient, readings: readonly DeviceRow[]): Promise<void> {
+  const latest = new Map<string, DeviceRow>();
   for (const r of readings) {
     const seen = latest.get(r.deviceId);
     if (!seen || seen.ts < r.ts) latest.set(r.deviceId, r);

@@ -1,3 +1,4 @@
+import type { DeviceRow } from '../db/readings-store';
 import type { Reading } from '../model/reading';
 
 /**
@@ -26,8 +27,18 @@ export class DeviceTouches {
     return [...latest.values()];
   }
 
+  /** Of each device's latest reading (lib/model/reading-batch latestPerDevice), those that need a write. */
+  dueOf(latest: ReadonlyMap<string, DeviceRow>): DeviceRow[] {
+    const out: DeviceRow[] = [];
+    for (const row of latest.values()) {
+      const last = this.written.get(row.deviceId);
+      if (last === undefined || row.ts - last >= this.refreshMs) out.push(row);
+    }
+    return out;
+  }
+
   /** Records what a committed batch wrote. */
-  markWritten(rows: readonly Reading[]): void {
+  markWritten(rows: readonly DeviceRow[]): void {
     if (this.written.size > this.maxTracked) this.written.clear();
     for (const r of rows) this.written.set(r.deviceId, r.ts);
   }

@@ -14,7 +14,7 @@
  */
 import type { DeadLetter } from '../db/readings-store';
 import { boundDeadLetter, describeError, storableText } from './dead-letter';
-import type { StoreItem, StoreOutcome } from './store-batch';
+import type { StoreItem, StoreOutcome } from './store-item';
 
 /**
  * SQLSTATE classes of an unavailable or not-ready database: connection exceptions (08), invalid
@@ -107,10 +107,13 @@ export async function isolatePoison(items: readonly StoreItem[], firstError: unk
 
 /** The dead letter of a message the store could not write: its topic, payload (or readings), the error. */
 export function poisonDeadLetter(item: StoreItem, err: unknown, batchSize: number): DeadLetter {
-  const firstReading = item.readings[0];
+  // A columnar batch (octopus-parse's output) is told by its first 20 readings, like a plain list.
+  const batch = item.batch;
+  const some = item.readings.length > 0 ? item.readings.slice(0, 20) : batch && batch.length > 0 ? Array.from({ length: Math.min(20, batch.length) }, (_, i) => batch.at(i)) : [];
+  const firstReading = some[0];
   const firstLetter = item.deadLetters[0];
   const topic = item.topic ?? firstLetter?.topic ?? (firstReading ? `${firstReading.deviceId}/${firstReading.attribute}` : undefined);
-  const payload = item.payload ?? firstLetter?.payload ?? (item.readings.length > 0 ? Buffer.from(safeJson(item.readings.slice(0, 20))) : undefined);
+  const payload = item.payload ?? firstLetter?.payload ?? (some.length > 0 ? Buffer.from(safeJson(some)) : undefined);
   const error = describeError(err);
   const sqlstate = (err as { code?: unknown } | null)?.code;
   return boundDeadLetter({
@@ -124,7 +127,7 @@ export function poisonDeadLetter(item: StoreItem, err: unknown, batchSize: numbe
     detail: {
       error: storableText(error, 500),
       sqlstate: typeof sqlstate === 'string' ? sqlstate : undefined,
-      readings: item.readings.length,
+      readings: item.readings.length + (batch?.length ?? 0),
       deadLetters: item.deadLetters.length,
       // what the message's own dead letters said (a parser reject, say), so that nothing is lost
       refused: item.deadLetters.slice(0, 5).map((d) => ({ code: d.code, reason: storableText(String(d.reason), 300) })),

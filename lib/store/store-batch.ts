@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import { insertDeadLetters, insertReadings, markRollupPending, upsertDevices, type DeadLetter } from '../db/readings-store';
+import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from '../db/readings-store';
 import type { Reading } from '../model/reading';
+import { batchOf, type ReadingBatch } from '../model/reading-batch';
+import { latestPerDevice } from '../db/batch-columns';
 import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
 import type { DeviceTouches } from './device-touches';
 import { isAvailabilityError, isolatePoison } from './poison';
@@ -8,27 +10,8 @@ import { isAvailabilityError, isolatePoison } from './poison';
 export { isAvailabilityError } from './poison';
 
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
-export interface StoreItem {
-  readings: Reading[];
-  deadLetters: DeadLetter[];
-  /** The message's topic and raw payload: what its dead letter holds if the store cannot write it. */
-  topic?: string;
-  payload?: Buffer;
-  /** Set once the item's transaction committed, so that a retry of its batch does not write it twice. */
-  committed?: boolean;
-}
-
-export interface StoreOutcome {
-  stored: number;
-  duplicates: number;
-  deadLettered: number;
-  /**
-   * Present when the batch failed for a reason that is not the database's availability (a bug, a
-   * size limit, a value Postgres refuses) and was split to dead-letter the messages that cannot be
-   * written: how many, and why the first failed.
-   */
-  poison?: { messages: number; reason: string };
-}
+import type { StoreItem, StoreOutcome } from './store-item';
+export type { StoreItem, StoreOutcome } from './store-item';
 
 /**
  * SQLSTATE classes that mean "this row is bad", not "the database is unwell": data exceptions (22),
@@ -75,34 +58,43 @@ function attributeOf(detail: unknown): string | undefined {
 /** Writes the items in one transaction and marks them committed. Throws whatever failed. */
 async function writeItems(pool: Pool, items: readonly StoreItem[], touches?: DeviceTouches): Promise<StoreOutcome> {
   if (items.length === 0) return { stored: 0, duplicates: 0, deadLettered: 0 };
-  const readings: Reading[] = [];
+  // Every reading by column: batches as they came, plain readings (a user's flow) made into one.
+  let batches: ReadingBatch[] = [];
+  const plain: Reading[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const item of items) {
-    for (const r of item.readings) readings.push(r);
+    if (item.batch && item.batch.length > 0) batches.push(item.batch);
+    for (const r of item.readings) plain.push(r);
     for (const d of boundedDeadLetters(item.deadLetters)) deadLetters.push(d);
   }
+  if (plain.length > 0) batches.push(batchOf(plain));
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('begin');
     let stored: number;
     try {
-      await client.query('savepoint whole_batch');
-      stored = await insertReadings(client, readings);
+      // one round trip for both (the simple protocol runs several statements)
+      await client.query('begin; savepoint whole_batch');
+      stored = await insertReadingBatches(client, batches);
     } catch (err) {
       if (!isRowError(err)) throw err;
       await client.query('rollback to savepoint whole_batch');
-      stored = await insertOneByOne(client, readings, deadLetters);
+      const good = batches.flatMap((b) => b.readings());
+      stored = await insertOneByOne(client, good, deadLetters);
+      batches = [batchOf(good)];
     }
-    await markRollupPending(client, readings);
-    const devices = touches ? touches.due(readings) : readings;
+    await markRollupPendingBatches(client, batches);
+    const latest = latestPerDevice(batches);
+    const devices = touches ? touches.dueOf(latest) : [...latest.values()];
     await upsertDevices(client, devices);
     await insertDeadLetters(client, deadLetters);
     await client.query('commit');
     for (const item of items) item.committed = true;
     touches?.markWritten(devices);
-    // `readings` now holds only what the database accepted; the rest were already stored once.
-    return { stored, duplicates: readings.length - stored, deadLettered: deadLetters.length };
+    // Only what the database accepted is counted; the rest were already stored once.
+    let accepted = 0;
+    for (const b of batches) accepted += b.length;
+    return { stored, duplicates: accepted - stored, deadLettered: deadLetters.length };
   } catch (err) {
     await client.query('rollback').catch(() => {
       broken = true;

@@ -6,6 +6,7 @@ import { activateAlertService, activeAlertService, AlertService } from '../../li
 import { readJsonBody, registerAlertRoutes } from '../../lib/alerts/alerts-api';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import type { Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/model/reading-batch';
 import { activeRegistry } from '../../lib/registry/active-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { BrokerConfigNode } from '../octopus-broker/types';
@@ -264,7 +265,8 @@ export = function register(RED: NodeAPI): void {
         );
         return;
       }
-      const items: unknown[] = Array.isArray(m.payload) ? m.payload : [m.payload];
+      // octopus-parse's columnar batch gives plain readings; a list or a single object is read as is
+      const items: unknown[] = isReadingBatch(m.payload) ? m.payload.readings() : Array.isArray(m.payload) ? m.payload : [m.payload];
       const readings: Reading[] = [];
       for (const x of items) {
         if (isReading(x)) readings.push(x);

@@ -12,6 +12,7 @@ import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import type { Viewer } from '../../lib/live/viewer';
 import type { Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
@@ -162,8 +163,18 @@ export = function register(RED: NodeAPI): void {
     );
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
-      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const now = Date.now();
+      if (isReadingBatch(msg.payload)) {
+        // octopus-parse's columnar batch: read in place (apply and queueReading copy what they keep)
+        msg.payload.scan((x) => {
+          if (model.apply(x, now)) {
+            hub.queueReading({ deviceId: x.deviceId, site: x.site, room: x.room, device: x.device, attribute: x.attribute, value: x.value, unit: x.unit, ts: x.ts });
+          }
+        });
+        done();
+        return;
+      }
+      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       for (const x of items) {
         if (!isReading(x)) {
           log.write('octopus-dashboard takes readings (octopus-parse output 1); ignored something else');

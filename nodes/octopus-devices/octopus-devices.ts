@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
@@ -87,7 +88,8 @@ export = function register(RED: NodeAPI): void {
     }, 2000);
 
     node.on('input', (msg: NodeMessageInFlow, _send, done) => {
-      const items: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+      // octopus-parse's columnar batch gives plain readings; a list or a single object is read as is
+      const items: unknown[] = isReadingBatch(msg.payload) ? msg.payload.readings() : Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const readings: Reading[] = [];
       const events: DeviceEvent[] = [];
       for (const x of items) {

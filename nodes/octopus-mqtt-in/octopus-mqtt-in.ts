@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { createMessageAck, type MessageAck } from '../../lib/delivery/message-ack';
+import type { MessageAck } from '../../lib/delivery/message-ack';
 import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
 import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
@@ -17,9 +17,6 @@ interface MqttInNodeDef extends NodeDef {
   /** `group`: the messages read together travel as one Node-RED message (octopus-parse understands it). */
   output: 'single' | 'group';
 }
-
-/** Most MQTT messages in one group; what arrives in one socket read is usually far fewer. */
-const MAX_GROUP = 1000;
 
 export = function register(RED: NodeAPI): void {
   ensureMetricsRoute(RED.httpNode);
@@ -48,6 +45,19 @@ export = function register(RED: NodeAPI): void {
     const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
     const shareName = shareGroup ? broker.shareGroup(shareGroup) : '';
     const topics = shareName ? filters.map((f) => `$share/${shareName}/${f}`) : filters;
+    const grouping = def.output === 'group';
+    const sendOne = (m: IncomingMessage) => {
+      const msg: NodeMessage & Record<string, unknown> = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, receivedAt: m.receivedAt };
+      if (m.ack) msg.octopusAck = m.ack;
+      node.send(msg);
+    };
+    // A group carries the messages read in one turn of the event loop ({topic, payload, qos, retain,
+    // receivedAt} each) and one ack: released downstream once, it acknowledges every member.
+    const sendGroup = (members: IncomingMessage[], ack: MessageAck | undefined) => {
+      const msg: NodeMessage & Record<string, unknown> = { topic: members[0].topic, payload: members, octopusGroup: true, count: members.length };
+      if (ack) msg.octopusAck = ack;
+      node.send(msg);
+    };
     const subscriber = new DeferredAckSubscriber(
       {
         url: broker.brokerUrl,
@@ -58,36 +68,9 @@ export = function register(RED: NodeAPI): void {
         // A persistent session only makes sense when acks are held: then the broker keeps what was not acknowledged.
         clientOptions: broker.clientOptions(node.id, { clean: !ackAfterStore }),
       },
-      (m) => (grouping ? addToGroup(m) : sendOne(m)),
+      sendOne,
+      grouping ? sendGroup : undefined,
     );
-    const grouping = def.output === 'group';
-    const sendOne = (m: IncomingMessage) => {
-      const msg: NodeMessage & Record<string, unknown> = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, receivedAt: m.receivedAt };
-      if (m.ack) msg.octopusAck = m.ack;
-      node.send(msg);
-    };
-    let group: IncomingMessage[] = [];
-    const sendGroup = () => {
-      const members = group;
-      group = [];
-      if (members.length === 0) return;
-      const acks = members.map((x) => x.ack).filter((a): a is MessageAck => a !== undefined);
-      const msg: NodeMessage & Record<string, unknown> = {
-        topic: members[0].topic,
-        payload: members.map((x) => ({ topic: x.topic, payload: x.payload, qos: x.qos, retain: x.retain, receivedAt: x.receivedAt })),
-        octopusGroup: true,
-        count: members.length,
-      };
-      // One ack for the group: released downstream once, it releases every member's.
-      if (acks.length > 0) msg.octopusAck = createMessageAck(() => acks.forEach((a) => a.release()));
-      node.send(msg);
-    };
-    // Messages parsed from one socket read arrive in one turn of the event loop: send them together after it.
-    const addToGroup = (m: IncomingMessage) => {
-      group.push(m);
-      if (group.length === 1) setImmediate(sendGroup);
-      else if (group.length >= MAX_GROUP) sendGroup();
-    };
     const client = subscriber.client;
     let lastError = '';
     client.on('connect', () => {

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
+import { ReadingBatchBuilder } from '../../lib/model/reading-batch';
 import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
 import { boundRejects } from '../../lib/parser/bounds';
@@ -200,6 +201,17 @@ export = function register(RED: NodeAPI): void {
       return result;
     };
 
+    // Output 1 carries a ReadingBatch per profile (lib/model/reading-batch.ts): columns Node-RED
+    // clones at memcpy cost on the four wires, which octopus-store hands to Postgres as they are.
+    // One builder per profile, reused: finish() hands its columns over and starts again.
+    const builders = new Map<string, ReadingBatchBuilder>();
+    const addReadings = (profile: string, readings: readonly Reading[], seen: string[]) => {
+      let b = builders.get(profile);
+      if (!b) builders.set(profile, (b = new ReadingBatchBuilder(256)));
+      if (b.length === 0) seen.push(profile);
+      for (const r of readings) b.add(r);
+    };
+
     node.on('input', (msg, send, done) => {
       const m = msg as ParseInput & { octopusGroup?: unknown };
       // A group (octopus-mqtt-in's "group messages") carries many MQTT messages in one Node-RED
@@ -208,20 +220,17 @@ export = function register(RED: NodeAPI): void {
       const raws: Raw[] = m.octopusGroup === true && Array.isArray(m.payload) ? (m.payload as Raw[]) : [m];
       const base: Record<string, unknown> = { ...m };
       delete base.octopusGroup;
+      // readings left in a builder by a message that failed half way belong to no message now
+      for (const b of builders.values()) if (b.length > 0) b.finish();
 
-      // readings by profile: a registry needs to know which dialect a device speaks
-      const readingsByProfile = new Map<string, Reading[]>();
+      // readings by profile (a registry needs to know which dialect a device speaks), by column
+      const profilesSeen: string[] = [];
       const rejectMsgs: NodeMessage[] = [];
       const events: DeviceEvent[] = [];
       let ignored = 0;
       for (const raw of raws) {
         const result = parseOne(raw.topic, raw.payload, raw.receivedAt);
-        if (result.readings.length > 0) {
-          const profile = result.profile ?? 'octopus';
-          const list = readingsByProfile.get(profile);
-          if (list) for (const r of result.readings) list.push(r);
-          else readingsByProfile.set(profile, result.readings);
-        }
+        if (result.readings.length > 0) addReadings(result.profile ?? 'octopus', result.readings, profilesSeen);
         if (result.rejects.length > 0) {
           const first = result.rejects[0];
           // the original topic and payload travel with the reasons, for the dead letter
@@ -246,7 +255,7 @@ export = function register(RED: NodeAPI): void {
       scheduleStatus();
 
       const readingsMsgs: NodeMessage[] = [];
-      for (const [profile, readings] of readingsByProfile) readingsMsgs.push({ ...base, payload: readings, profile } as NodeMessage);
+      for (const profile of profilesSeen) readingsMsgs.push({ ...base, payload: (builders.get(profile) as ReadingBatchBuilder).finish(), profile } as NodeMessage);
       let eventsMsg: NodeMessage | null = null;
       if (events.length > 0) {
         // No octopusAck on this message: nothing downstream stores events yet, so this part of the

@@ -5,6 +5,7 @@ import { messageAckOf } from '../../lib/delivery/message-ack';
 import type { Reading, Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
+import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
 import { DeviceTouches } from '../../lib/store/device-touches';
 import { deadLetterForRejects } from '../../lib/store/dead-letter';
 import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
@@ -46,6 +47,14 @@ function toStoreItem(msg: StoreInput): StoreItem {
   if (Array.isArray(msg.rejects) && msg.rejects.length > 0) {
     // One refused message, one dead letter: its reasons summarised, its payload capped.
     return { readings: [], deadLetters: [deadLetterForRejects(topic, raw, msg.rejects, msg.omittedRejects)], topic, payload: raw };
+  }
+  if (isReadingBatch(msg.payload)) {
+    // octopus-parse's columnar batch goes to Postgres as it is; one a flow edited into nonsense is a dead letter.
+    const batch = msg.payload;
+    const problem = batchProblem(batch);
+    if (!problem) return { readings: [], batch, deadLetters: [], topic, payload: raw };
+    const reason = `octopus-store received a reading batch it cannot read: ${problem}`;
+    return { readings: [], deadLetters: [{ topic, payload: Buffer.from(safeJson(batch)), code: 'value-invalid', reason }], topic, payload: raw };
   }
   const candidates: unknown[] = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
   const readings: Reading[] = [];
@@ -126,7 +135,7 @@ export = function register(RED: NodeAPI): void {
       // One batch commits while the next is written: the database's latency no longer caps throughput.
       concurrency: STORE_CONCURRENCY,
       // A message may carry hundreds of readings (a grouped source): batch size counts readings.
-      weight: (item) => item.readings.length + item.deadLetters.length,
+      weight: (item) => item.readings.length + (item.batch?.length ?? 0) + item.deadLetters.length,
       // Short enough that ingest resumes within seconds of the database coming back.
       maxBackoffMs: 2000,
       flush: async (items) => {
