@@ -91,6 +91,13 @@ export class AnnouncedClasses {
     }
   }
 
+  /** The class last announced for this attribute (queued or written), if the device said one since start. */
+  announced(deviceId: string, attribute: string): AnnouncedClass | undefined {
+    const key = classKey(deviceId, attribute);
+    const cls = this.pending.get(key)?.class ?? this.written.get(key);
+    return cls === undefined ? undefined : { deviceId, attribute, class: cls };
+  }
+
   /** Forgets what was written for a device (it was removed): a new announcement is written again. */
   forgetDevice(deviceId: string): void {
     const prefix = classKey(deviceId, '');
