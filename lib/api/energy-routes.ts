@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { can, type Action } from '../auth/permissions';
 import { classify, QUANTITY_UNIT, type AttributeClass, type Quantity } from '../energy/attribute-class';
 import { alignRange, queryConsumption, seriesKey, TooManyBuckets, type CounterSeries, type Period } from '../energy/consumption';
-import { classKey, isKnownTimeZone, loadClasses, loadSiteSettings, saveClass, saveSiteSettings, type SiteSettings } from '../energy/energy-store';
+import { classKey, isKnownTimeZone, loadClasses, loadSiteSettings, saveClass, saveDeviceClasses, saveSiteSettings, type SiteSettings } from '../energy/energy-store';
 import { tariffProblem, type Tariffs } from '../energy/tariff';
 import { CONTENT_TYPES, type ExportFormat } from '../export/export-format';
 import type { ExportQuery, Resolution } from '../export/export-query';
@@ -109,6 +109,9 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     const body = validators.body<{ class: AttributeClass | null }>('AttributeClassRequest', await readJsonBody(ctx.req));
     const pool = await database(ctx);
     await fromDatabase(saveClass(pool, d.deviceId, attribute, body.class, ctx.principal.username));
+    // One row per attribute: forgetting a person's class brings back what the device announced, if it did.
+    const announced = body.class === null ? ctx.service.announcedClasses.announced(d.deviceId, attribute) : undefined;
+    if (announced) await fromDatabase(saveDeviceClasses(pool, [announced]));
     const item = (await classified(ctx, [d])).find((c) => c.attribute === attribute)!;
     return { status: 200, body: classView(item) };
   });

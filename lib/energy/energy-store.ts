@@ -67,3 +67,18 @@ export async function saveClass(pool: Pool, deviceId: string, attribute: string,
     [deviceId, attribute, cls, by],
   );
 }
+
+/**
+ * Classes devices announced (source 'device'): inserted, or updated over an earlier device class,
+ * never over a person's (source 'user'): a person's choice wins over what the device says.
+ */
+export async function saveDeviceClasses(pool: Pool, rows: ReadonlyArray<{ deviceId: string; attribute: string; class: AttributeClass }>): Promise<void> {
+  if (rows.length === 0) return;
+  await pool.query(
+    `insert into attribute_classes (device_id, attribute, class, source, updated_at)
+     select d, a, c, 'device', now() from unnest($1::text[], $2::text[], $3::text[]) as u(d, a, c)
+     on conflict (device_id, attribute) do update set class = excluded.class, updated_at = now(), updated_by = null
+     where attribute_classes.source = 'device' and attribute_classes.class <> excluded.class`,
+    [rows.map((r) => r.deviceId), rows.map((r) => r.attribute), rows.map((r) => r.class)],
+  );
+}

@@ -106,6 +106,8 @@ export interface EntityInfo {
   name?: string;
   unit?: string;
   deviceClass?: string;
+  /** What kind of quantity, as Home Assistant's `state_class` says: `measurement`, `total`, `total_increasing`. */
+  stateClass?: string;
   /** Home Assistant component (`sensor`, `switch`, …), Homie datatype, ESPHome component. */
   component?: string;
   datatype?: string;

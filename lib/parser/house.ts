@@ -94,6 +94,13 @@ function confine(x: Confinable, house: string): void {
   x.deviceId = colon > 0 ? `${x.deviceId.slice(0, colon)}:${x.device}` : x.device;
 }
 
+/** The id the device `x` gets when filed under `house`, as confineToHouse would give it; `x` is left as it is. */
+export function deviceIdInHouse(x: Confinable, house: string): string {
+  const copy = { deviceId: x.deviceId, site: x.site, device: x.device };
+  confine(copy, house);
+  return copy.deviceId;
+}
+
 /**
  * Files everything a house topic gave under that house: site = the house, device ids inside its
  * tree. Mutates and returns `result`. The profiles already name devices by the topic's prefix, so

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Pool } from 'pg';
 import { commandMessage, controlProblem, validateCommand } from '../commands/command-rules';
 import { CommandTracker, type TrackedCommand } from '../commands/command-tracker';
+import { AnnouncedClasses } from '../energy/announced-class';
+import { saveDeviceClasses } from '../energy/energy-store';
 import type { DeviceEvent, ProfileName, Reading } from '../model/reading';
 import { DeviceRegistry, type DeviceMeta, type RegistryEvent, type RegistryOptions } from './device-registry';
 import { loadDevices, saveDevices } from './registry-store';
@@ -31,6 +33,8 @@ const META_KEYS = new Set<keyof DeviceMeta>(['name', 'room', 'kind', 'icon', 'ex
 export class RegistryService extends EventEmitter {
   readonly registry: DeviceRegistry;
   readonly commands = new CommandTracker();
+  /** Attribute classes discovery announced, written to attribute_classes on the next save. */
+  readonly announcedClasses = new AnnouncedClasses();
   private timers: NodeJS.Timeout[] = [];
   private saving: Promise<void> = Promise.resolve();
   private commandWrites: TrackedCommand[] = [];
@@ -88,6 +92,7 @@ export class RegistryService extends EventEmitter {
       if (e.kind === 'availability') {
         this.emitAll(this.registry.observeAvailability(e, e.state, e.native, now));
       } else if (e.kind === 'device') {
+        this.announcedClasses.observe(e);
         if (!this.registry.get(e.deviceId)) this.emitAll(this.registry.observeAvailability(e, 'other', 'discovered', now));
         const patch: Partial<DeviceMeta> = {};
         if (e.model) patch.model = e.model;
@@ -98,6 +103,7 @@ export class RegistryService extends EventEmitter {
         const ev = this.registry.updateMeta(e.deviceId, patch, now);
         if (ev) this.emitAll([ev]);
       } else if (e.kind === 'deletion' && !e.entity) {
+        this.announcedClasses.forgetDevice(e.deviceId);
         const ev = this.registry.remove(e.deviceId, now, e.reason);
         if (ev) this.emitAll([ev]);
       }
@@ -180,16 +186,20 @@ export class RegistryService extends EventEmitter {
       const { changed, removed } = this.registry.takeDirty();
       const commands = this.commandWrites;
       this.commandWrites = [];
-      if (changed.length === 0 && removed.length === 0 && commands.length === 0) return;
+      const classes = this.announcedClasses.take();
+      if (changed.length === 0 && removed.length === 0 && commands.length === 0 && classes.length === 0) return;
       try {
         const pool = await this.options.database();
         await saveDevices(pool, changed, removed);
         if (commands.length > 0) await saveCommands(pool, commands);
+        await saveDeviceClasses(pool, classes);
+        this.announcedClasses.markWritten(classes);
         this.lastSaveError = '';
       } catch (err) {
         // Keep what could not be written for the next round: the model is the source of truth.
         this.registry.requeueDirty(changed.map((d) => d.deviceId), removed);
         this.commandWrites.unshift(...commands);
+        this.announcedClasses.requeue(classes);
         this.lastSaveError = (err as Error).message;
         this.emit('save-error', err);
       }

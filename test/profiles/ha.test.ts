@@ -8,12 +8,17 @@
  *           https://github.com/home-assistant/core/blob/dev/tests/components/mqtt/test_discovery.py
  *  [TASMO]  Tasmota's own discovery configs as logged in arendst/Tasmota#9436 (homeassistant/sensor/11DA0C_ATC-a9fcf0_Temperature/config,
  *           val_tpl {{value_json['ATC-a9fcf0']['Temperature']}}) — https://github.com/arendst/Tasmota/issues/9436
+ *  [GLOW]   Hildebrand Glow CAD smart-meter export config as published to homeassistant/sensor/smart_meter_electricity_export<MAC>/config
+ *           (state_class total_increasing, kWh) — https://gist.github.com/si458/2a9ec8d0e2b07205e4859886cc5222b0 ; the state
+ *           classes are HA's sensor ones (https://www.home-assistant.io/integrations/sensor.mqtt/ `state_class`,
+ *           https://developers.home-assistant.io/docs/core/entity/sensor/#available-state-classes)
  */
 import assert from 'node:assert/strict';
 import { createProfileContext } from '../../lib/parser';
 import type { ParseOptions } from '../../lib/model/reading';
 import { codes, onlyEvents, one, parse, units, values } from './helpers';
 import { parseValueTemplate } from '../../lib/parser/profiles/ha';
+import { AnnouncedClasses, classOfStateClass } from '../../lib/energy/announced-class';
 
 function withContext(): ParseOptions {
   return { context: createProfileContext() };
@@ -131,5 +136,36 @@ describe('profile: Home Assistant discovery', () => {
     assert.equal(one(parse('homeassistant/binary_sensor/garden/state', 'ON', a)).value, true);
     // b saw no config: it reads the topic by HA's default naming, on the object's own device, not a's ha:01ad
     assert.equal(one(parse('homeassistant/binary_sensor/garden/state', 'ON', b)).deviceId, 'ha:garden');
+  });
+
+  it('[GLOW] state_class (and its abbreviation stat_cla) travels on the entity; total_increasing and total are counters, measurement a measurement', () => {
+    const o = withContext();
+    const glow =
+      '{"name":"Smart Meter Electricity: Export","unique_id":"smart_meter_electricity_export","state_topic":"glow/0123456789AB/SENSOR/electricitymeter","device_class":"energy","unit_of_measurement":"kWh","state_class":"total_increasing","value_template":"{{ value_json[\'electricitymeter\'][\'energy\'][\'export\'][\'cumulative\'] }}","icon":"mdi:flash","device":{"identifiers":"Smart Electricity Meter via CAD","name":"smart_electricty_meter_0123456789AB","model":"Smart Electricity Meter via CAD","manufacturer":"Hildebrand"}}';
+    const [d] = onlyEvents(parse('homeassistant/sensor/smart_meter_electricity_export0123456789AB/config', glow, o));
+    assert.ok(d.kind === 'device');
+    assert.deepEqual(d.entities?.map((e) => [e.attribute, e.unit, e.deviceClass, e.stateClass]), [['electricitymeter.energy.export.cumulative', 'kWh', 'energy', 'total_increasing']]);
+    // the readings are unchanged by it; their state topic lies in house "glow", so they are filed inside it
+    const r = one(parse('glow/0123456789AB/SENSOR/electricitymeter', '{"electricitymeter":{"energy":{"export":{"cumulative":12.345}}}}', o));
+    assert.deepEqual([r.deviceId, r.attribute, r.value, r.unit], ['ha:glow/Smart Electricity Meter via CAD', 'electricitymeter.energy.export.cumulative', 12.345, 'kWh']);
+
+    // the same as abbreviated discovery writes it, for a power sensor: stat_cla measurement
+    const [p] = onlyEvents(parse('homeassistant/sensor/cad_power/config', '{"stat_t":"glow/0123456789AB/SENSOR/power","unit_of_meas":"W","dev_cla":"power","stat_cla":"measurement","dev":{"ids":["cad"]}}', o));
+    assert.equal(p.kind === 'device' ? p.entities?.[0].stateClass : undefined, 'measurement');
+
+    assert.deepEqual(['total_increasing', 'total', 'measurement', 'MEASUREMENT', 'bogus', undefined].map(classOfStateClass), ['counter', 'counter', 'measurement', 'measurement', undefined, undefined]);
+    // the class is kept for the device the readings are filed under; announced once, written once:
+    // an unchanged re-announcement (a retained config on reconnect) queues nothing
+    const announced = new AnnouncedClasses();
+    announced.observe(d);
+    announced.observe(p);
+    const rows = announced.take();
+    assert.deepEqual(rows.map((x) => [x.deviceId, x.attribute, x.class]), [
+      [r.deviceId, 'electricitymeter.energy.export.cumulative', 'counter'],
+      ['ha:glow/cad', 'cad_power', 'measurement'],
+    ]);
+    announced.markWritten(rows);
+    announced.observe(d);
+    assert.equal(announced.size, 0);
   });
 });

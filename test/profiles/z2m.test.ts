@@ -4,6 +4,8 @@
  *            (Koenkk/zigbee2mqtt.io docs/guide/usage/mqtt_topics_and_messages.md)
  *  [AVAIL]   Zigbee2MQTT docs, "Device-Availability" — https://www.zigbee2mqtt.io/guide/configuration/device-availability.html
  *  [EXPOSES] Zigbee2MQTT docs, "Exposes" — https://www.zigbee2mqtt.io/guide/usage/exposes.html
+ *  [HAEXT]   Zigbee2MQTT's Home Assistant extension (Koenkk/zigbee2mqtt lib/extension/homeassistant.ts): numeric `energy`
+ *            is discovered as device_class energy, state_class total_increasing
  */
 import assert from 'node:assert/strict';
 import { createProfileContext } from '../../lib/parser';
@@ -152,5 +154,30 @@ describe('profile: Zigbee2MQTT', () => {
   it('output: attribute — a plain value on zigbee2mqtt/<name>/<attribute>', () => {
     const x = one(parse('zigbee2mqtt/kitchen/sensor/temperature', '21.3'));
     assert.deepEqual([x.deviceId, x.attribute, x.value, x.unit, x.ts], ['z2m:kitchen/sensor', 'temperature', 21.3, '°C', NOW]);
+  });
+
+  it('[EXPOSES][HAEXT] bridge/devices: an energy expose in kWh is announced as a total (a counter); power stays a measurement', () => {
+    const devices = JSON.stringify([
+      {
+        ieee_address: '0xa4c138000000beef',
+        friendly_name: 'washer_plug',
+        definition: {
+          model: 'TS011F_plug_1',
+          vendor: 'TuYa',
+          exposes: [
+            { type: 'numeric', name: 'power', property: 'power', access: 5, unit: 'W', description: 'Instantaneous measured power' },
+            { type: 'numeric', name: 'energy', property: 'energy', access: 5, unit: 'kWh', description: 'Sum of consumed energy' },
+            { type: 'numeric', name: 'energy', property: 'energy_l2', access: 1, unit: '%', description: 'not a total: wrong unit' },
+          ],
+        },
+      },
+    ]);
+    const [d] = onlyEvents(parse('zigbee2mqtt/bridge/devices', devices, { context: createProfileContext() }));
+    assert.ok(d.kind === 'device');
+    assert.deepEqual(d.entities?.map((e) => [e.attribute, e.stateClass]), [
+      ['power', undefined],
+      ['energy', 'total_increasing'],
+      ['energy_l2', undefined],
+    ]);
   });
 });

@@ -72,6 +72,23 @@ export function energyApiSuite(get: () => { api: Client; pool: Pool; service: Re
     assert.deepEqual([set.status, set.body.class, set.body.source], [200, 'state', 'user']);
     const forgot = await api.call('PUT', path, { json: { class: null } });
     assert.deepEqual([forgot.body.class, forgot.body.source], ['measurement', 'unit']);
+
+    // The device announces a class (as discovery's state_class would): it is stored with source device,
+    // a person's class wins over it, and forgetting the person's brings the device's back.
+    const { service } = get();
+    const [sitePart, room, dev] = meter.split('/');
+    service.observeDeviceEvents([
+      { kind: 'device', deviceId: meter, site: sitePart, room, device: dev, profile: 'octopus', entities: [{ attribute: 'power', stateClass: 'total' }], ts: Date.now() },
+    ]);
+    await service.save();
+    const told = (await api.call('GET', `/sites/${enc(site)}/energy/attributes`)).body.items.find((i: { deviceId: string; attribute: string }) => i.deviceId === meter && i.attribute === 'power');
+    assert.deepEqual([told.class, told.source], ['counter', 'device']);
+    const mine = await api.call('PUT', path, { json: { class: 'measurement' } });
+    assert.deepEqual([mine.body.class, mine.body.source], ['measurement', 'user']);
+    const back = await api.call('PUT', path, { json: { class: null } });
+    assert.deepEqual([back.body.class, back.body.source], ['counter', 'device']);
+    // W is no counter unit: the device's class alone gives no quantity, so it is not added to energy consumption
+    assert.equal(back.body.quantity, null);
     assert.equal((await api.call('PUT', `/devices/${enc(meter)}/attributes/nope/class`, { json: { class: 'counter' } })).status, 404);
     assert.equal((await api.call('PUT', path, { json: { class: 'gauge' } })).status, 400);
   });

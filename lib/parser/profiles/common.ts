@@ -203,7 +203,7 @@ export function cleanText(s: string | undefined, max = 200): string | undefined 
 
 function cleanEntity(e: EntityInfo): EntityInfo {
   const out: EntityInfo = {};
-  for (const key of ['attribute', 'name', 'unit', 'deviceClass', 'component', 'datatype', 'stateTopic', 'commandTopic', 'uniqueId'] as const) {
+  for (const key of ['attribute', 'name', 'unit', 'deviceClass', 'stateClass', 'component', 'datatype', 'stateTopic', 'commandTopic', 'uniqueId'] as const) {
     const v = cleanText(e[key]);
     if (v !== undefined) out[key] = v;
   }

@@ -41,47 +41,10 @@ import {
   textPayloadValue,
   unknownTopic,
 } from './common';
+import { ABBREVIATIONS, DEVICE_ABBREVIATIONS, expand } from './ha-abbreviations';
 import { BINARY_COMPONENTS, defaultTopic, noteUnannounced } from './ha-default';
 
 const BASE = 'homeassistant';
-
-/** The abbreviations the parser reads (https://www.home-assistant.io/integrations/mqtt/#supported-abbreviations-in-mqtt-discovery-messages). */
-const ABBREVIATIONS: Record<string, string> = {
-  stat_t: 'state_topic',
-  avty_t: 'availability_topic',
-  avty: 'availability',
-  cmd_t: 'command_topic',
-  val_tpl: 'value_template',
-  unit_of_meas: 'unit_of_measurement',
-  dev_cla: 'device_class',
-  uniq_id: 'unique_id',
-  obj_id: 'object_id',
-  pl_on: 'payload_on',
-  pl_off: 'payload_off',
-  stat_on: 'state_on',
-  stat_off: 'state_off',
-  pl_avail: 'payload_available',
-  pl_not_avail: 'payload_not_available',
-  dev: 'device',
-  p: 'platform',
-  t: 'topic',
-};
-
-const DEVICE_ABBREVIATIONS: Record<string, string> = {
-  ids: 'identifiers',
-  cns: 'connections',
-  mf: 'manufacturer',
-  mdl: 'model',
-  sw: 'sw_version',
-  hw: 'hw_version',
-  sa: 'suggested_area',
-};
-
-function expand(obj: Record<string, unknown>, table: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj)) out[table[key] ?? key] = obj[key];
-  return out;
-}
 
 /** `~` at the start or end of a topic stands for the config's base topic. */
 function topicOf(v: unknown, base: string | undefined): string | undefined {
@@ -291,6 +254,9 @@ function discovery(input: ProfileInput, d: Discovery): ParseResult {
     if (e.name !== undefined) info.name = e.name;
     if (e.unit !== undefined) info.unit = e.unit;
     if (e.deviceClass !== undefined) info.deviceClass = e.deviceClass;
+    // measurement / total / total_increasing: what kind of quantity it is (lib/energy/announced-class.ts)
+    const stateClass = cleanText(str(c.config, 'state_class'), 40);
+    if (stateClass !== undefined) info.stateClass = stateClass;
     if (e.stateTopic !== undefined) info.stateTopic = e.stateTopic;
     if (e.commandTopic !== undefined) info.commandTopic = e.commandTopic;
     if (e.uniqueId !== undefined) info.uniqueId = e.uniqueId;

@@ -241,9 +241,19 @@ function collectExposes(exposes: unknown[], entities: EntityInfo[], units: Map<s
       const name = str(e, 'label') ?? str(e, 'name');
       if (name !== undefined) info.name = name;
       if (unit !== undefined) info.unit = unit;
+      if (isEnergyTotal(e, unit)) info.stateClass = 'total_increasing';
       entities.push(info);
     }
   }
+}
+
+/**
+ * Exposes carry no state class; Zigbee2MQTT's own Home Assistant discovery calls `energy` and
+ * `produced_energy` in watt-hours total_increasing, and so does this: the meter's running total.
+ */
+function isEnergyTotal(e: Record<string, unknown>, unit: string | undefined): boolean {
+  const name = str(e, 'name') ?? str(e, 'property');
+  return e.type === 'numeric' && (name === 'energy' || name === 'produced_energy') && unit !== undefined && /^[kM]?Wh$/i.test(unit);
 }
 
 export const z2m: Profile = {

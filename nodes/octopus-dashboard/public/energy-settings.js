@@ -77,7 +77,7 @@
         if (numeric.length === 0) box.appendChild(el('p', 'muted small', 'No numeric attribute reported yet.'));
         numeric.forEach(function (a) {
           var select = el('select', null, undefined, { 'aria-label': a.name + ' ' + a.attribute + ' class', 'data-device-id': a.deviceId, 'data-attribute': a.attribute });
-          [['', 'automatic (' + (a.source === 'user' ? 'by unit and name' : a.class) + ')'], ['measurement', 'measurement'], ['counter', 'counter (total, may reset)'], ['state', 'state']].forEach(function (o) {
+          [['', 'automatic (' + (a.source === 'user' ? 'as the device says, else by unit and name' : a.source === 'device' ? a.class + ', as the device says' : a.class) + ')'], ['measurement', 'measurement'], ['counter', 'counter (total, may reset)'], ['state', 'state']].forEach(function (o) {
             select.appendChild(el('option', null, o[1], { value: o[0] }));
           });
           select.value = a.source === 'user' ? a.class : '';
