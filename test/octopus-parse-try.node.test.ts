@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
-import type { ParseResult, Reading } from '../lib/model/reading';
+import type { ParseResult } from '../lib/model/reading';
+import { isReadingBatch } from '../lib/model/reading-batch';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseNode = require('../nodes/octopus-parse/octopus-parse');
@@ -62,7 +63,13 @@ describe('octopus-parse: templates, FullTopic, try a message (Node-RED runtime)'
     node('parse').receive({ topic: 'casa1/tele/plug1/SENSOR', payload: Buffer.from('{"ENERGY":{"Power":[40,12]}}'), receivedAt: NOW });
     node('parse').receive({ topic: 'casa1/tele/plug1/LWT', payload: Buffer.from('Online'), receivedAt: NOW });
     await waitFor(() => readings.length === 2 && events.length === 1, 5000, 'two reading messages and one event');
-    const all = readings.flatMap((m) => m.payload as Reading[]).map((r) => [r.deviceId, r.attribute, r.value]);
+    const all = readings
+      .flatMap((m) => {
+        // output 1 carries a columnar ReadingBatch (issue #23): its plain readings, as a flow reads them
+        assert.ok(isReadingBatch(m.payload), 'output 1 carries a ReadingBatch');
+        return m.payload.readings();
+      })
+      .map((r) => [r.deviceId, r.attribute, r.value]);
     assert.deepEqual(all, [
       ['home/ESP_Easy', 'BME280.Temperature', 21.37],
       ['tasmota:casa1/plug1', 'ENERGY.Power.0', 40],
