@@ -168,7 +168,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       await waitFor(() => events.length === 3, 5000, 'acknowledged');
       assert.deepEqual([events[2].transition, events[2].by, events[2].note], ['acknowledged', TEST_ADMIN.username, 'window open']);
       assert.equal((await post(`/api/v1/alerts/${raised.id}/ack`, {})).status, 409);
-      assert.deepEqual(await post(`/api/v1/alerts/${raised.id}/ack`, { who: 'x' }), { status: 400, body: { error: 'unknown field "who"' } });
+      assert.deepEqual(await post(`/api/v1/alerts/${raised.id}/ack`, { who: 'x' }), { status: 400, body: { error: 'unknown field "who" (allowed: by, note)' } });
       assert.equal((await post('/api/v1/alerts/nope/ack', {})).status, 404);
 
       await send('temperature', '28.5');
@@ -207,7 +207,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       assert.deepEqual([h.id, h.severity, h.acknowledgedBy, h.acknowledgeNote, h.clearedBy, h.value], [raised.id, 'critical', TEST_ADMIN.username, 'window open', 'auto', 27]);
       const detail = await api(`/api/v1/alerts/${raised.id}`);
       assert.deepEqual((detail.body.events as Array<{ type: string }>).map((e) => e.type), ['raised', 'escalated', 'acknowledged', 'cleared']);
-      assert.deepEqual(await api('/api/v1/alerts/history?limit=5000'), { status: 400, body: { error: 'query parameter "limit" must be at most 1000' } });
+      assert.deepEqual(await api('/api/v1/alerts/history?limit=5000'), { status: 400, body: { error: 'query parameter "limit" must be at most 1000, not 5000' } });
       assert.deepEqual(await api('/api/v1/alerts/history?from=yesterday'), {
         status: 400,
         body: { error: 'query parameter "from" must be an ISO 8601 time (2026-11-23T10:00:00Z) or epoch milliseconds' },

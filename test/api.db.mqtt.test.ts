@@ -16,6 +16,9 @@ import { RegistryService } from '../lib/registry/registry-service';
 import { storeBatch } from '../lib/store/store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { energyApiSuite } from './support/energy-api-suite';
+import { alertsApiSuite } from './support/alerts-api-suite';
+import { registerAlertRoutes } from '../lib/alerts/alerts-api';
+import type { AlertService } from '../lib/alerts/alert-service';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 
 const DOC_ID = 'urn:octopus:openapi-under-test';
@@ -200,6 +203,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   let auth: AuthService;
   const operatorName = `op_${suffix}`;
   let operatorToken = '';
+  let alerts: AlertService | undefined;
 
   const reading = (deviceId: string, attribute: string, value: Reading['value'], ts = Date.now(), unit?: string): Reading => {
     const [site, room, device] = deviceId.includes(':') ? [casa, 'garaje', deviceId.split(':')[1]] : deviceId.split('/');
@@ -245,6 +249,9 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     registerApiRoutes(idle, () => undefined, withAuth);
     const failing = express();
     registerApiRoutes(failing, () => brokenService, withAuth);
+    // The alerts part: its service comes with its own sub-suite (alertsApiSuite); none on the idle app.
+    registerAlertRoutes(app, () => alerts, withAuth);
+    registerAlertRoutes(idle, () => undefined, withAuth);
     const [main, idleServer, failingServer] = await Promise.all([listen(app), listen(idle), listen(failing)]);
     servers.push(main.server, idleServer.server, failingServer.server);
 
@@ -293,7 +300,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 13 + 13 + 7);
+      assert.equal(ids.length, 13 + 13 + 7 + 5);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -864,6 +871,19 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
 
   describe('energy and export', () => energyApiSuite(() => ({ api, pool, service, auth, suffix })));
 
+  describe('alerts', () =>
+    alertsApiSuite(() => ({
+      api,
+      notDeployed,
+      pool,
+      auth,
+      suffix,
+      operator: operatorName,
+      deploy: (s) => {
+        alerts = s;
+      },
+    })));
+
   describe('registration', () => {
     it('registers each route once per app, under the base path', () => {
       const seen: string[] = [];
@@ -871,6 +891,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       const app: HttpApp = { get: record('GET'), post: record('POST'), put: record('PUT'), patch: record('PATCH'), delete: record('DELETE') };
       registerApiRoutes(app, () => service, { basePath: '/octopus/api/' });
       registerApiRoutes(app, () => service);
+      registerAlertRoutes(app, () => undefined, { basePath: '/octopus/api/' });
       assert.equal(seen.length, contract.operations().length);
       assert.ok(seen.includes('GET /octopus/api/devices/:id/readings'), seen.join('\n'));
       assert.ok(seen.every((s) => / \/octopus\/api\//.test(s)));

@@ -12,7 +12,7 @@ import { seedHouses, withHotAlertRule, type Houses } from './support/houses';
 /**
  * Property-based fuzz of the whole HTTP surface under /api/v1 (issue #15), with fast-check against
  * the real app (`npm start`'s script and default flow, Postgres, MQTT) holding two houses: every
- * operation of the OpenAPI document and the alerts API × random and hostile path parameters, query
+ * operation of the OpenAPI document (the alerts API among them) × random and hostile path parameters, query
  * strings, headers and bodies (valid-shaped from the document's schemas, then mutated: wrong types,
  * huge strings, deep nesting, prototype keys, NUL, invalid UTF-8, 1e999, a lying Content-Length)
  * × 16 identities (anonymous, expired and revoked credentials, each role of house A and B by

@@ -1,10 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import Ajv, { type ErrorObject } from 'ajv';
-import { HttpError, answerErrorsAsJson } from '../api/http';
-import { signedInCaller } from '../api/routes';
-import { activeAuth } from '../auth/active-auth';
-import type { AuthService } from '../auth/auth-service';
-import { apiSecurityHeaders } from '../auth/http-auth';
+import { HttpError, readJsonBody, type ApiRequest, type HttpApp } from '../api/http';
+import { routeKit, signedInCaller, type ApiOptions, type Reply } from '../api/route-kit';
+import type { HttpMethod } from '../api/openapi';
 import { can, type Principal } from '../auth/permissions';
 import type { AlertState } from './alert-engine';
 import type { AlertService, ServiceResult } from './alert-service';
@@ -12,198 +8,113 @@ import type { AlertFilters } from './alert-store';
 import type { Severity } from './rules';
 
 /**
- * The alerts part of the REST API, on any express-like app (Node-RED's httpNode in practice):
+ * The alerts part of the REST API (documented in lib/api/openapi-alerts.ts), served through the
+ * API's route kit like every other part:
  *
  *   GET  /api/v1/alerts              open alerts (filters: site, device, attribute, ruleId, severity, state)
  *   GET  /api/v1/alerts/history      all alerts, newest first (filters above plus from, to, limit, offset)
- *   GET  /api/v1/alerts/:id          one alert with its transitions
- *   POST /api/v1/alerts/:id/ack      {"by"?: "…", "note"?: "…"}
- *   POST /api/v1/alerts/:id/clear    {"by"?: "…", "note"?: "…"}
+ *   GET  /api/v1/alerts/{id}         one alert with its transitions
+ *   POST /api/v1/alerts/{id}/ack     {"by"?: "…", "note"?: "…"}
+ *   POST /api/v1/alerts/{id}/clear   {"by"?: "…", "note"?: "…"}
  *
- * Errors are JSON `{"error": "<sentence>"}` with the matching status, those of body parsers in
- * front of the routes included; 503 while no alert node is deployed, told only to a signed-in
- * caller. Bodies are read here (64 KB at most), so no body parser needs to be installed.
- *
- * Every route needs a signed-in caller (lib/auth): lists show only the sites the caller sees, an
- * alert of another site is 404 as if unknown, ack and clear need resident or more. The name
- * recorded for an ack or clear is the signed-in user's; a `by` in the body is accepted for old
- * clients and ignored, so nobody can act in another's name.
+ * Every route needs a signed-in caller (lib/auth) first; then 503 while no alert node is deployed
+ * or its alerts are still loading. Lists show only the sites the caller sees, an alert of another
+ * site is 404 as if unknown, ack and clear need `control` of its site. The name recorded for an ack
+ * or clear is the signed-in user's; a `by` in the body is accepted for old clients and ignored, so
+ * nobody can act in another's name.
  */
-export interface AlertRouteRequest extends IncomingMessage {
-  params?: Record<string, string>;
-  body?: unknown;
-  /** Set by body-parser once it has read the body. */
-  _body?: boolean;
-}
-
-type Handler = (req: AlertRouteRequest, res: ServerResponse) => void;
-
-/** The part of an express app the routes need; express itself is never imported. */
-export interface AlertRouteApp {
-  get(path: string, handler: Handler): unknown;
-  post(path: string, handler: Handler): unknown;
-}
-
-export interface AlertRouteOptions {
-  basePath?: string;
-  maxBodyBytes?: number;
-  /** The user store the routes check callers against (default: the deployed one). */
-  auth?: () => AuthService | undefined;
-}
-
 const registered = new WeakSet<object>();
 
-// Query values arrive as text: that instance coerces (limit=20 → 20); bodies are JSON and must be typed right.
-const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: true });
-const strictAjv = new Ajv({ allErrors: true, strict: true });
-// Postgres text holds no NUL character: a filter or note with one would fail the query (a 500), so it is refused here.
-const NO_NUL = '^[^\\u0000]*$';
-const TEXT = { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL };
-const SEVERITY_LIST = { type: 'string', pattern: '^(info|warning|critical)(,(info|warning|critical))*$' };
-const TIME = { type: 'string', minLength: 1, maxLength: 40 };
-const activeQuery = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: { site: TEXT, device: TEXT, attribute: TEXT, ruleId: TEXT, severity: SEVERITY_LIST, state: { type: 'string', pattern: '^(active|acknowledged)(,(active|acknowledged))*$' } },
-});
-const historyQuery = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    site: TEXT,
-    device: TEXT,
-    attribute: TEXT,
-    ruleId: TEXT,
-    severity: SEVERITY_LIST,
-    state: { type: 'string', pattern: '^(active|acknowledged|cleared)(,(active|acknowledged|cleared))*$' },
-    from: TIME,
-    to: TIME,
-    limit: { type: 'integer', minimum: 1, maximum: 1000 },
-    offset: { type: 'integer', minimum: 0, maximum: 10_000_000 },
-  },
-});
-const actionBody = strictAjv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: { by: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL }, note: { type: 'string', maxLength: 1000, pattern: NO_NUL } },
-});
+interface Ctx {
+  req: ApiRequest;
+  service: AlertService;
+  me: Principal;
+  path: Record<string, unknown>;
+  query: Record<string, unknown>;
+}
 
 /** Registers the routes once per app (a second call with the same app does nothing); true when registered now. */
-export function registerAlertRoutes(app: AlertRouteApp, getService: () => AlertService | undefined, options: AlertRouteOptions = {}): boolean {
+export function registerAlertRoutes(app: HttpApp, getService: () => AlertService | undefined, options: ApiOptions = {}): boolean {
   if (registered.has(app)) return false;
   registered.add(app);
-  const base = (options.basePath ?? '/api/v1').replace(/\/$/, '');
-  const maxBody = options.maxBodyBytes ?? 64 * 1024;
-  const getAuth = options.auth ?? activeAuth;
-  answerErrorsAsJson(app, `${base}/alerts`);
+  const { validators, getAuth, serve } = routeKit(app, options);
 
-  const route = (run: (req: AlertRouteRequest, res: ServerResponse, service: AlertService, me: Principal) => Promise<void>): Handler => {
-    return (req, res) => {
-      apiSecurityHeaders(res);
+  const route = (method: HttpMethod, path: string, handler: (ctx: Ctx) => Promise<Reply>) =>
+    serve(method, path, async (req) => {
       // Who is asking first: an anonymous caller learns nothing of what is deployed.
-      signedInCaller(getAuth, req)
-        .then((me) => {
-          const service = getService();
-          if (!service) throw new HttpError(503, 'no octopus-alert node is deployed');
-          if (!service.ready) throw new HttpError(503, 'alerts are still loading from the database; try again shortly');
-          return run(req, res, service, me);
-        })
-        .catch((err: Error) => {
-          if (res.headersSent) res.end();
-          else if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });
-          else sendJson(res, 500, { error: `alerts: ${err.message}` });
-        });
-    };
-  };
+      const me = await signedInCaller(getAuth, req);
+      const service = getService();
+      if (!service) throw new HttpError(503, 'no octopus-alert node is deployed');
+      if (!service.ready) throw new HttpError(503, 'alerts are still loading from the database; try again shortly');
+      // A repeated filter adds to its list (?severity=info&severity=critical), as it always has.
+      const checked = validators.parameters(path, method, { path: req.params ?? {}, query: queryOf(req) });
+      return handler({ req, service, me, ...checked });
+    });
   const sees = (me: Principal) => (a: { site: string }) => can(me, 'see', a.site);
 
-  app.get(
-    `${base}/alerts`,
-    route(async (req, res, service, me) => {
-      const q = queryOf(req);
-      if (!activeQuery(q)) return sendJson(res, 400, { error: querySentence(activeQuery.errors) });
-      const alerts = service.activeAlerts({ ...textFilters(q), severity: list<Severity>(q.severity), state: list<AlertState>(q.state) }).filter(sees(me));
-      sendJson(res, 200, { alerts, count: alerts.length });
-    }),
-  );
+  /** The alert and its events, if the caller sees its site: an alert of another site is as unknown as a missing one. */
+  const visible = async (ctx: Ctx) => {
+    const id = String(ctx.path.id);
+    // An id with a NUL character is no alert's (and Postgres text cannot hold one to ask).
+    const found = id.includes('\u0000') ? undefined : await ctx.service.alertWithEvents(id);
+    if (!found || !sees(ctx.me)(found.alert)) throw new HttpError(404, `no alert ${id}`);
+    return found;
+  };
 
-  app.get(
-    `${base}/alerts/history`,
-    route(async (req, res, service, me) => {
-      const q = queryOf(req);
-      if (!historyQuery(q)) return sendJson(res, 400, { error: querySentence(historyQuery.errors) });
-      const from = q.from === undefined ? undefined : parseTime(String(q.from));
-      const to = q.to === undefined ? undefined : parseTime(String(q.to));
-      if (Number.isNaN(from) || Number.isNaN(to)) {
-        return sendJson(res, 400, { error: `query parameter "${Number.isNaN(from) ? 'from' : 'to'}" must be an ISO 8601 time (2026-11-23T10:00:00Z) or epoch milliseconds` });
-      }
-      if (from !== undefined && to !== undefined && from > to) return sendJson(res, 400, { error: '"from" must not be after "to"' });
-      const filters: AlertFilters = {
-        ...textFilters(q),
-        severity: list<Severity>(q.severity),
-        state: list<AlertState>(q.state),
-        from,
-        to,
-        limit: q.limit === undefined ? 100 : Number(q.limit),
-        offset: q.offset === undefined ? 0 : Number(q.offset),
-        // Filtered in the query, so that totals and pages count only what the caller may see.
-        sites: me.operator ? undefined : [...me.sites.keys()],
-      };
-      const { alerts, total } = await service.history(filters);
-      sendJson(res, 200, { alerts, total, limit: filters.limit, offset: filters.offset });
-    }),
-  );
+  route('get', '/alerts', async ({ service, me, query }) => {
+    const alerts = service.activeAlerts({ ...textFilters(query), severity: list<Severity>(query.severity), state: list<AlertState>(query.state) }).filter(sees(me));
+    return { status: 200, body: { alerts, count: alerts.length } };
+  });
 
-  app.get(
-    `${base}/alerts/:id`,
-    route(async (req, res, service, me) => {
-      const id = idOf(req);
-      if (!id) return sendJson(res, 400, { error: 'an alert id is required' });
-      const found = await alertOf(service, id);
-      if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
-      sendJson(res, 200, found);
-    }),
-  );
+  route('get', '/alerts/history', async ({ service, me, query }) => {
+    // Checked here rather than by the document: it takes epoch milliseconds as well as ISO 8601.
+    const from = query.from === undefined ? undefined : parseTime(String(query.from));
+    const to = query.to === undefined ? undefined : parseTime(String(query.to));
+    if (Number.isNaN(from) || Number.isNaN(to)) {
+      throw new HttpError(400, `query parameter "${Number.isNaN(from) ? 'from' : 'to'}" must be an ISO 8601 time (2026-11-23T10:00:00Z) or epoch milliseconds`);
+    }
+    if (from !== undefined && to !== undefined && from > to) throw new HttpError(400, '"from" must not be after "to"');
+    const filters: AlertFilters = {
+      ...textFilters(query),
+      severity: list<Severity>(query.severity),
+      state: list<AlertState>(query.state),
+      from,
+      to,
+      limit: query.limit as number,
+      offset: query.offset as number,
+      // Filtered in the query, so that totals and pages count only what the caller may see.
+      sites: me.operator ? undefined : [...me.sites.keys()],
+    };
+    const { alerts, total } = await service.history(filters);
+    return { status: 200, body: { alerts, total, limit: filters.limit, offset: filters.offset } };
+  });
+
+  route('get', '/alerts/{id}', async (ctx) => ({ status: 200, body: await visible(ctx) }));
 
   for (const action of ['ack', 'clear'] as const) {
-    app.post(
-      `${base}/alerts/:id/${action}`,
-      route(async (req, res, service, me) => {
-        const id = idOf(req);
-        if (!id) return sendJson(res, 400, { error: 'an alert id is required' });
-        const body = await readJsonBody(req, maxBody);
-        if (!body.ok) return sendJson(res, body.status, { error: body.error });
-        const value = body.value ?? {};
-        if (!actionBody(value)) return sendJson(res, 400, { error: bodySentence(actionBody.errors) });
-        const found = await alertOf(service, id);
-        if (!found || !sees(me)(found.alert)) return sendJson(res, 404, { error: `no alert ${id}` });
-        if (!can(me, 'control', found.alert.site)) return sendJson(res, 403, { error: `your role at site "${found.alert.site}" does not allow this` });
-        const { note } = value as { note?: string };
-        const result: ServiceResult = action === 'ack' ? await service.acknowledge(id, me.username, note) : await service.clear(id, me.username, note);
-        if (!result.ok) return sendJson(res, result.status, { error: result.error });
-        sendJson(res, 200, { alert: result.alert });
-      }),
-    );
+    route('post', `/alerts/{id}/${action}`, async (ctx) => {
+      const { note } = validators.body<{ note?: string }>('AlertAction', await actionBody(ctx.req));
+      const { alert } = await visible(ctx);
+      if (!can(ctx.me, 'control', alert.site)) throw new HttpError(403, `your role at site "${alert.site}" does not allow this`);
+      const id = alert.id;
+      const result: ServiceResult = action === 'ack' ? await ctx.service.acknowledge(id, ctx.me.username, note) : await ctx.service.clear(id, ctx.me.username, note);
+      if (!result.ok) throw new HttpError(result.status, result.error);
+      return { status: 200, body: { alert: result.alert } };
+    });
   }
   return true;
 }
 
-/** The alert and its events; an id with a NUL character is no alert's (and Postgres text cannot hold one to ask). */
-function alertOf(service: AlertService, id: string): ReturnType<AlertService['alertWithEvents']> {
-  return id.includes('\u0000') ? Promise.resolve(undefined) : service.alertWithEvents(id);
+/** The action's body: both its fields are optional, so a request without a body stands for `{}`. */
+function actionBody(req: ApiRequest): Promise<unknown> {
+  const parsed = (req as { _body?: boolean })._body === true;
+  const length = req.headers['content-length'];
+  const none = !parsed && req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+  return none ? Promise.resolve({}) : readJsonBody(req);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
-}
-
-/** The query string as flat text values (a repeated key: its values joined with commas). */
-function queryOf(req: AlertRouteRequest): Record<string, unknown> {
+/** The query string as flat text values (a repeated key: its values joined with commas; an empty value: absent). */
+function queryOf(req: ApiRequest): Record<string, unknown> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const out: Record<string, unknown> = {};
   for (const [k, v] of url.searchParams) {
@@ -225,81 +136,4 @@ function list<T extends string>(v: unknown): T[] | undefined {
 function parseTime(v: string): number {
   if (/^\d{1,15}$/.test(v)) return Number(v);
   return Date.parse(v);
-}
-
-function idOf(req: AlertRouteRequest): string | undefined {
-  const fromParams = req.params?.id;
-  if (fromParams) return fromParams;
-  const m = /\/alerts\/([^/?]+)/.exec(req.url ?? '');
-  return m ? decodeURIComponent(m[1]) : undefined;
-}
-
-function querySentence(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => sentence(e, 'query parameter')).join('; ') || 'invalid query';
-}
-
-function bodySentence(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => sentence(e, 'field')).join('; ') || 'invalid body';
-}
-
-function sentence(e: ErrorObject, what: string): string {
-  const name = e.instancePath.replace(/^\//, '');
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return `unknown ${what} "${String(p.additionalProperty)}"`;
-    case 'type':
-      return name ? `${what} "${name}" must be ${p.type === 'integer' ? 'a whole number' : `a ${String(p.type)}`}` : 'the body must be a JSON object';
-    case 'pattern':
-      if (p.pattern === NO_NUL) return `${what} "${name}" must not contain a NUL character`;
-      return `${what} "${name}" must be a comma-separated list of ${(/\(([^)]*)\)/.exec(String(p.pattern))?.[1] ?? '').split('|').join(', ')}`;
-    case 'minimum':
-      return `${what} "${name}" must be at least ${String(p.limit)}`;
-    case 'maximum':
-      return `${what} "${name}" must be at most ${String(p.limit)}`;
-    case 'minLength':
-      return `${what} "${name}" must not be empty`;
-    case 'maxLength':
-      return `${what} "${name}" must be at most ${String(p.limit)} characters`;
-    default:
-      return `${what} "${name}" ${e.message ?? 'is invalid'}`;
-  }
-}
-
-type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string };
-
-/**
- * The JSON body: the one a body parser already read, else read here up to `limit` bytes. An
- * empty body is `undefined` (the action's fields are all optional).
- */
-export function readJsonBody(req: AlertRouteRequest, limit: number): Promise<BodyResult> {
-  if (req._body) return Promise.resolve({ ok: true, value: req.body });
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve({ ok: false, status: 413, error: `the body is larger than ${limit} bytes` });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', (err) => resolve({ ok: false, status: 400, error: `the body could not be read: ${err.message}` }));
-    req.on('end', () => {
-      if (tooLarge) return resolve({ ok: false, status: 413, error: `the body is larger than ${limit} bytes` });
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (text === '') return resolve({ ok: true, value: undefined });
-      const type = String(req.headers['content-type'] ?? '');
-      if (type && !/\bjson\b/i.test(type)) return resolve({ ok: false, status: 415, error: `the body must be JSON (Content-Type: application/json), not ${type}` });
-      try {
-        resolve({ ok: true, value: JSON.parse(text) as unknown });
-      } catch (err) {
-        resolve({ ok: false, status: 400, error: `the body is not valid JSON: ${(err as Error).message}` });
-      }
-    });
-  });
 }

@@ -121,6 +121,16 @@ export async function readJsonBody(req: ApiRequest, limit = MAX_BODY_BYTES): Pro
   }
 }
 
+export type BodyRead = { ok: true; value: unknown } | { ok: false; status: number; error: string };
+
+/** readJsonBody for the editor's admin routes, which answer in their own shapes: what it refuses comes back as a value. */
+export function tryReadJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyRead> {
+  return readJsonBody(req as ApiRequest, limit).then(
+    (value): BodyRead => ({ ok: true, value }),
+    (err: unknown): BodyRead => ({ ok: false, status: err instanceof HttpError ? err.status : 400, error: err instanceof Error ? err.message : String(err) }),
+  );
+}
+
 function bodyTooLarge(limit: number): HttpError {
   return new HttpError(413, `the request body is larger than ${Math.round(limit / 1024)} KB`);
 }

@@ -21,7 +21,8 @@ export interface Operation {
   description?: string;
   tags: string[];
   parameters?: Parameter[];
-  requestBody?: { required: true; content: { 'application/json': { schema: JsonSchema } } };
+  /** Not required: an empty body stands for an empty object (the alert actions). */
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
   /** JSON for most answers; exports answer text/csv or application/x-ndjson. */
   responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> }>;
 }

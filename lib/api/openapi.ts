@@ -3,6 +3,7 @@
  * request bodies, query strings and path parameters are checked against the very schemas
  * published here, so the document cannot drift from what the routes accept.
  */
+import { ALERT_TAGS, alertPaths, alertSchemas } from './openapi-alerts';
 import { AUTH_PATHS, AUTH_SCHEMAS } from './openapi-auth';
 import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
 import { answer, DEFAULT_BASE_PATH, deviceId, failure, filter, json, nullable, object, page, pageParams, ref, responses, seriesRange, timestamp, type JsonSchema, type OpenApiDocument } from './openapi-parts';
@@ -356,7 +357,7 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       title: 'Octopus API',
       version: '1.0.0',
       description:
-        'Devices, readings and commands of the Octopus device registry. Errors are `{"error": "<sentence>"}`; times are ISO 8601 UTC.',
+        'Devices, readings and commands of the Octopus device registry, and alerts. Errors are `{"error": "<sentence>"}`; times are ISO 8601 UTC (those of alerts: epoch milliseconds).',
     },
     servers: [{ url: serverUrl }],
     tags: [
@@ -366,11 +367,12 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       { name: 'meta', description: 'About the API.' },
       { name: 'auth', description: 'Signing in and out, users and their roles per site, API tokens.' },
       ...ENERGY_TAGS,
+      ...ALERT_TAGS,
     ],
     // Each part of the API describes its routes in its own module (openapi-auth, openapi-energy, openapi-alerts).
-    paths: { ...PATHS, ...energyPaths() },
+    paths: { ...PATHS, ...energyPaths(), ...alertPaths() },
     components: {
-      schemas: { ...SCHEMAS, ...energySchemas() },
+      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas() },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'octopus_session', description: 'Set by POST /auth/login. Writes also need the X-CSRF-Token header.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`octo_…`) from POST /tokens.' },

@@ -179,6 +179,12 @@ export function sentence(errors: readonly ErrorObject[], where: Where, allowed: 
       return new ValidationError(p.limit === 1 ? `${it} must not be empty` : `${it} must be at least ${String(p.limit)} characters long`, field);
     case 'maxLength':
       return new ValidationError(`${it} must be at most ${String(p.limit)} characters long`, field);
+    case 'pattern': {
+      // A regular expression tells a person little: the schema's description says what is wanted.
+      const description = (e.parentSchema as { description?: unknown } | undefined)?.description;
+      if (typeof description !== 'string') return new ValidationError(`${it} ${e.message ?? 'is invalid'}`, field);
+      return new ValidationError(`${quoted} is not valid for ${it}: ${description}`, field);
+    }
     case 'false schema':
       return new ValidationError(`${it} is not allowed here`, field);
     default:

@@ -3,7 +3,8 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseQuietHours, type Alert, type AlertTransition } from '../../lib/alerts/alert-engine';
 import { activateAlertService, activeAlertService, AlertService } from '../../lib/alerts/alert-service';
-import { readJsonBody, registerAlertRoutes } from '../../lib/alerts/alerts-api';
+import { registerAlertRoutes } from '../../lib/alerts/alerts-api';
+import { tryReadJsonBody } from '../../lib/api/http';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
@@ -122,11 +123,12 @@ export = function register(RED: NodeAPI): void {
   if (!checkRouteOn.has(RED.httpAdmin)) {
     checkRouteOn.add(RED.httpAdmin);
     RED.httpAdmin.post('/octopus-alert/check-rules', RED.auth.needsPermission('octopus-alert.write'), (req: IncomingMessage, res: ServerResponse) => {
-      void readJsonBody(req, 4 * 1024 * 1024).then((body) => {
+      // The API's one body reader: what it refuses (not JSON, too large) is told as the check's own error.
+      void tryReadJsonBody(req, 4 * 1024 * 1024).then((read) => {
         let answer: { ok: boolean; errors?: string[]; count?: number };
-        if (!body.ok) answer = { ok: false, errors: [body.error] };
+        if (!read.ok) answer = { ok: false, errors: [read.error] };
         else {
-          let rules = (body.value as { rules?: unknown } | undefined)?.rules;
+          let rules = (read.value as { rules?: unknown } | null)?.rules;
           try {
             if (typeof rules === 'string') rules = rules.trim() === '' ? [] : JSON.parse(rules);
             const checked = checkRules(rules);

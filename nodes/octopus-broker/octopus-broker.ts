@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { IClientOptions } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { readJsonBody } from '../../lib/alerts/alerts-api';
+import { tryReadJsonBody } from '../../lib/api/http';
 import { brokerCredentials } from '../../lib/mqtt-auth/broker-credentials';
 import { ingestClientId, ingestShareGroup } from '../../lib/mqtt-auth/client-id';
 import { testBrokerConnection, type BrokerTarget } from '../../lib/util/connection-test';
@@ -49,7 +49,7 @@ export = function register(RED: NodeAPI): void {
   // field still shows the placeholder. An editor right (write on this node type) is needed.
   RED.httpAdmin.post('/octopus-broker/test', RED.auth.needsPermission('octopus-broker.write'), (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = await readJsonBody(req, 16 * 1024);
+      const body = await tryReadJsonBody(req, 16 * 1024);
       const v = (body.ok ? body.value ?? {} : {}) as Partial<BrokerSettings> & { id?: string; username?: string; password?: string };
       const stored = typeof v.id === 'string' ? (RED.nodes.getCredentials(v.id) as BrokerCredentials | undefined) : undefined;
       const password = v.password === '__PWRD__' ? stored?.password : v.password;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI } from 'node-red';
-import { readJsonBody } from '../../lib/alerts/alerts-api';
+import { tryReadJsonBody } from '../../lib/api/http';
 import { activeAuth } from '../../lib/auth/active-auth';
 import { createFirstOperator, operatorSetup } from '../../lib/auth/first-operator';
 
@@ -28,7 +28,7 @@ export function registerOperatorRoutes(RED: NodeAPI, log: (line: string) => void
   });
   RED.httpAdmin.post(OPERATOR_ROUTE, RED.auth.needsPermission('flows.write'), (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = await readJsonBody(req, 4096);
+      const body = await tryReadJsonBody(req, 4096);
       if (!body.ok) return answer(res, body.status, { error: body.error });
       const { username, password } = (body.value ?? {}) as { username?: unknown; password?: unknown };
       const made = await createFirstOperator(activeAuth(), username, password);

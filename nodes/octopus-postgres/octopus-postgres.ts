@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { readJsonBody } from '../../lib/alerts/alerts-api';
+import { tryReadJsonBody } from '../../lib/api/http';
 import { registerAuthApi } from '../../lib/api/routes';
 import { activateAuth } from '../../lib/auth/active-auth';
 import { AuthService } from '../../lib/auth/auth-service';
@@ -27,7 +27,7 @@ export = function register(RED: NodeAPI): void {
   // (the field shows a placeholder, never the password), else DATABASE_URL.
   RED.httpAdmin.post('/octopus-postgres/test', RED.auth.needsPermission('octopus-postgres.write'), (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = await readJsonBody(req, 16 * 1024);
+      const body = await tryReadJsonBody(req, 16 * 1024);
       const v = (body.ok ? body.value ?? {} : {}) as { id?: unknown; connectionString?: unknown };
       const typed = typeof v.connectionString === 'string' && v.connectionString !== '__PWRD__' ? v.connectionString.trim() : '';
       const stored = typeof v.id === 'string' ? (RED.nodes.getCredentials(v.id) as PostgresCredentials | undefined)?.connectionString?.trim() : undefined;

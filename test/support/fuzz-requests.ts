@@ -5,10 +5,10 @@ import { byteDamage, encodeBody, fromSchema, HOSTILE_STRINGS, hostileValue, muta
 import type { Houses, Identity } from './houses';
 
 /**
- * Whole requests for the API fuzz: an operation of the OpenAPI document (or of the alerts API,
- * which the document leaves out), an identity, and random or hostile path parameters, query,
- * headers and body. Writes aim only where they cannot spoil the callers: a caller who could really
- * change a device, user or token aims at the expendable ones, or at the other house's.
+ * Whole requests for the API fuzz: an operation of the OpenAPI document (the alerts API among
+ * them), an identity, and random or hostile path parameters, query, headers and body. Writes aim
+ * only where they cannot spoil the callers: a caller who could really change a device, user or
+ * token aims at the expendable ones, or at the other house's.
  */
 
 export interface FuzzOperation {
@@ -24,37 +24,19 @@ export interface FuzzCase {
   request: FuzzRequest;
 }
 
-const text = (maxLength = 200): JsonSchema => ({ type: 'string', minLength: 1, maxLength });
-const q = (name: string, schema: JsonSchema): Parameter => ({ name, in: 'query', description: '', schema });
-
-/** The alerts API (lib/alerts/alerts-api.ts), by hand: it is not in the OpenAPI document. */
-const ALERT_FILTERS = ['site', 'device', 'attribute', 'ruleId'].map((n) => q(n, text())).concat(q('severity', { enum: ['info', 'warning', 'critical', 'info,critical'] }), q('state', { enum: ['active', 'acknowledged', 'cleared', 'active,acknowledged'] }));
-const ALERT_ID: Parameter = { name: 'alertId', in: 'path', required: true, description: '', schema: { type: 'string' } };
-const ALERT_ACTION: JsonSchema = { type: 'object', properties: { by: text(100), note: { type: 'string', maxLength: 1000 } } };
-export const ALERT_OPERATIONS: FuzzOperation[] = [
-  { method: 'GET', template: '/alerts', parameters: ALERT_FILTERS },
-  {
-    method: 'GET',
-    template: '/alerts/history',
-    parameters: [...ALERT_FILTERS, q('from', { type: 'string', format: 'date-time' }), q('to', { type: 'string', format: 'date-time' }), q('limit', { type: 'integer', minimum: 1, maximum: 1000 }), q('offset', { type: 'integer', minimum: 0, maximum: 10_000_000 })],
-  },
-  { method: 'GET', template: '/alerts/{alertId}', parameters: [ALERT_ID] },
-  { method: 'POST', template: '/alerts/{alertId}/ack', parameters: [ALERT_ID], body: ALERT_ACTION },
-  { method: 'POST', template: '/alerts/{alertId}/clear', parameters: [ALERT_ID], body: ALERT_ACTION },
-];
-
-/** Every operation of the document, then the alerts API's. */
+/** Every operation of the document (the alerts API among them). */
 export function operationsOf(doc: OpenApiDocument): FuzzOperation[] {
   const ops: FuzzOperation[] = [];
   for (const [template, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods) as Array<[HttpMethod, Operation]>) {
       const body = op.requestBody?.content['application/json'].schema;
-      // /commands/{id} names a command, not a device.
-      const parameters = (op.parameters ?? []).map((p) => (template === '/commands/{id}' && p.name === 'id' ? { ...p, name: 'commandId' } : p));
+      // /commands/{id} names a command, /alerts/{id}… an alert, not a device.
+      const idOf = template === '/commands/{id}' ? 'commandId' : template.startsWith('/alerts/{id}') ? 'alertId' : undefined;
+      const parameters = (op.parameters ?? []).map((p) => (idOf && p.name === 'id' ? { ...p, name: idOf } : p));
       ops.push({ method: method.toUpperCase(), template, parameters, body });
     }
   }
-  return [...ops, ...ALERT_OPERATIONS];
+  return ops;
 }
 
 /** Within what node:http takes in a request's head (16 KB with the headers): past it, node answers 431 before the app sees anything. */
