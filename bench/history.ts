@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { migrate } from '../lib/db/migrate';
 import { DAY_MS, ROLLUP_5M_MS } from '../lib/history/buckets';
 import { ensureDayPartitions, runHistoryMaintenance } from '../lib/history/history-maintenance';
 import { queryHistory, type HistoryQuery } from '../lib/history/history-query';
-import { PG_TEST_URL } from '../test/support/env';
 import { runConsumptionBench } from './consumption';
 import { percentile, round, table, type Figures } from './support/figures';
+import { benchDatabase } from './support/bench-database';
 
 const DATABASE = 'octopus_bench_history';
 const SERIES = 20;
@@ -27,7 +27,7 @@ const LAYOUT = `v1:${SERIES}x${PER_SERIES}@${DATA_END}`;
  * data — the same buckets computed from the raw rows, and fetching every raw row of the month.
  */
 export async function runHistoryBench(): Promise<Figures> {
-  const url = await benchDatabase();
+  const url = await benchDatabase(DATABASE);
   const pool = new Pool({ connectionString: url, max: 2 });
   const figures: Figures = {};
   try {
@@ -96,21 +96,6 @@ async function timed<T>(runs: number, work: () => Promise<T>): Promise<{ median:
   return { median: round(percentile(ms, 50), 2), p95: round(percentile(ms, 95), 2), result };
 }
 
-async function benchDatabase(): Promise<string> {
-  const admin = new Client({ connectionString: PG_TEST_URL });
-  await admin.connect();
-  try {
-    const fresh = process.argv.includes('--fresh');
-    if (fresh) await admin.query(`drop database if exists ${DATABASE} with (force)`);
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await admin.query(`create database ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_TEST_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
 
 /** Makes the 10M-row history unless a previous run left exactly this layout. */
 async function prepare(pool: Pool): Promise<Figures> {
