@@ -16,6 +16,7 @@ const PAGE = 100;
  * The page's state while shown.
  * @typedef {object} DevicesPage
  * @property {number} offset
+ * @property {object} [token] the latest load: an older answer that comes late is dropped
  * @property {{ q: HTMLInputElement, state: HTMLSelectElement }} filters
  * @property {HTMLTableSectionElement} rows
  * @property {HTMLDataListElement} kinds
@@ -212,12 +213,16 @@ function openEditor(d, tr) {
 function load() {
   if (!page) return;
   const mine = page;
+  const token = (mine.token = {});
   const f = mine.filters;
-  api('/devices' + query({ q: f.q.value.trim(), state: f.state.value, limit: PAGE, offset: mine.offset })).then(
+  const q = f.q.value.trim();
+  api('/devices' + query({ q, state: f.state.value, limit: PAGE, offset: mine.offset })).then(
     (/** @type {import('./types.js').ListPage<DeviceView>} */ body) => {
-      if (page !== mine) return;
+      if (page !== mine || mine.token !== token) return;
       mine.error.textContent = '';
       mine.rows.textContent = '';
+      // Which search the rows answer (the search box may be ahead of them while its answer comes).
+      mine.rows.dataset.query = q;
       /** @type {Set<string>} */
       const kinds = new Set();
       body.items.forEach((d) => {
@@ -235,7 +240,7 @@ function load() {
       mine.pager.next.disabled = last >= body.total;
     },
     (/** @type {Error} */ err) => {
-      if (page === mine) mine.error.textContent = 'registry unavailable: ' + err.message;
+      if (page === mine && mine.token === token) mine.error.textContent = 'registry unavailable: ' + err.message;
     },
   );
 }
