@@ -118,5 +118,5 @@
     }
   }
 
-  /** @type {Window & { OctopusParseTry?: { open: typeof open } }} */ (window).OctopusParseTry = { open: open };
+  window.OctopusParseTry = { open: open };
 })();
