@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import type { MessageAck } from '../../lib/delivery/message-ack';
 import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
@@ -19,7 +19,8 @@ interface MqttInNodeDef extends NodeDef {
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  octopusRuntime(RED);
 
   function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
     RED.nodes.createNode(this, def);

@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
 import { Batcher } from '../../lib/batching/batcher';
 import type { DeadLetter } from '../../lib/db/readings-store';
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import type { Reading, Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
 import { DeviceTouches } from '../../lib/store/device-touches';
 import { deadLetterForRejects } from '../../lib/store/dead-letter';
@@ -84,7 +84,8 @@ function safeJson(v: unknown): string {
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  octopusRuntime(RED);
 
   function OctopusStoreNode(this: Node, def: StoreNodeDef) {
     RED.nodes.createNode(this, def);
