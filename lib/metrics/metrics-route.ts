@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthService } from '../auth/auth-service';
 import { principalOf } from '../auth/http-auth';
 import { sameSecret } from '../auth/tokens';
-import { registry } from './ingest-metrics';
+import type { IngestMetrics } from './ingest-metrics';
 
 interface HttpApp {
   get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
@@ -26,7 +26,8 @@ export async function scrapeAllowed(req: IncomingMessage, auth: AuthService | un
 }
 
 /** Serves the Prometheus metrics on Node-RED's HTTP app (the runtime mounts it once), checking callers against `getAuth`'s user store. */
-export function mountMetricsRoute(httpNode: HttpApp, getAuth: () => AuthService | undefined): void {
+export function mountMetricsRoute(httpNode: HttpApp, getAuth: () => AuthService | undefined, metrics: IngestMetrics): void {
+  const { registry } = metrics;
   httpNode.get(METRICS_PATH, (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database';
 import { HistoryMaintainer } from '../history/history-maintainer';
-import { registerStatsSource } from '../metrics/ingest-metrics';
+import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { maintenanceIntervalMs } from '../util/env-config';
 
 /** A node's log: its lines carry the node's name in the Node-RED log. */
@@ -25,10 +25,10 @@ export interface DatabaseConnection {
  * The history maintenance of one connected database (partitions, retention, rollups): started by
  * the runtime when the database is provided, stopped (awaited) before the pool closes.
  */
-export function startHistoryUpkeep(conn: DatabaseConnection): () => Promise<void> {
+export function startHistoryUpkeep(conn: DatabaseConnection, metrics: IngestMetrics): () => Promise<void> {
   const { database, target, rawRetentionDays, log } = conn;
   let defaultPartitionRows = 0;
-  const unregisterStats = registerStatsSource(conn.id, () => ({ defaultPartitionRows }));
+  const unregisterStats = metrics.registerStatsSource(conn.id, () => ({ defaultPartitionRows }));
   const interval = maintenanceIntervalMs();
   if (interval.problem) log.warn(interval.problem);
   const maintainer = new HistoryMaintainer(database, {

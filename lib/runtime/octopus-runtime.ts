@@ -2,6 +2,7 @@ import type { AlertService } from '../alerts/alert-service';
 import type { ApiHandler, HttpApp } from '../api/http';
 import type { AuthService } from '../auth/auth-service';
 import type { DashboardHandlers } from '../live/dashboard-handlers';
+import { IngestMetrics } from '../metrics/ingest-metrics';
 import type { RecentMessages } from '../parser/recent-messages';
 import type { RegistryService } from '../registry/registry-service';
 import { startHistoryUpkeep, type DatabaseConnection } from './database-upkeep';
@@ -54,6 +55,8 @@ export class OctopusRuntime {
   readonly registry = new ServiceSlot<RegistryService>('device registry');
   /** The alert service /api/v1/alerts and the dashboards serve (octopus-alert nodes provide theirs). */
   readonly alerts = new ServiceSlot<AlertService>('alert service');
+  /** The Prometheus metrics /metrics serves; the ingest nodes register their counters here. */
+  readonly metrics = new IngestMetrics();
   /** The parse nodes' last messages, by node id, for the editor's "try a message" panel. */
   readonly recentMessages = new Map<string, RecentMessages>();
   private readonly dashboards = new Map<string, ServiceSlot<DashboardHandlers>>();
@@ -69,6 +72,7 @@ export class OctopusRuntime {
       auth: () => this.auth.current(),
       registry: () => this.registry.current(),
       alerts: () => this.alerts.current(),
+      metrics: this.metrics,
     });
     parts.mount?.(this);
   }
@@ -79,7 +83,7 @@ export class OctopusRuntime {
    * node's close handler, before the pool closes) stops both.
    */
   provideDatabase(conn: DatabaseConnection): () => Promise<void> {
-    const stopUpkeep = startHistoryUpkeep(conn);
+    const stopUpkeep = startHistoryUpkeep(conn, this.metrics);
     const unprovide = this.databases.provide(conn);
     return async () => {
       unprovide();

@@ -4,6 +4,7 @@ import type { HttpApp } from '../api/http';
 import type { ApiOptions } from '../api/route-kit';
 import { registerApiRoutes } from '../api/routes';
 import type { AuthService } from '../auth/auth-service';
+import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { mountMetricsRoute } from '../metrics/metrics-route';
 import type { RegistryService } from '../registry/registry-service';
 
@@ -14,6 +15,7 @@ export interface WebRouteSources {
   auth(): AuthService | undefined;
   registry(): RegistryService | undefined;
   alerts(): AlertService | undefined;
+  metrics: IngestMetrics;
 }
 
 /**
@@ -29,5 +31,5 @@ export function mountWebRoutes(from: WebRouteSources): void {
   };
   registerApiRoutes(from.httpNode, from.registry, options);
   registerAlertRoutes(from.httpNode, from.alerts, options);
-  mountMetricsRoute(from.httpNode, from.auth);
+  mountMetricsRoute(from.httpNode, from.auth, from.metrics);
 }

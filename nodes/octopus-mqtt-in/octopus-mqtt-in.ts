@@ -1,6 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import type { MessageAck } from '../../lib/delivery/message-ack';
 import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
@@ -20,7 +19,7 @@ interface MqttInNodeDef extends NodeDef {
 
 export = function register(RED: NodeAPI): void {
   // The Octopus routes (/metrics among them) exist from the moment the pack loads.
-  octopusRuntime(RED);
+  const runtime = octopusRuntime(RED);
 
   function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
     RED.nodes.createNode(this, def);
@@ -98,7 +97,7 @@ export = function register(RED: NodeAPI): void {
     status.set({ fill: 'yellow', shape: 'ring', text: `connecting to ${broker.brokerUrl}` });
     subscriber.start();
 
-    const unregisterStats = registerStatsSource(node.id, () => subscriber.stats());
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => subscriber.stats());
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(refresh);

@@ -1,7 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
 import { messageAckOf } from '../../lib/delivery/message-ack';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ReadingBatchBuilder } from '../../lib/model/reading-batch';
 import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
@@ -281,7 +280,7 @@ export = function register(RED: NodeAPI): void {
       done();
     });
 
-    const unregisterStats = registerStatsSource(node.id, () => ({
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({
       parsed: counters.parsed,
       readings: counters.readings,
       rejected: counters.rejected,
