@@ -39,13 +39,6 @@ export async function startNodeRed(flows: object[], credentials: Record<string, 
   mkdirSync(join(coreNodesDir, 'examples'), { recursive: true });
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
   writeFileSync(join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  for (const key of Object.keys(require.cache)) {
-    if (/[\\/]node_modules[\\/](node-red|@node-red)[\\/]/.test(key)) delete require.cache[key];
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require('node-red') as NodeRed;
-  const app = express();
-  const server = createServer(app);
   const settings = {
     userDir,
     flowFile: 'flows.json',
@@ -62,13 +55,33 @@ export async function startNodeRed(flows: object[], credentials: Record<string, 
     diagnostics: { enabled: false },
     logging: { console: { level: 'error', metrics: false, audit: false } },
   };
-  RED.init(server, settings);
-  app.use(settings.httpAdminRoot, RED.httpAdmin);
-  app.use(settings.httpNodeRoot, RED.httpNode);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const started = new Promise<void>((r) => RED.events.once('flows:started', () => r()));
-  await RED.start();
-  await started;
+  // A fresh copy of Node-RED's modules for this instance; the cache is put back as it was once it
+  // runs, so that whatever else in this process uses node-red (the node test helper) keeps its copy.
+  const NODE_RED_MODULE = /[\\/]node_modules[\\/](node-red|@node-red)[\\/]/;
+  const saved = new Map<string, NodeJS.Module | undefined>();
+  for (const key of Object.keys(require.cache)) {
+    if (NODE_RED_MODULE.test(key)) {
+      saved.set(key, require.cache[key]);
+      delete require.cache[key];
+    }
+  }
+  const app = express();
+  const server = createServer(app);
+  let RED: NodeRed;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    RED = require('node-red') as NodeRed;
+    RED.init(server, settings);
+    app.use(settings.httpAdminRoot, RED.httpAdmin);
+    app.use(settings.httpNodeRoot, RED.httpNode);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const started = new Promise<void>((r) => RED.events.once('flows:started', () => r()));
+    await RED.start();
+    await started;
+  } finally {
+    for (const key of Object.keys(require.cache)) if (NODE_RED_MODULE.test(key)) delete require.cache[key];
+    for (const [key, module] of saved) require.cache[key] = module;
+  }
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     stop: async () => {
