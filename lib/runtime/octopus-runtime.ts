@@ -74,7 +74,6 @@ export class OctopusRuntime {
       alerts: () => this.alerts.current(),
       metrics: this.metrics,
     });
-    parts.mount?.(this);
   }
 
   /**
@@ -114,7 +113,9 @@ export function runtimeOf(host: RuntimeHost, parts?: RuntimeParts): OctopusRunti
   let runtime = runtimes.get(host.httpNode);
   if (!runtime) {
     runtime = new OctopusRuntime(host, parts);
+    // Kept before the nodes' routes are mounted: should one of those fail, it fails once.
     runtimes.set(host.httpNode, runtime);
+    parts?.mount?.(runtime);
   }
   return runtime;
 }
