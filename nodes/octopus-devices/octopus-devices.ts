@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
 import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 
@@ -24,6 +24,7 @@ function isReading(x: unknown): x is Reading {
 }
 
 export = function register(RED: NodeAPI): void {
+  const runtime = octopusRuntime(RED);
   function OctopusDevicesNode(this: Node, def: DevicesNodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -68,7 +69,7 @@ export = function register(RED: NodeAPI): void {
       for (const [code, n] of Object.entries(service.registry.refused)) out[code] = n - (refusedAtStart[code] ?? 0);
       return out;
     };
-    const unregisterStats = registerStatsSource(node.id, () => ({ rejected: refusedHere() }));
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({ rejected: refusedHere() }));
 
     const refresh = setInterval(() => {
       let online = 0;

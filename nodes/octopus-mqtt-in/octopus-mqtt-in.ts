@@ -1,6 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
+import { octopusRuntime } from '../octopus-runtime';
 import type { MessageAck } from '../../lib/delivery/message-ack';
 import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
@@ -19,7 +18,8 @@ interface MqttInNodeDef extends NodeDef {
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  const runtime = octopusRuntime(RED);
 
   function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
     RED.nodes.createNode(this, def);
@@ -97,7 +97,7 @@ export = function register(RED: NodeAPI): void {
     status.set({ fill: 'yellow', shape: 'ring', text: `connecting to ${broker.brokerUrl}` });
     subscriber.start();
 
-    const unregisterStats = registerStatsSource(node.id, () => subscriber.stats());
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => subscriber.stats());
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(refresh);

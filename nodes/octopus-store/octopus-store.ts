@@ -1,10 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
 import { Batcher } from '../../lib/batching/batcher';
 import type { DeadLetter } from '../../lib/db/readings-store';
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import type { Reading, Reject } from '../../lib/model/reading';
-import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
 import { DeviceTouches } from '../../lib/store/device-touches';
 import { deadLetterForRejects } from '../../lib/store/dead-letter';
@@ -84,7 +83,8 @@ function safeJson(v: unknown): string {
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  const runtime = octopusRuntime(RED);
 
   function OctopusStoreNode(this: Node, def: StoreNodeDef) {
     RED.nodes.createNode(this, def);
@@ -142,8 +142,8 @@ export = function register(RED: NodeAPI): void {
         const pool = await database.ready();
         const started = process.hrtime.bigint();
         const outcome = await storeBatch(pool, items, touches);
-        commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        batchSizeHistogram.observe(outcome.stored + outcome.duplicates);
+        runtime.metrics.commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        runtime.metrics.batchSize.observe(outcome.stored + outcome.duplicates);
         counters.batches++;
         counters.stored += outcome.stored;
         counters.duplicates += outcome.duplicates;
@@ -186,7 +186,7 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    const unregisterStats = registerStatsSource(node.id, () => ({
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({
       committed: counters.stored,
       duplicates: counters.duplicates,
       deadLettered: counters.deadLettered,
