@@ -4,6 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseQuietHours, type Alert, type AlertTransition } from '../../lib/alerts/alert-engine';
 import { activateAlertService, activeAlertService, AlertService } from '../../lib/alerts/alert-service';
 import { registerAlertRoutes } from '../../lib/alerts/alerts-api';
+import { enqueueAlertNotifications } from '../../lib/notify/notify-enqueue';
 import { tryReadJsonBody } from '../../lib/api/http';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import type { Reading } from '../../lib/model/reading';
@@ -190,6 +191,8 @@ export = function register(RED: NodeAPI): void {
       repeatMs: repeatS * 1000,
       quietHours: quiet.value,
       kindOf: (deviceId) => activeRegistry()?.registry.get(deviceId)?.meta.kind,
+      // The transitions' notifications go into the outbox in the same transaction (octopus-notify sends them).
+      onSave: enqueueAlertNotifications,
     });
     const deactivate = activateAlertService(service);
 

@@ -15,6 +15,7 @@ import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import { notifyBus, type UnreadEvent } from '../../lib/notify/notify-bus';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 import { dashboardSlot, type PageRequest } from './dashboard-routes';
 import { registerLoginPage } from './login-routes';
@@ -129,6 +130,9 @@ export = function register(RED: NodeAPI): void {
     };
     followAlerts();
     const alertWatch = setInterval(followAlerts, 1000);
+    // A user's notification centre: its unread count (and the newest) to that user's pages alone.
+    const onUnread = (userId: number, e: UnreadEvent) => hub.sendEach('notify', (c) => (c.viewer.userId === userId ? e : undefined));
+    notifyBus.on('unread', onUnread);
     const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => {
       const devices = model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site));
       return {
@@ -191,6 +195,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(refresh);
       clearInterval(setupCheck);
       clearInterval(alertWatch);
+      notifyBus.off('unread', onUnread);
       alerts?.off('transition', onAlert);
       service?.off('loaded', onLoaded);
       service?.off('command', onCommand);

@@ -197,6 +197,8 @@
         O.setAlerts(data);
       }
       if (handlers[name]) handlers[name](data);
+      // For the ES modules (notify.js): the notification centre follows the same stream.
+      if (name === 'notify') document.dispatchEvent(new CustomEvent('octopus-notify', { detail: data }));
     }
 
     function resync() {
@@ -220,7 +222,7 @@
       if (closed) return;
       lastId = 0;
       source = new EventSource('events' + query);
-      ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command'].forEach(listen);
+      ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command', 'notify'].forEach(listen);
       source.addEventListener('snapshot', function () {
         attempt = 0;
         setConnection('live', 'live');
