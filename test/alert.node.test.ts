@@ -263,7 +263,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const check = await helper.request().post('/octopus-alert/check-rules').send({ rules: '[{"id": "a", "condition": "below"}]' });
     assert.deepEqual(check.body, { ok: false, errors: ['rule 1 ("a"): threshold is required for condition "below" (e.g. "threshold": 30)'] });
   });
-  it('the example flow (examples/10-octopus-alert.json) deploys and notifies: webhook, e-mail text, acknowledge link', async () => {
+  it('the example flow (examples/10-octopus-alert.json) deploys and notifies: webhook, e-mail text; no unprotected acknowledge link', async () => {
     const site = `ex-${randomUUID().slice(0, 6)}`;
     const example = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'examples', '10-octopus-alert.json'), 'utf8')) as Array<Record<string, unknown>>;
     // Only this test's readings: the shared broker carries other traffic on +/+/+/+.

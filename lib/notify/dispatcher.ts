@@ -296,6 +296,6 @@ export class Dispatcher extends EventEmitter {
     const top = shown[0];
     const sites = [...new Set(group.map((r) => r.site))];
     const title = group.length === 1 ? top.title : `${group.length} notifications · ${sites.join(', ')}`;
-    return { key, site: top.site, severity: top.severity, title, text: group.length === 1 ? top.body : items.map((i) => i.title).join('\n'), items, more: group.length - items.length };
+    return { key, site: top.site, severity: top.severity, title, text: group.length === 1 ? top.body : items.map((i) => i.title).join('\n'), items, more: group.length - items.length, notifications: group.map((r) => ({ id: r.id, alertId: r.alert_id })) };
   }
 }

@@ -51,6 +51,8 @@ export interface OutgoingMessage {
   items: MessageItem[];
   /** Notifications folded into this digest beyond the items listed. */
   more: number;
+  /** Every notification (outbox row) this message carries, for receivers that count them. */
+  notifications: { id: string; alertId: string | null }[];
 }
 
 export const SEVERITIES: readonly NotifySeverity[] = ['info', 'warning', 'critical'];

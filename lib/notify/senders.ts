@@ -53,7 +53,7 @@ export function webhookPayload(channel: OpenChannel, m: OutgoingMessage): unknow
       ...(ack ? { actions: [{ action: 'view', label: 'Acknowledge', url: ack }] } : {}),
     };
   }
-  return { id: m.key, site: m.site, severity: m.severity, title: m.title, text: m.text, items: m.items, more: m.more };
+  return { id: m.key, site: m.site, severity: m.severity, title: m.title, text: m.text, items: m.items, more: m.more, notifications: m.notifications };
 }
 
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {

@@ -45,10 +45,13 @@ export = function register(RED: NodeAPI): void {
     const root = String((RED.settings as { httpNodeRoot?: string }).httpNodeRoot ?? '/').replace(/\/+$/, '');
     const publicUrl = process.env.OCTOPUS_PUBLIC_URL || `http://localhost:${process.env.PORT || '1880'}`;
     const ready = () => database.ready();
+    // A lease outlives any send (each is cut at half of it): a slow receiver is never sent to twice.
+    const leaseMs = Math.max(2000, Number(process.env.OCTOPUS_NOTIFY_LEASE_MS) || 60_000);
     const dispatcher = new Dispatcher({
       database: ready,
       box: secretBox(),
-      senders: createSenders({ smtpUrl: process.env.OCTOPUS_SMTP_URL, mailFrom: process.env.OCTOPUS_SMTP_FROM, telegramApiUrl: process.env.OCTOPUS_TELEGRAM_API_URL }),
+      senders: createSenders({ smtpUrl: process.env.OCTOPUS_SMTP_URL, mailFrom: process.env.OCTOPUS_SMTP_FROM, telegramApiUrl: process.env.OCTOPUS_TELEGRAM_API_URL, timeoutMs: Math.min(10_000, leaseMs / 2) }),
+      leaseMs,
       publicUrl: `${publicUrl.replace(/\/+$/, '')}${root}`,
       intervalMs: Number(process.env.OCTOPUS_NOTIFY_INTERVAL_MS) || 500,
     });

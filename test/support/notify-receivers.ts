@@ -28,6 +28,8 @@ export interface Receivers {
   failPaths: Map<string, number>;
   /** Delay before answering a webhook (for crash tests). */
   webhookDelayMs: number;
+  /** Webhooks received and not yet answered. */
+  inFlight: number;
   secrets: Map<string, string>;
   close(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startReceivers(): Promise<Receivers> {
     keys: new Map(),
     failPaths: new Map(),
     webhookDelayMs: 0,
+    inFlight: 0,
     secrets: new Map(),
     close: () => Promise.resolve(),
   };
@@ -68,7 +71,9 @@ export async function startReceivers(): Promise<Receivers> {
         res.end(JSON.stringify({ ok: true, result: { message_id: r.telegram.length, chat: { id: body.chat_id }, text: body.text } }));
         return;
       }
+      r.inFlight++;
       if (r.webhookDelayMs > 0) await new Promise((done) => setTimeout(done, r.webhookDelayMs));
+      r.inFlight--;
       const fail = r.failPaths.get(url);
       if (fail) {
         res.statusCode = fail;
