@@ -239,12 +239,12 @@ export class Dispatcher extends EventEmitter {
     }
     try {
       const message = await this.compose(pool, key, group, now);
-      if (first.channel_key === 'inapp') {
-        this.emit('inapp', Number(first.user_id), message);
-      } else {
+      // In-app: "sending" is the row becoming visible in the notification centre (told once it is).
+      let inapp = first.channel_key === 'inapp';
+      if (!inapp) {
         const channel = channels.get(Number(first.channel_id));
         if (!channel || !channel.enabled) throw new Error('the channel was removed or disabled');
-        if (channel.kind === 'inapp') this.emit('inapp', Number(first.user_id), message);
+        if (channel.kind === 'inapp') inapp = true;
         else await this.o.senders[channel.kind](channel, message);
       }
       await pool.query(
@@ -252,6 +252,7 @@ export class Dispatcher extends EventEmitter {
         [group.map((r) => r.id), this.now()],
       );
       this.stats.sent += group.length;
+      if (inapp) this.emit('inapp', Number(first.user_id), message);
       this.emit('sent', message, group.length);
     } catch (err) {
       const attempts = Math.max(...group.map((r) => r.attempts));
