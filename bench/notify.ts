@@ -7,6 +7,7 @@
  * several are due at once. Latency per notification: the alert's raisedAt → its message arriving.
  * Lost: notifications never received; duplicated: received in more than one message.
  */
+import { randomBytes } from 'node:crypto';
 import { Database } from '../lib/db/database';
 import { AlertService } from '../lib/alerts/alert-service';
 import type { Reading } from '../lib/model/reading';
@@ -34,8 +35,9 @@ export async function runNotifyBench(): Promise<Figures> {
     const u = await pool.query<{ id: string }>(`insert into auth_users (username, password_hash) values ($1, 'x') returning id`, [`bench-${run}`]);
     const uid = Number(u.rows[0].id);
     await pool.query(`insert into auth_site_roles (user_id, site, role) values ($1, $2, 'resident')`, [uid, site]);
-    rx.secrets.set('/hook/bench', 'bench-secret');
-    const ch = await createChannel(pool, box, uid, { kind: 'webhook', name: 'bench', config: { url: `${rx.httpUrl}/hook/bench`, format: 'generic' }, secret: 'bench-secret' });
+    const hookKey = randomBytes(16).toString('hex');
+    rx.secrets.set('/hook/bench', hookKey);
+    const ch = await createChannel(pool, box, uid, { kind: 'webhook', name: 'bench', config: { url: `${rx.httpUrl}/hook/bench`, format: 'generic' }, secret: hookKey });
     if (ch === 'too-many') throw new Error('too many channels');
     await savePreferences(pool, uid, { site, minSeverity: 'info', channelIds: [ch.id], inapp: false, criticalBreaksThrough: true });
 

@@ -221,7 +221,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       EnergySettingsUpdate: () => ({ timeZone: 'Europe/Madrid', tariffs: { energy: { currency: 'EUR', price: 0.2 } } }),
       AttributeClassRequest: () => ({ class: 'measurement' }),
       AlertAction: () => ({ note: 'seen' }),
-      NotifyChannelCreate: () => ({ kind: 'webhook', name: 'mine', config: { url: 'http://127.0.0.1:9/hook' }, secret: 'whsec-test-1234' }),
+      NotifyChannelCreate: () => ({ kind: 'webhook', name: 'mine', config: { url: 'http://127.0.0.1:9/hook' }, secret: randomBytes(12).toString('hex') }),
       NotifyPreferencesUpdate: () => ({ minSeverity: 'warning', channelIds: [] }),
       NotifyEscalationUpdate: () => ({ steps: [{ delayMin: 5, role: 'owner' }] }),
       NotifyRead: () => ({}),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { AlertService } from '../lib/alerts/alert-service';
 import type { AlertRule } from '../lib/alerts/rules';
 import { Database } from '../lib/db/database';
@@ -31,6 +32,10 @@ describe('notifications (real Postgres, SMTP, HTTP receivers)', function () {
   let clock = T0;
   const box = new SecretBox('a test secret that is long enough');
   const users: Record<string, number> = {};
+  // Channel secrets made per run: none is written in the repository.
+  const hookKey = (name: string) => `${name}-${runKey}`;
+  const runKey = randomBytes(6).toString('hex');
+  const botToken = `123456:${randomBytes(8).toString('hex')}`;
   const services: AlertService[] = [];
 
   before(async () => {
@@ -71,8 +76,8 @@ describe('notifications (real Postgres, SMTP, HTTP receivers)', function () {
 
   async function webhook(user: string, format: 'generic' | 'ntfy' | 'slack' = 'generic'): Promise<number> {
     const path = `/hook/${user}/${format}`;
-    rx.secrets.set(path, `whsec-${user}-${format}`);
-    const c = await createChannel(await database.ready(), box, users[user], { kind: 'webhook', name: `${user} ${format}`, config: { url: `${rx.httpUrl}${path}`, format, topic: 'casa' }, secret: `whsec-${user}-${format}` });
+    rx.secrets.set(path, hookKey(`${user}-${format}`));
+    const c = await createChannel(await database.ready(), box, users[user], { kind: 'webhook', name: `${user} ${format}`, config: { url: `${rx.httpUrl}${path}`, format, topic: 'casa' }, secret: hookKey(`${user}-${format}`) });
     assert.ok(c !== 'too-many');
     return c.id;
   }
@@ -82,12 +87,12 @@ describe('notifications (real Postgres, SMTP, HTTP receivers)', function () {
   it('a transition writes its notifications in the alert\'s transaction; mail, signed webhooks (3 formats) and Telegram receive them', async () => {
     const pool = await database.ready();
     const ids = [await webhook('ana'), await webhook('ana', 'ntfy'), await webhook('ana', 'slack')];
-    const tg = await createChannel(pool, box, users.ana, { kind: 'telegram', name: 'tg', config: { chatId: '4242' }, secret: '123456:bot-token' });
+    const tg = await createChannel(pool, box, users.ana, { kind: 'telegram', name: 'tg', config: { chatId: '4242' }, secret: botToken });
     const mail = await createChannel(pool, box, users.ana, { kind: 'email', name: 'mail', config: { to: 'ana@casa.test' } });
     assert.ok(tg !== 'too-many' && mail !== 'too-many');
     // The secret is sealed in the database, not stored as given.
     const raw = await pool.query<{ secret: Buffer }>('select secret from notify_channels where id = $1', [tg.id]);
-    assert.ok(!raw.rows[0].secret.toString('latin1').includes('bot-token'));
+    assert.ok(!raw.rows[0].secret.toString('latin1').includes(botToken.slice(7)));
     assert.ok(await savePreferences(pool, users.ana, { site: 'casa', minSeverity: 'warning', channelIds: [...ids, tg.id, mail.id], inapp: true, criticalBreaksThrough: true }));
     // bea and carl hear only of criticals here; dan has no role at casa and never hears of it.
     for (const u of ['bea', 'carl']) assert.ok(await savePreferences(pool, users[u], { site: 'casa', minSeverity: 'critical', channelIds: [], inapp: true, criticalBreaksThrough: true }));
@@ -135,7 +140,7 @@ describe('notifications (real Postgres, SMTP, HTTP receivers)', function () {
     assert.equal(got.find((w) => w.path.endsWith('/ntfy'))!.body.topic, 'casa');
     assert.match(String(got.find((w) => w.path.endsWith('/slack'))!.body.text), /^\*\[warning\]/);
     assert.equal(rx.telegram.length, 1);
-    assert.equal(rx.telegram[0].token, '123456:bot-token');
+    assert.equal(rx.telegram[0].token, botToken);
     assert.equal(rx.telegram[0].chatId, '4242');
     assert.equal(rx.mails.length, 1);
     assert.equal(rx.mails[0].to, 'ana@casa.test');
