@@ -113,6 +113,14 @@ describe('notifications in /ui and through the API (whole app, Chromium)', funct
     const again = await fetch(`${app.baseUrl}${path}`, { method: 'POST' });
     assert.deepEqual([again.status, ((await again.json()) as { error: string }).error], [403, 'this acknowledge link has already been used']);
 
+    // The settings in the panel: ana's channel (its secret only said to be set) and her site's preferences.
+    await page.click('#notify-settings-button');
+    await page.waitForFunction((s) => /webhook: my hook .* secret set/.test(document.querySelector('#notify-settings')?.textContent ?? '') && !!document.querySelector(`form[data-site="${s}"]`), site);
+    await page.fill(`form[data-site="${site}"] input[aria-label^="Quiet hours"]`, '23:00-06:30');
+    await page.click(`form[data-site="${site}"] button[type="submit"]`);
+    await page.waitForFunction((s) => (document.querySelector('#notify-settings [role="status"]')?.textContent ?? '') === `Saved for ${s}.`, site);
+    assert.equal((await ana.json('GET', '/api/v1/notify/preferences')).body.items[0].quietHours, '23:00-06:30');
+
     const metrics = await operator.fetch('/metrics');
     assert.match(await metrics.text(), /^octopus_notifications\{state="sent"\} [1-9]/m);
     assert.deepEqual(pageErrors, []);

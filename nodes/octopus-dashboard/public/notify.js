@@ -7,6 +7,8 @@
  * how many notifications failed for good.
  */
 
+import { showSettings } from './notify-settings.js';
+
 /** @typedef {{ id: number, site: string, alertId: string | null, severity: string, title: string, body: string, at: string, read: boolean }} InboxItem */
 /** @typedef {{ unread: number, latest?: { title: string, body: string, severity: string, site: string } }} UnreadEvent */
 
@@ -53,12 +55,15 @@ const panel = el('section', { id: 'notify-panel', class: 'notify-panel', 'aria-l
 panel.hidden = true;
 const heading = el('h2', {}, 'Notifications');
 const readAll = el('button', { class: 'text-button', type: 'button' }, 'Mark all read');
-heading.append(readAll);
+const settingsButton = el('button', { id: 'notify-settings-button', class: 'text-button', type: 'button', 'aria-expanded': 'false' }, 'Settings');
+heading.append(readAll, settingsButton);
+const settings = el('div', { id: 'notify-settings' });
+settings.hidden = true;
 const state = el('p', { class: 'notify-state', role: 'status' });
 const failed = el('p', { class: 'notify-failed' });
 failed.hidden = true;
 const list = el('ul', { id: 'notify-list' });
-panel.append(heading, state, failed, list);
+panel.append(heading, settings, state, failed, list);
 
 /** @param {number} n */
 function setUnread(n) {
@@ -104,6 +109,12 @@ bell.addEventListener('click', () => {
   bell.setAttribute('aria-expanded', String(!panel.hidden));
   if (!panel.hidden) void load();
   if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
+});
+
+settingsButton.addEventListener('click', () => {
+  settings.hidden = !settings.hidden;
+  settingsButton.setAttribute('aria-expanded', String(!settings.hidden));
+  if (!settings.hidden) void showSettings(settings, api);
 });
 
 readAll.addEventListener('click', async () => {
