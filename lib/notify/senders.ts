@@ -72,7 +72,14 @@ export function createSenders(options: SenderOptions = {}): Record<'email' | 'we
   const transport = (url: string) => {
     let t = transports.get(url);
     if (!t) {
-      t = import('nodemailer').then((nm) => nm.createTransport(url, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs }));
+      // An optional dependency (the flow library counts runtime ones): without it only e-mail is off.
+      t = import('nodemailer').then(
+        (nm) => nm.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as Parameters<typeof nm.createTransport>[0]),
+        () => {
+          transports.delete(url);
+          throw new Error('e-mail needs the optional dependency nodemailer: npm install nodemailer');
+        },
+      );
       transports.set(url, t);
     }
     return t;
