@@ -224,7 +224,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       NotifyChannelCreate: () => ({ kind: 'webhook', name: 'mine', config: { url: 'http://127.0.0.1:9/hook' }, secret: randomBytes(12).toString('hex') }),
       NotifyPreferencesUpdate: () => ({ minSeverity: 'warning', channelIds: [] }),
       NotifyEscalationUpdate: () => ({ steps: [{ delayMin: 5, role: 'owner' }] }),
-      NotifyRead: () => ({}),
+      NotifyRead: () => ({ ids: 'all' }),
     };
     // Each caller's own channels, preferences and notification centre: another house's user using them harms nobody.
     const own = new Set(['/auth/logout', '/notify/channels', '/notify/preferences/{site}', '/notify/inbox/read']);

@@ -110,8 +110,8 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   route('get', '/notify/inbox', async (ctx) => ({ status: 200, body: await fromDatabase(inbox(await db(ctx), me(ctx).userId)) }));
 
   route('post', '/notify/inbox/read', async (ctx) => {
-    const { ids } = validators.body<{ ids?: number[] }>('NotifyRead', await readJsonBody(ctx.req));
-    const unread = await fromDatabase(markRead(await db(ctx), me(ctx).userId, ids));
+    const { ids } = validators.body<{ ids: number[] | 'all' }>('NotifyRead', await readJsonBody(ctx.req));
+    const unread = await fromDatabase(markRead(await db(ctx), me(ctx).userId, ids === 'all' ? undefined : ids));
     announceUnread(me(ctx).userId, { unread });
     return { status: 200, body: { unread } };
   });

@@ -83,7 +83,7 @@ export function notifySchemas(): Record<string, JsonSchema> {
       read: { type: 'boolean' },
     }),
     NotifyInbox: object({ items: { type: 'array', items: ref('NotifyInboxItem') }, unread: { type: 'integer', minimum: 0 } }),
-    NotifyRead: object({ ids: { type: 'array', items: ID, maxItems: 500, description: 'These; absent: all.' } }, []),
+    NotifyRead: object({ ids: { anyOf: [{ type: 'array', items: ID, minItems: 1, maxItems: 500 }, { enum: ['all'] }], description: 'These notifications, or "all".' } }),
     NotifyUnread: object({ unread: { type: 'integer', minimum: 0 } }),
     NotifyFailed: object({
       items: { type: 'array', items: { type: 'object' } },

@@ -119,7 +119,7 @@ settingsButton.addEventListener('click', () => {
 
 readAll.addEventListener('click', async () => {
   try {
-    const r = await api('/notify/inbox/read', { method: 'POST', body: {} });
+    const r = await api('/notify/inbox/read', { method: 'POST', body: { ids: 'all' } });
     setUnread(r.unread);
     await load();
   } catch (err) {
