@@ -155,24 +155,28 @@ export async function saveEscalation(pool: Pool, site: string, steps: Omit<Escal
 
 /** The notification centre: the user's in-app notifications that went out, newest first, and the unread count. */
 export async function inbox(pool: Pool, userId: number, limit = 50): Promise<{ items: InboxItem[]; unread: number }> {
+  // One statement: the list and the count from the same snapshot.
   const res = await pool.query(
-    `select id, site, alert_id, severity, title, body, sent_at, read_at from notify_outbox
-      where user_id = $1 and channel_key = 'inapp' and state = 'sent' order by sent_at desc, id desc limit $2`,
+    `with mine as (select id, site, alert_id, severity, title, body, sent_at, read_at from notify_outbox
+                    where user_id = $1 and channel_key = 'inapp' and state = 'sent')
+     select u.n as unread, m.* from (select count(*)::int as n from mine where read_at is null) u
+       left join lateral (select * from mine order by sent_at desc, id desc limit $2) m on true`,
     [userId, limit],
   );
-  const unread = await pool.query(`select count(*)::int as n from notify_outbox where user_id = $1 and channel_key = 'inapp' and state = 'sent' and read_at is null`, [userId]);
   return {
-    items: res.rows.map((r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      site: String(r.site),
-      alertId: r.alert_id === null ? null : String(r.alert_id),
-      severity: r.severity as NotifySeverity,
-      title: String(r.title),
-      body: String(r.body),
-      at: (r.sent_at as Date).toISOString(),
-      read: r.read_at !== null,
-    })),
-    unread: unread.rows[0].n as number,
+    items: res.rows
+      .filter((r: Record<string, unknown>) => r.id !== null)
+      .map((r: Record<string, unknown>) => ({
+        id: Number(r.id),
+        site: String(r.site),
+        alertId: r.alert_id === null ? null : String(r.alert_id),
+        severity: r.severity as NotifySeverity,
+        title: String(r.title),
+        body: String(r.body),
+        at: (r.sent_at as Date).toISOString(),
+        read: r.read_at !== null,
+      })),
+    unread: res.rows[0]?.unread ?? 0,
   };
 }
 
