@@ -230,7 +230,8 @@ export class Dispatcher extends EventEmitter {
       const { n, oldest } = recent.rows[0];
       if (n >= rate && first.channel_key !== 'inapp' && !group.every((r) => r.severity === 'critical')) {
         const until = (oldest?.getTime() ?? now) + windowMs;
-        await this.release(pool, group, `rate limit: ${n} messages in ${windowMs / MINUTE_MS} min`, until, false);
+        // Waiting for the budget is not an attempt.
+        await this.release(pool, group, `rate limit: ${n} messages in ${windowMs / MINUTE_MS} min`, until, false, true);
         this.stats.held += group.length;
         return;
       }
@@ -266,11 +267,12 @@ export class Dispatcher extends EventEmitter {
     }
   }
 
-  private async release(pool: Pool, group: Row[], error: string, until: number, failed: boolean): Promise<void> {
+  private async release(pool: Pool, group: Row[], error: string, until: number, failed: boolean, uncount = false): Promise<void> {
     await pool.query(
-      `update notify_outbox set state = $2, last_error = $3, claimed_until = null, next_attempt_at = to_timestamp($4::float8 / 1000.0)
+      `update notify_outbox set state = $2, last_error = $3, claimed_until = null, next_attempt_at = to_timestamp($4::float8 / 1000.0),
+              attempts = attempts - $5::int
         where id = any($1::bigint[])`,
-      [group.map((r) => r.id), failed ? 'failed' : 'pending', error, until],
+      [group.map((r) => r.id), failed ? 'failed' : 'pending', error, until, uncount ? 1 : 0],
     );
   }
 
