@@ -40,7 +40,7 @@ describe('notifications survive a crash, and two instances never double-send (wh
     MQTT_URL: mqttUrl,
     DATABASE_URL: db.url,
     OCTOPUS_NOTIFY_SECRET: SECRET,
-    OCTOPUS_NOTIFY_LEASE_MS: '2500',
+    OCTOPUS_NOTIFY_LEASE_MS: '4000',
     OCTOPUS_NOTIFY_INTERVAL_MS: '100',
     OCTOPUS_PUBLIC_URL: 'http://octopus.test',
   });
@@ -71,8 +71,9 @@ describe('notifications survive a crash, and two instances never double-send (wh
         );
         await c.query(`insert into notify_preferences (user_id, site, min_severity, channel_ids, inapp) values ($1, $2, 'info', $3::bigint[], false)`, [uid, site, [ch.rows[0].id]]);
       }
-      // Slow receivers: requests are in flight when A dies.
-      rx.webhookDelayMs = 400;
+      // Slow receivers (within the 2 s a send may take with a 4 s lease): each wave of sends takes 0.8 s, so
+      // waves are still going out when every alarm is saved, and a request is in flight when A dies.
+      rx.webhookDelayMs = 800;
       for (let i = 0; i < ALARMS; i++) {
         await mqtt.publishAsync(`${site}/sala/d${i}/alarm`, 'true', { qos: 1 });
         await new Promise((r) => setTimeout(r, 20));

@@ -39,14 +39,15 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   const me = (ctx: Context): Principal => ctx.principal;
   const visibleSite = (ctx: Context) => {
     const site = String(ctx.path.site);
-    if (!can(me(ctx), 'see', site)) throw new HttpError(404, `unknown site "${site}"`);
+    // A name with a NUL character is no site's (and Postgres text cannot hold one to ask).
+    if (site.includes('\u0000') || !can(me(ctx), 'see', site)) throw new HttpError(404, `unknown site "${site.split('\u0000').join('\\0')}"`);
     return site;
   };
 
   route('get', '/notify/channels', async (ctx) => ({ status: 200, body: { items: await fromDatabase(listChannels(await db(ctx), me(ctx).userId)) } }));
 
   route('post', '/notify/channels', async (ctx) => {
-    const b = validators.body<{ kind: Exclude<ChannelKind, 'inapp'>; name: string; config: ChannelConfig; secret?: string; enabled?: boolean }>('NotifyChannelCreate', await readJsonBody(ctx.req));
+    const b = noNul(validators.body<{ kind: Exclude<ChannelKind, 'inapp'>; name: string; config: ChannelConfig; secret?: string; enabled?: boolean }>('NotifyChannelCreate', await readJsonBody(ctx.req)));
     const needs: Record<string, [keyof ChannelConfig, string][]> = {
       email: [['to', 'an address (config.to)']],
       webhook: [['url', 'a URL (config.url)']],
@@ -143,7 +144,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   serve('post', '/notify/ack/{token}', async (req) => {
     const t = token(req, 'post');
     const form = /^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''));
-    const body = validators.body<{ note?: string }>('NotifyAckRequest', form ? await readForm(req) : await optionalJson(req));
+    const body = noNul(validators.body<{ note?: string }>('NotifyAckRequest', form ? await readForm(req) : await optionalJson(req)));
     const note = body.note?.trim() || undefined;
     const pool = await fromDatabase(openDatabase());
     const used = await fromDatabase(
@@ -159,6 +160,13 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
     if (form) return page('Acknowledged', `<p>Alert acknowledged by <b>${esc(used.link.username)}</b>. The others are told it is being handled.</p>`);
     return { status: 200, body: { acknowledged: true, alertId: used.link.alertId, by: used.link.username } };
   });
+}
+
+/** Text Postgres can store: a NUL character anywhere in a body is refused with a sentence. */
+function noNul<T>(value: T): T {
+  const walk = (v: unknown): boolean => (typeof v === 'string' ? v.includes('\u0000') : v !== null && typeof v === 'object' ? Object.values(v).some(walk) : false);
+  if (walk(value)) throw new HttpError(400, 'text in the body must not contain the NUL character (\\u0000)');
+  return value;
 }
 
 function esc(s: string): string {
