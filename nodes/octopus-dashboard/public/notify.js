@@ -152,5 +152,10 @@ window.addEventListener('offline', () => {
 const user = document.getElementById('user');
 if (user && user.parentElement) user.parentElement.insertBefore(bell, user);
 document.body.append(panel);
-// The count as the page opens; the stream keeps it current.
-api('/notify/inbox').then((inbox) => setUnread(inbox.unread), () => undefined);
+// The count as the page opens; the stream keeps it current. A notification sent by another Node-RED
+// instance is pushed only to that instance's pages: a slow look every minute catches it here too.
+const refreshCount = () => api('/notify/inbox').then((inbox) => setUnread(inbox.unread), () => undefined);
+void refreshCount();
+setInterval(() => {
+  if (!document.hidden && navigator.onLine) void refreshCount();
+}, 60_000);
