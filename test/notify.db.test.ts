@@ -7,7 +7,7 @@ import type { Reading } from '../lib/model/reading';
 import { checkAckLink, useAckLink } from '../lib/notify/ack-links';
 import { Dispatcher, type DispatcherOptions } from '../lib/notify/dispatcher';
 import { enqueueAlertNotifications } from '../lib/notify/notify-enqueue';
-import { createChannel, failedNotifications, saveEscalation, savePreferences } from '../lib/notify/notify-store';
+import { createChannel, failedNotifications, pruneNotifications, saveEscalation, savePreferences } from '../lib/notify/notify-store';
 import { SecretBox } from '../lib/notify/secret-box';
 import { createSenders } from '../lib/notify/senders';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -287,5 +287,9 @@ describe('notifications (real Postgres, SMTP, HTTP receivers)', function () {
     assert.equal(failed.total, 1);
     assert.equal(failed.items[0].attempts, 3);
     assert.match(String(failed.items[0].error), /answered 500/);
+    // A month later what is done with is forgotten: sent and failed rows, long-expired links.
+    const pruned = await pruneNotifications(pool, clock + 31 * 24 * 60 * MIN);
+    assert.ok(pruned.notifications > 0 && pruned.links > 0, JSON.stringify(pruned));
+    assert.equal((await pool.query(`select count(*)::int as n from notify_outbox where state in ('sent', 'failed')`)).rows[0].n, 0);
   });
 });

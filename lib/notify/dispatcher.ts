@@ -5,7 +5,7 @@ import { LocalClock } from '../alerts/quiet-hours';
 import { ackLinkToken } from './ack-links';
 import { escalateDue } from './escalator';
 import type { SecretBox } from './secret-box';
-import { loadOpenChannels } from './notify-store';
+import { loadOpenChannels, pruneNotifications } from './notify-store';
 import type { Sender } from './senders';
 import { severityRank, type MessageItem, type NotifySeverity, type OpenChannel, type OutgoingMessage } from './notify-types';
 
@@ -46,6 +46,8 @@ export interface DispatcherOptions {
   windowMs?: number;
   digestItems?: number;
   ackLinkTtlMs?: number;
+  /** Sent and failed notifications are forgotten after this long (default 30 days), checked hourly. */
+  keepMs?: number;
 }
 
 interface Row {
@@ -82,6 +84,7 @@ export class Dispatcher extends EventEmitter {
   private again = false;
   private stopped = false;
   private readonly clocks = new Map<string, LocalClock>();
+  private prunedAt = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     super();
@@ -125,6 +128,10 @@ export class Dispatcher extends EventEmitter {
   /** Escalates what is due, then sends until nothing due is left. Resolves when done (tests await it). */
   async round(): Promise<void> {
     const pool = await this.o.database();
+    if (this.now() - this.prunedAt >= 3_600_000) {
+      this.prunedAt = this.now();
+      await pruneNotifications(pool, this.now(), this.o.keepMs);
+    }
     await escalateDue(pool, this.now());
     for (let i = 0; i < 1000 && !this.stopped; i++) {
       const rows = await this.claim(pool);

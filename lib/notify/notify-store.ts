@@ -227,3 +227,14 @@ export async function outboxCounts(pool: Pool): Promise<Record<string, number>> 
   for (const r of res.rows) out[r.state] = r.n;
   return out;
 }
+
+/**
+ * Forgets what is done with: sent and failed notifications older than `keepMs` (the notification
+ * centre shows the latest anyway), and acknowledge links expired a day ago. Rows still pending or
+ * sending are never touched.
+ */
+export async function pruneNotifications(pool: Pool, now: number, keepMs = 30 * 86_400_000): Promise<{ notifications: number; links: number }> {
+  const n = await pool.query(`delete from notify_outbox where state in ('sent', 'failed') and created_at < to_timestamp(($1::float8 - $2) / 1000.0)`, [now, keepMs]);
+  const l = await pool.query(`delete from notify_ack_links where expires_at < to_timestamp(($1::float8 - 86400000) / 1000.0)`, [now]);
+  return { notifications: n.rowCount ?? 0, links: l.rowCount ?? 0 };
+}
