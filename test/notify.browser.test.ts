@@ -120,6 +120,13 @@ describe('notifications in /ui and through the API (whole app, Chromium)', funct
     await page.click(`form[data-site="${site}"] button[type="submit"]`);
     await page.waitForFunction((s) => (document.querySelector('#notify-settings [role="status"]')?.textContent ?? '') === `Saved for ${s}.`, site);
     assert.equal((await ana.json('GET', '/api/v1/notify/preferences')).body.items[0].quietHours, '23:00-06:30');
+    // The site's escalation chain is the owners' to set: a resident is told so, in a sentence.
+    await page.fill(`form[data-escalation="${site}"] input`, '5 owner');
+    await page.click(`form[data-escalation="${site}"] button[type="submit"]`);
+    await page.waitForFunction(
+      (s) => (document.querySelector('#notify-settings [role="status"]')?.textContent ?? '') === `Escalation not saved for ${s}: only owners of site "${s}" and operators set its escalation chain`,
+      site,
+    );
 
     const metrics = await operator.fetch('/metrics');
     assert.match(await metrics.text(), /^octopus_notifications\{state="sent"\} [1-9]/m);

@@ -123,5 +123,45 @@ export async function showSettings(root, api) {
       );
     });
     root.append(form);
+    root.append(await escalationForm(site, api, status));
   }
+}
+
+/**
+ * A site's escalation chain as one line, "5 owner, 15 #12" (minutes, then a role or #user id); only
+ * owners of the site and operators may save it (the API says so to anyone else).
+ * @param {string} site
+ * @param {Api} api
+ * @param {HTMLElement} status
+ */
+async function escalationForm(site, api, status) {
+  const form = el('form', { class: 'notify-form', 'data-escalation': site });
+  /** @type {{ delayMin: number, role?: string, userId?: number }[]} */
+  let steps = [];
+  try {
+    steps = (await api(`/notify/escalation/${encodeURIComponent(site)}`)).steps;
+  } catch {
+    steps = [];
+  }
+  const text = steps.map((s) => `${s.delayMin} ${s.role ?? `#${s.userId}`}`).join(', ');
+  const input = /** @type {HTMLInputElement} */ (el('input', { value: text, placeholder: '5 owner, 15 #12', 'aria-label': `Escalation at ${site}` }));
+  form.append(el('span', {}, 'Unacknowledged: after'), input, el('button', { class: 'text-button', type: 'submit' }, 'Save chain'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    /** @type {{ delayMin: number, role?: string, userId?: number }[]} */
+    const parsed = [];
+    for (const part of input.value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const m = /^(\d{1,5})\s*(?:min)?\s+(?:#(\d+)|(owner|resident|viewer|operator))$/.exec(part);
+      if (!m) {
+        status.textContent = `Not saved: "${part}" should look like "5 owner" or "15 #12" (minutes, then a role or #user id).`;
+        return;
+      }
+      parsed.push(m[2] ? { delayMin: Number(m[1]), userId: Number(m[2]) } : { delayMin: Number(m[1]), role: m[3] });
+    }
+    api(`/notify/escalation/${encodeURIComponent(site)}`, { method: 'PUT', body: { steps: parsed } }).then(
+      () => (status.textContent = `Escalation saved for ${site}.`),
+      (err) => (status.textContent = `Escalation not saved for ${site}: ${err.message}`),
+    );
+  });
+  return form;
 }
