@@ -14,6 +14,7 @@ const parts: Record<string, () => Promise<Part>> = {
   history: async () => (await import('./history')).runHistoryBench,
   live: async () => (await import('./live')).runLiveBench,
   export: async () => (await import('./export')).runExportBench,
+  notify: async () => (await import('./notify')).runNotifyBench,
 };
 
 async function main(): Promise<void> {

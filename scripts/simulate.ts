@@ -28,6 +28,8 @@ const USAGE = `usage: npm run simulate -- [options]
   --prefixes P     Tasmota's prefixes command,status,telemetry (default cmnd,stat,tele)
   --silent N       after 10 s, the first N devices stop reporting (the registry marks them stale, then offline)
   --drop N         after 10 s, the next N devices drop off: their last will says offline (firmware profiles)
+  --alarm S        after S seconds, a device raises an alarm (the default flow's rule makes it a critical alert
+                   that reaches people: the bell in /ui); it clears 60 s later. Press Enter for another one.
   --username U --password P   (default: from the URL, MQTT_USERNAME / MQTT_PASSWORD, or, with no broker
                    named, the simulator user \`npm start\` wrote to data/mqtt/dev-credentials.json)`;
 
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       prefixes: { type: 'string' },
       silent: { type: 'string' },
       drop: { type: 'string' },
+      alarm: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -130,6 +133,20 @@ async function main(): Promise<void> {
       dropped.forEach((d) => void sim.dropOff(d));
       console.log(`silenced ${quiet.map((d) => `${d.site}/${d.room}/${d.device}`).join(', ') || 'none'}; dropped ${dropped.map((d) => `${d.site}/${d.room}/${d.device}`).join(', ') || 'none'}`);
     }, 10000).unref();
+  }
+  if (values.alarm !== undefined) {
+    const raise = () => {
+      const d = sim.devices[Math.floor(Math.random() * sim.devices.length)];
+      void sim.alarm(d, true).then((topic) => {
+        console.log(`alarm raised on ${topic} (clears in 60 s)`);
+        setTimeout(() => void sim.alarm(d, false), 60_000).unref();
+      });
+    };
+    setTimeout(raise, int(values.alarm, 'alarm', 5, 0) * 1000).unref();
+    if (process.stdin.isTTY) {
+      process.stdin.on('data', raise);
+      process.stdin.unref();
+    }
   }
   let last = 0;
   const report = setInterval(() => {

@@ -263,7 +263,7 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
     const check = await helper.request().post('/octopus-alert/check-rules').send({ rules: '[{"id": "a", "condition": "below"}]' });
     assert.deepEqual(check.body, { ok: false, errors: ['rule 1 ("a"): threshold is required for condition "below" (e.g. "threshold": 30)'] });
   });
-  it('the example flow (examples/10-octopus-alert.json) deploys and notifies: webhook, e-mail text, acknowledge link', async () => {
+  it('the example flow (examples/10-octopus-alert.json) deploys and notifies: webhook, e-mail text; no unprotected acknowledge link', async () => {
     const site = `ex-${randomUUID().slice(0, 6)}`;
     const example = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'examples', '10-octopus-alert.json'), 'utf8')) as Array<Record<string, unknown>>;
     // Only this test's readings: the shared broker carries other traffic on +/+/+/+.
@@ -291,13 +291,14 @@ describe('octopus-alert in Node-RED (real broker, real Postgres)', function () {
       await services.mqtt.publishAsync(`${site}/sotano/sensor-agua/water`, 'true', { qos: 1 });
       await waitFor(() => posted.length === 1 && mails.length === 1, 5000, 'the webhook and the e-mail');
       const id = posted[0].alert.id;
-      assert.match(posted[0].text, new RegExp(`^🔴 Water detected by sensor-agua in sotano — acknowledge: http://localhost:1880/alert-ack\\?id=${id}$`));
+      assert.match(posted[0].text, /^🔴 Water detected by sensor-agua in sotano — acknowledge in http:\/\/localhost:1880\/ui\/#\/alerts$/);
       assert.match(mails[0], /Rule: water-leak/);
-      const page = await fetch(`${baseUrl}/alert-ack?id=${id}&by=ana`);
-      assert.match(await page.text(), /acknowledged/);
+      // The unprotected GET /alert-ack is gone: acknowledging takes a signed-in person (or a signed link of octopus-notify).
+      assert.equal((await fetch(`${baseUrl}/alert-ack?id=${id}&by=ana`)).status, 404);
+      assert.equal((await post(`/api/v1/alerts/${id}/ack`, { note: 'seen' })).status, 200);
       await waitFor(() => resolved.includes('acknowledged'), 5000, 'the acknowledgement');
       const open = await api(`/api/v1/alerts?site=${site}`);
-      assert.deepEqual((open.body.alerts as Alert[]).map((a) => [a.state, a.acknowledgedBy]), [['acknowledged', 'ana']]);
+      assert.deepEqual((open.body.alerts as Alert[]).map((a) => a.state), ['acknowledged']);
       // Leave nothing retained on the shared broker.
       assert.equal((await post(`/api/v1/alerts/${id}/clear`, { by: 'test' })).status, 200);
       await waitFor(() => resolved.includes('cleared'), 5000, 'the clear');

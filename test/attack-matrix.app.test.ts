@@ -53,7 +53,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
   let mqtt: MqttClient;
   let operator: Session;
   const s: Record<keyof typeof names, Session> = {} as never;
-  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0 };
+  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0, channelA: 0 };
   const attackers: Array<{ caller: Caller; expect: Expect; writesOnly?: boolean }> = [];
   let legit: Caller;
   const rows: Array<{ route: string; cells: string[]; ok: boolean }> = [];
@@ -106,6 +106,8 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     for (const k of Object.keys(names) as Array<keyof typeof names>) s[k] = await login(app.baseUrl, names[k], password);
     const tokenA = await s.ownerA.json('POST', '/api/v1/tokens', { name: 'to be revoked by its owner', role: 'viewer', sites: [A] });
     ids.tokenA = tokenA.body.details.id;
+    const channelA = await s.ownerA.json('POST', '/api/v1/notify/channels', { kind: 'email', name: 'owner A mail', config: { to: `${names.ownerA}@octopus.test` } });
+    ids.channelA = channelA.body.id;
 
     // The attackers' credentials.
     const expired = await login(app.baseUrl, names.ownerA, password);
@@ -219,7 +221,13 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       EnergySettingsUpdate: () => ({ timeZone: 'Europe/Madrid', tariffs: { energy: { currency: 'EUR', price: 0.2 } } }),
       AttributeClassRequest: () => ({ class: 'measurement' }),
       AlertAction: () => ({ note: 'seen' }),
+      NotifyChannelCreate: () => ({ kind: 'webhook', name: 'mine', config: { url: 'http://127.0.0.1:9/hook' }, secret: randomBytes(12).toString('hex') }),
+      NotifyPreferencesUpdate: () => ({ minSeverity: 'warning', channelIds: [] }),
+      NotifyEscalationUpdate: () => ({ steps: [{ delayMin: 5, role: 'owner' }] }),
+      NotifyRead: () => ({ ids: 'all' }),
     };
+    // Each caller's own channels, preferences and notification centre: another house's user using them harms nobody.
+    const own = new Set(['/auth/logout', '/notify/channels', '/notify/preferences/{site}', '/notify/inbox/read']);
     const requiredQuery: Record<string, string> = { attribute: 'temperature' };
     for (const [template, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops) as Array<[HttpMethod, Operation]>) {
@@ -232,6 +240,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
           site: A,
           userId: String(template.includes('/sites/') ? ids.victimRole : ids.victim),
           tokenId: String(ids.tokenA),
+          channelId: String(ids.channelA),
           attribute: 'temperature',
         };
         const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -251,7 +260,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
           path: `/api/v1${path}${query.length ? `?${query.join('&')}` : ''}`,
           label: template,
           body: schema ? bodies[schema] : undefined,
-          self: template === '/auth/logout',
+          self: own.has(template) && method !== 'get',
         });
       }
     }
@@ -331,9 +340,10 @@ describe('attack matrix: every route and the live stream, per attacker (real app
 
   it('REST API: every documented route (the alerts API among them) refuses each attacker and serves house A\'s owner', async () => {
     const { probes, open } = await documentedProbes();
-    assert.deepEqual(open.sort(), ['GET /openapi.json', 'POST /auth/login'], 'only the document and the login are open to anyone');
+    // The acknowledge links are open: their signed, single-use token is the credential (test/notify.db.test.ts, notify.browser.test.ts).
+    assert.deepEqual(open.sort(), ['GET /notify/ack/{token}', 'GET /openapi.json', 'POST /auth/login', 'POST /notify/ack/{token}'], 'only the document, the login and acknowledge links are open to anyone');
     // Reads first, then writes, deletes last (the longest path first: a role goes before its user), the logout at the very end.
-    const rank = (p: Probe) => (p.self ? 9 : p.method === 'GET' ? 0 : p.method === 'DELETE' ? 2 : 1);
+    const rank = (p: Probe) => (p.label === '/auth/logout' ? 10 : p.self ? 9 : p.method === 'GET' ? 0 : p.method === 'DELETE' ? 2 : 1);
     // Stable: house A's alert is acknowledged before it is cleared, in the document's order.
     const ordered = [...probes].sort((x, y) => rank(x) - rank(y) || (x.method === 'DELETE' ? y.label.length - x.label.length : 0));
     const problems: string[] = [];

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Pool } from 'pg';
 import type { Reading } from '../model/reading';
 import { AlertEngine, type ActionResult, type Alert, type AlertState, type AlertTransition, type DirtyState, type PendingRecord, type QuietHours } from './alert-engine';
-import { loadAlert, loadAlertEvents, loadAlertState, loadStoredRules, queryAlerts, saveAlertState, saveStoredRules, type AlertEvent, type AlertFilters } from './alert-store';
+import { loadAlert, loadAlertEvents, loadAlertState, loadStoredRules, queryAlerts, saveAlertState, saveStoredRules, type AlertEvent, type AlertFilters, type AlertSaveHook } from './alert-store';
 import { checkRules, type AlertRule, type Severity } from './rules';
 
 /**
@@ -30,6 +30,8 @@ export interface AlertServiceOptions {
   /** Readings held while the state loads; beyond this the oldest are dropped (and counted). */
   maxBuffered?: number;
   newId?: () => string;
+  /** Runs in the transaction that saves transitions (lib/notify writes their notifications there). */
+  onSave?: AlertSaveHook;
 }
 
 export type ServiceResult = ActionResult | { ok: false; status: 503; error: string };
@@ -260,7 +262,7 @@ export class AlertService extends EventEmitter {
       if (!db || (empty && rules === undefined)) return;
       try {
         const pool = await (poolNow ?? db());
-        if (!empty) await saveAlertState(pool, batch);
+        if (!empty) await saveAlertState(pool, batch, this.options.onSave);
         if (rules !== undefined && this.options.nodeId) await saveStoredRules(pool, this.options.nodeId, rules, this.editorHash);
         this.lastSaveError = '';
       } catch (err) {

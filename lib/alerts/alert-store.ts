@@ -45,12 +45,15 @@ export async function loadAlertState(pool: Pool): Promise<EngineSnapshot> {
   return { alerts: alerts.rows.map(rowToAlert), pending: pending.rows.map((r) => r.state) };
 }
 
+/** Work done in the same transaction as the transitions it is given (each with its alert_events id): notifications. */
+export type AlertSaveHook = (client: Pick<PoolClient, 'query'>, saved: { eventId: string; transition: DirtyState['events'][number] }[]) => Promise<void>;
+
 /**
  * Writes one batch in a transaction. Cleared alerts go first so that a new alert of the same
  * (rule, device, attribute) never meets its predecessor still open in the unique index; pending
  * removals precede upserts (a key can be dropped and created again within a batch).
  */
-export async function saveAlertState(pool: Pool, batch: DirtyState): Promise<void> {
+export async function saveAlertState(pool: Pool, batch: DirtyState, hook?: AlertSaveHook): Promise<void> {
   const { client, release } = await connectForWrite(pool);
   try {
     await client.query('begin');
@@ -60,13 +63,16 @@ export async function saveAlertState(pool: Pool, batch: DirtyState): Promise<voi
     await upsertAlerts(client, all.filter((a) => a.state === 'cleared'));
     await upsertAlerts(client, all.filter((a) => a.state !== 'cleared'));
     if (batch.events.length > 0) {
+      // Ids taken first, so that each transition knows its row (the notifications' key).
+      const ids = (await client.query<{ id: string }>(`select nextval('alert_events_id_seq')::text as id from generate_series(1, $1::int)`, [batch.events.length])).rows.map((r) => r.id);
       await client.query(
-        `insert into alert_events (alert_id, type, at, severity, state, by, note, value, message)
-         select alert_id, type, to_timestamp(at / 1000.0), severity, state, by, note, value, message
-         from jsonb_to_recordset($1::jsonb) as x(alert_id text, type text, at float8, severity text, state text, by text, note text, value jsonb, message text)`,
+        `insert into alert_events (id, alert_id, type, at, severity, state, by, note, value, message)
+         select id, alert_id, type, to_timestamp(at / 1000.0), severity, state, by, note, value, message
+         from jsonb_to_recordset($1::jsonb) as x(id bigint, alert_id text, type text, at float8, severity text, state text, by text, note text, value jsonb, message text)`,
         [
           JSON.stringify(
-            batch.events.map((t) => ({
+            batch.events.map((t, i) => ({
+              id: ids[i],
               alert_id: t.alert.id,
               type: t.type,
               at: t.at,
@@ -80,6 +86,7 @@ export async function saveAlertState(pool: Pool, batch: DirtyState): Promise<voi
           ),
         ],
       );
+      if (hook) await hook(client, batch.events.map((transition, i) => ({ eventId: ids[i], transition })));
     }
     if (batch.removedPending.length > 0) {
       await client.query(

@@ -22,7 +22,7 @@ export interface Operation {
   tags: string[];
   parameters?: Parameter[];
   /** Not required: an empty body stands for an empty object (the alert actions). */
-  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema }; 'application/x-www-form-urlencoded'?: { schema: JsonSchema } } };
   /** JSON for most answers; exports answer text/csv or application/x-ndjson. */
   responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> }>;
 }

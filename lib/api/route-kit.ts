@@ -1,3 +1,5 @@
+import type { AlertService } from '../alerts/alert-service';
+import type { UnreadBus } from '../notify/notify-bus';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthService } from '../auth/auth-service';
 import { apiSecurityHeaders, principalOf, requirePrincipal } from '../auth/http-auth';
@@ -19,6 +21,10 @@ export interface ApiOptions {
   onError?: (err: Error) => void;
   /** The user store every route but the login and this document checks (the runtime's; none: every such route answers 503). */
   auth?: () => AuthService | undefined;
+  /** The alert service the acknowledge links act on (the runtime's). */
+  alerts?: () => AlertService | undefined;
+  /** Told when a user's unread notification count changes (the runtime's bus). */
+  unread?: UnreadBus;
 }
 
 /** What the auth routes borrow from the API: one way to serve, validate and answer. */

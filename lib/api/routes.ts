@@ -7,6 +7,7 @@ import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
 import { registerAuthRoutes } from './auth-routes';
 import { registerEnergyRoutes } from './energy-routes';
+import { registerNotifyRoutes } from './notify-routes';
 import { routeKit, signedInCaller, type ApiOptions, type Context, type Handler } from './route-kit';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
@@ -205,6 +206,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   });
 
   registerEnergyRoutes({ route, device, sees, validators, database: (ctx) => database(ctx.service), fromDatabase });
+  registerNotifyRoutes({ route, serve, parameters, validators, database: (ctx) => database(ctx.service), openDatabase: () => openDatabase(getService), fromDatabase, alerts: () => options.alerts?.(), unread: options.unread });
 
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {
@@ -212,6 +214,12 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
     // Paths in the document are relative to where Node-RED mounted its HTTP nodes (httpNodeRoot).
     return { status: 200, body: openApiDocument(`${req.baseUrl ?? ''}${base}`) };
   });
+}
+
+function openDatabase(getService: () => RegistryService | undefined) {
+  const service = getService();
+  if (!service) return Promise.reject(new HttpError(503, 'device registry not deployed'));
+  return database(service);
 }
 
 function database(service: RegistryService) {

@@ -104,6 +104,7 @@ export function authorizeDashboard(getAuth: () => AuthService | undefined, refre
       sessions.delete(key); // no connection to follow: nothing to refresh
     }
     return {
+      userId: principal.userId,
       canSee: (site) => can(session.grants, 'see', site),
       canControl: (site) => can(session.grants, 'control', site),
     };

@@ -7,6 +7,8 @@
 export interface Viewer {
   canSee(site: string): boolean;
   canControl(site: string): boolean;
+  /** The signed-in user (their notification centre's count is pushed to them alone). */
+  readonly userId?: number;
 }
 
 /** Decides who sent a request: a Viewer, or undefined to refuse it (the route answers 401). */

@@ -4,7 +4,10 @@ import type { AuthService } from '../auth/auth-service';
 import type { DashboardHandlers } from '../live/dashboard-handlers';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import type { RecentMessages } from '../parser/recent-messages';
+import { UnreadBus } from '../notify/notify-bus';
+import { registerNotifyGauge } from '../notify/notify-metrics';
 import type { RegistryService } from '../registry/registry-service';
+import type { Pool } from 'pg';
 import { startHistoryUpkeep, type DatabaseConnection } from './database-upkeep';
 import { ServiceSlot } from './service-slot';
 import { followUserStore } from './user-service';
@@ -59,6 +62,10 @@ export class OctopusRuntime {
   readonly metrics = new IngestMetrics();
   /** The parse nodes' last messages, by node id, for the editor's "try a message" panel. */
   readonly recentMessages = new Map<string, RecentMessages>();
+  /** The running notification dispatcher's database (octopus-notify nodes provide it): /metrics counts its outbox. */
+  readonly notifyOutbox = new ServiceSlot<() => Promise<Pool>>('notification dispatcher');
+  /** Unread counts of users' notification centres, told to the dashboards' live streams. */
+  readonly notifyUnread = new UnreadBus();
   private readonly dashboards = new Map<string, ServiceSlot<DashboardHandlers>>();
 
   constructor(
@@ -66,6 +73,7 @@ export class OctopusRuntime {
     private readonly parts: RuntimeParts = {},
   ) {
     followUserStore(this.databases, this.auth);
+    registerNotifyGauge(this.metrics.registry, () => this.notifyOutbox.current());
     mountWebRoutes({
       httpNode: host.httpNode,
       logError: (line) => host.log.error(line),
@@ -73,6 +81,7 @@ export class OctopusRuntime {
       registry: () => this.registry.current(),
       alerts: () => this.alerts.current(),
       metrics: this.metrics,
+      unread: this.notifyUnread,
     });
   }
 

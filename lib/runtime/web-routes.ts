@@ -6,6 +6,7 @@ import { registerApiRoutes } from '../api/routes';
 import type { AuthService } from '../auth/auth-service';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { mountMetricsRoute } from '../metrics/metrics-route';
+import type { UnreadBus } from '../notify/notify-bus';
 import type { RegistryService } from '../registry/registry-service';
 
 /** Where the routes read their services: the runtime's slots, on every request. */
@@ -16,6 +17,8 @@ export interface WebRouteSources {
   registry(): RegistryService | undefined;
   alerts(): AlertService | undefined;
   metrics: IngestMetrics;
+  /** Where the notification routes tell the dashboards a user's unread count changed. */
+  unread: UnreadBus;
 }
 
 /**
@@ -28,6 +31,8 @@ export function mountWebRoutes(from: WebRouteSources): void {
   const options: ApiOptions = {
     onError: (err) => from.logError(`octopus API: ${err.stack ?? err.message}`),
     auth: from.auth,
+    alerts: from.alerts,
+    unread: from.unread,
   };
   registerApiRoutes(from.httpNode, from.registry, options);
   registerAlertRoutes(from.httpNode, from.alerts, options);

@@ -167,6 +167,16 @@ export class Simulator {
     });
   }
 
+  /**
+   * An alarm on demand (the default flow's "alarm" rule raises a critical alert): the device
+   * reports `alarm` true, in Octopus's own topic layout whatever dialect the fleet speaks.
+   */
+  async alarm(device: SimDevice, on: boolean): Promise<string> {
+    const topic = `${device.site}/${device.room}/${device.device}/alarm`;
+    await this.client?.publishAsync(topic, on ? 'true' : 'false', { qos: 1 });
+    return topic;
+  }
+
   private onCommand(topic: string, payload: string): void {
     const target = this.byTopic.get(topic);
     if (!target) return;

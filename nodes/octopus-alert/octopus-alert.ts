@@ -2,6 +2,7 @@ import { connect, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseQuietHours, type Alert, type AlertTransition } from '../../lib/alerts/alert-engine';
 import { AlertService } from '../../lib/alerts/alert-service';
+import { enqueueAlertNotifications } from '../../lib/notify/notify-enqueue';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
@@ -162,6 +163,8 @@ export = function register(RED: NodeAPI): void {
       repeatMs: repeatS * 1000,
       quietHours: quiet.value,
       kindOf: (deviceId) => runtime.registry.current()?.registry.get(deviceId)?.meta.kind,
+      // The transitions' notifications go into the outbox in the same transaction (octopus-notify sends them).
+      onSave: enqueueAlertNotifications,
     });
     const deactivate = runtime.alerts.provide(service);
 

@@ -14,6 +14,7 @@ import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import type { UnreadEvent } from '../../lib/notify/notify-bus';
 import { octopusRuntime } from '../octopus-runtime';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 
@@ -125,6 +126,9 @@ export = function register(RED: NodeAPI): void {
       hub.sendEach('alerts', (c) => visibleAlerts(c.viewer));
     };
     const unfollowAlerts = runtime.alerts.subscribe(followAlerts);
+    // A user's notification centre: its unread count (and the newest) to that user's pages alone.
+    const onUnread = (userId: number, e: UnreadEvent) => hub.sendEach('notify', (c) => (c.viewer.userId === userId ? e : undefined));
+    runtime.notifyUnread.on('unread', onUnread);
     const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => {
       const devices = model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site));
       return {
@@ -189,6 +193,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(setupCheck);
       unfollowAlerts();
       unfollowAuth();
+      runtime.notifyUnread.off('unread', onUnread);
       alerts?.off('transition', onAlert);
       service?.off('loaded', onLoaded);
       service?.off('command', onCommand);

@@ -10,7 +10,7 @@ import { applyAlert, setAlerts } from './open-alerts.js';
 /** @typedef {import('./types.js').StreamHandlers} StreamHandlers */
 
 /** @type {(keyof StreamEvents)[]} */
-const EVENTS = ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command'];
+const EVENTS = ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command', 'notify'];
 
 /**
  * @param {'connecting' | 'live' | 'down'} state
@@ -57,6 +57,9 @@ export function live(query, handlers) {
       applyAlert(data.alert);
     } else if (name === 'alerts') {
       setAlerts(data);
+    } else if (name === 'notify') {
+      // The notification centre (notify.js) is on every page, whichever page's handlers run.
+      document.dispatchEvent(new CustomEvent('octopus-notify', { detail: data }));
     }
     const handler = /** @type {((data: unknown) => void) | undefined} */ (handlers[name]);
     if (handler) handler(data);

@@ -143,6 +143,7 @@
  * @property {{ type: string, alert: Alert }} alert
  * @property {Alert[]} alerts
  * @property {CommandView} command
+ * @property {{ unread: number, latest?: { title: string, body: string, severity: string, site: string } }} notify a user's notification centre (notify.js)
  */
 
 /** @typedef {{ [K in keyof StreamEvents]?: (data: StreamEvents[K]) => void }} StreamHandlers */
