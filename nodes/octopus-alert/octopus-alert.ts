@@ -8,20 +8,11 @@ import { tryReadJsonBody } from '../../lib/api/http';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { activeRegistry } from '../../lib/registry/active-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
-
-interface AlertNodeDef extends NodeDef {
-  database: string;
-  broker: string;
-  topicPrefix: string;
-  /** The rule list as JSON text, from the editor. */
-  rules: string;
-  repeatS: string | number;
-  quietHours: string;
-}
 
 type AlertInput = NodeMessageInFlow & { topic?: unknown };
 
@@ -143,10 +134,14 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  function OctopusAlertNode(this: Node, def: AlertNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusAlertNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const read = readNodeConfig('octopus-alert', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-alert', read.problem, { statusMax: 120 });
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerConfigNode | null) : null;
     const prefix = (def.topicPrefix ?? '').trim() || 'octopus';
     const repeatS = def.repeatS === '' || def.repeatS === undefined ? 0 : Number(def.repeatS);
@@ -154,7 +149,7 @@ export = function register(RED: NodeAPI): void {
     let rules: AlertRule[] = [];
     let rulesProblem: string | undefined;
     try {
-      const parsed: unknown = (def.rules ?? '').trim() === '' ? [] : JSON.parse(def.rules);
+      const parsed: unknown = (def.rules ?? '').trim() === '' ? [] : JSON.parse(def.rules ?? '');
       const checked = checkRules(parsed);
       if (checked.ok) rules = checked.rules;
       else rulesProblem = `rules: ${checked.errors.join('; ')}`;
@@ -172,11 +167,7 @@ export = function register(RED: NodeAPI): void {
       (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/') ? `topic prefix "${prefix}" must not hold + or # nor start or end with /` : undefined);
     const database = db?.database;
     if (problem || !database || !quiet.ok) {
-      const text = String(problem ?? 'database unavailable');
-      node.error(`octopus-alert: ${text}`);
-      node.status({ fill: 'red', shape: 'ring', text: text.length > 120 ? `${text.slice(0, 120)}…` : text });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-alert: ${text}`)));
-      return;
+      return refuseConfig(node, 'octopus-alert', String(problem ?? 'database unavailable'), { statusMax: 120 });
     }
 
     const status = new ThrottledStatus((s) => node.status(s), 1000);

@@ -11,6 +11,7 @@ import { activeAuth } from '../../lib/auth/active-auth';
 import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import type { Viewer } from '../../lib/live/viewer';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import type { Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
@@ -19,11 +20,6 @@ import type { RegistryConfigNode } from '../octopus-registry/types';
 import { dashboardSlot, type PageRequest } from './dashboard-routes';
 import { registerLoginPage } from './login-routes';
 import { registerOperatorRoutes } from './operator-routes';
-
-interface DashboardNodeDef extends NodeDef {
-  path: string;
-  registry: string;
-}
 
 // At most one batch per display frame (60 a second) per browser: a change shows in the next frame,
 // slow enough that any reading rate becomes a bounded stream.
@@ -53,9 +49,13 @@ function setupStatus(setup: OperatorSetup | undefined): { fill: 'yellow'; shape:
 export = function register(RED: NodeAPI): void {
   registerOperatorRoutes(RED, (line) => RED.log.info(line));
 
-  function OctopusDashboardNode(this: Node, def: DashboardNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusDashboardNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-dashboard', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-dashboard', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const path = (def.path || '/ui').replace(/\/+$/, '') || '/ui';
     const config = def.registry ? (RED.nodes.getNode(def.registry) as RegistryConfigNode | null) : null;
     const problem = !PATH.test(path) ? `path "${def.path}" must look like /ui (letters, digits, - _ . ~ and /)` : undefined;

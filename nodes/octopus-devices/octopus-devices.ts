@@ -3,13 +3,9 @@ import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading'
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-
-interface DevicesNodeDef extends NodeDef {
-  registry: string;
-  events: string;
-}
 
 const EVENT_TYPES = new Set(['device-added', 'attribute-added', 'online', 'stale', 'offline', 'metadata-changed', 'device-removed']);
 
@@ -24,17 +20,17 @@ function isReading(x: unknown): x is Reading {
 }
 
 export = function register(RED: NodeAPI): void {
-  function OctopusDevicesNode(this: Node, def: DevicesNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusDevicesNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const config = RED.nodes.getNode(def.registry) as RegistryConfigNode | null;
+    const read = readNodeConfig('octopus-devices', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-devices', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const config = RED.nodes.getNode(def.registry ?? '') as RegistryConfigNode | null;
     const service = config?.service;
     if (!service) {
-      const problem = (config && config.problem) || 'no device registry configured';
-      node.error(`octopus-devices: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: problem });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-devices: ${problem}`)));
-      return;
+      return refuseConfig(node, 'octopus-devices', (config && config.problem) || 'no device registry configured');
     }
     const wanted = new Set((def.events || [...EVENT_TYPES].join(',')).split(',').map((s) => s.trim()).filter((s) => EVENT_TYPES.has(s)));
     const log = new RateLimitedLog((line) => node.warn(line));

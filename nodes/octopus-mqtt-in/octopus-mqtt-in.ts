@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import type { MessageAck } from '../../lib/delivery/message-ack';
@@ -7,25 +8,18 @@ import { ThrottledStatus } from '../../lib/util/throttled-status';
 import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 
-interface MqttInNodeDef extends NodeDef {
-  broker: string;
-  topics: string;
-  qos: string | number;
-  ackMode: 'after-store' | 'on-receipt';
-  maxInFlight: string | number;
-  sharedGroup: string;
-  /** `group`: the messages read together travel as one Node-RED message (octopus-parse understands it). */
-  output: 'single' | 'group';
-}
-
 export = function register(RED: NodeAPI): void {
   ensureMetricsRoute(RED.httpNode);
 
-  function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusMqttInNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-mqtt-in', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-mqtt-in', read.problem, { inputs: false });
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const status = new ThrottledStatus((s) => node.status(s));
-    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const broker = RED.nodes.getNode(def.broker ?? '') as BrokerConfigNode | null;
     const { filters, problem: topicProblem } = parseTopicFilters(def.topics || '');
     const qos = Number(def.qos) === 0 ? 0 : 1;
     const maxInFlight = Number(def.maxInFlight) || 10000;
@@ -38,9 +32,7 @@ export = function register(RED: NodeAPI): void {
       (!(maxInFlight >= 1 && maxInFlight <= 65535) && `max in flight ${maxInFlight} is outside 1–65535`) ||
       undefined;
     if (problem || !broker) {
-      node.error(`octopus-mqtt-in: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: String(problem) });
-      return;
+      return refuseConfig(node, 'octopus-mqtt-in', String(problem), { inputs: false });
     }
     const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
     const shareName = shareGroup ? broker.shareGroup(shareGroup) : '';

@@ -1,5 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { messageAckOf } from '../../lib/delivery/message-ack';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import type { ParseNodeConfig } from '../../lib/node-config/node-schemas';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { ReadingBatchBuilder } from '../../lib/model/reading-batch';
@@ -12,24 +14,6 @@ import { recentByNode, registerTryRoutes } from './try-routes';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
-interface ParseNodeDef extends NodeDef {
-  maxPayloadBytes?: string | number;
-  /** Enabled profiles in priority order, comma-separated; empty or absent: all, in the default order. */
-  profiles?: string;
-  /** Site given to firmware devices of topics without a house prefix (`tele/…`, `zigbee2mqtt/…`). */
-  site?: string;
-  /** Longest topic level or attribute name, in UTF-8 bytes. */
-  maxLevelBytes?: string | number;
-  /** Devices one site (house) may have. */
-  maxDevicesPerSite?: string | number;
-  /** Attributes one device may have. */
-  maxAttributesPerDevice?: string | number;
-  /** Topic templates, one a line (lib/parser/topic-template.ts). */
-  templates?: string;
-  /** Tasmota FullTopic and prefixes (lib/parser/tasmota-fulltopic.ts). */
-  tasmotaFullTopic?: string;
-  tasmotaPrefixes?: string;
-}
 
 /** What the parser node reads from an incoming message besides topic and payload. */
 type ParseInput = NodeMessageInFlow & { octopusAck?: unknown; receivedAt?: unknown };
@@ -80,7 +64,7 @@ function eventsOf(r: ParseResult): DeviceEvent[] {
 }
 
 /** The house bounds (level length, devices per site, attributes per device), or the problem with them. */
-function parseBounds(def: ParseNodeDef): { maxLevelBytes: number; limits: HouseLimits } | string {
+function parseBounds(def: ParseNodeConfig): { maxLevelBytes: number; limits: HouseLimits } | string {
   const level = parseLimit(def.maxLevelBytes, DEFAULT_MAX_LEVEL_BYTES, 65535);
   if (level === undefined) return `max level ${String(def.maxLevelBytes)} is not a whole number of bytes in 1–65535`;
   const devices = parseLimit(def.maxDevicesPerSite, DEFAULT_HOUSE_LIMITS.maxDevicesPerSite, 1_000_000);
@@ -94,9 +78,13 @@ export = function register(RED: NodeAPI): void {
   ensureMetricsRoute(RED.httpNode);
   registerTryRoutes(RED);
 
-  function OctopusParseNode(this: Node, def: ParseNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusParseNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-parse', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-parse', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const limit = parseLimit(def.maxPayloadBytes);
     const profiles = parseProfiles(def.profiles);
     const bounds = parseBounds(def);
@@ -110,11 +98,8 @@ export = function register(RED: NodeAPI): void {
             : typeof bounds === 'string'
               ? bounds
               : String(topics);
-      node.error(`octopus-parse: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: problem });
-      // Fail every message so a Catch node sees it; its ack is not released, so the broker keeps it.
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-parse: ${problem}`)));
-      return;
+      // Every message fails so a Catch node sees it; its ack is not released, so the broker keeps it.
+      return refuseConfig(node, 'octopus-parse', problem);
     }
 
     const counters: ParseCounters = { messages: 0, parsed: 0, readings: 0, rejected: {}, events: { availability: 0, device: 0, deletion: 0, command: 0 }, ignored: 0 };

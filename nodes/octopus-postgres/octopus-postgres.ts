@@ -7,17 +7,11 @@ import { AuthService } from '../../lib/auth/auth-service';
 import { bootstrapOperator } from '../../lib/auth/bootstrap';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { HistoryMaintainer } from '../../lib/history/history-maintainer';
+import { readNodeConfig } from '../../lib/node-config/node-config';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { testDatabaseConnection } from '../../lib/util/connection-test';
 import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays, maintenanceIntervalMs } from '../../lib/util/env-config';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
-
-interface PostgresNodeDef extends NodeDef {
-  poolSize: string | number;
-  /** Days of raw readings to keep; empty: OCTOPUS_RAW_RETENTION_DAYS or 365; 0 keeps all. */
-  rawRetentionDays?: string | number;
-}
-
 
 export = function register(RED: NodeAPI): void {
   // Sign-in, users and tokens live as long as the runtime; they use whichever user store is deployed.
@@ -42,8 +36,18 @@ export = function register(RED: NodeAPI): void {
     })();
   });
 
-  function OctopusPostgresNode(this: PostgresConfigNode, def: PostgresNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusPostgresNode(this: PostgresConfigNode, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
+    this.database = undefined;
+    const read = readNodeConfig('octopus-postgres', saved);
+    if (!read.ok) {
+      this.target = '(none)';
+      this.problem = read.problem;
+      this.error(`octopus-postgres: ${this.problem}`);
+      return;
+    }
+    if (read.note) this.log(read.note);
+    const def = read.config;
     const connectionString = (this.credentials?.connectionString || '').trim() || defaultDatabaseUrl();
     const poolSize = Number(def.poolSize) || 4;
     const retentionSetting = String(def.rawRetentionDays ?? '').trim();
@@ -123,7 +127,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<PostgresConfigNode, PostgresNodeDef, object, PostgresCredentials>('octopus-postgres', OctopusPostgresNode, {
+  RED.nodes.registerType<PostgresConfigNode, NodeDef, object, PostgresCredentials>('octopus-postgres', OctopusPostgresNode, {
     credentials: {
       connectionString: { type: 'password' },
     },

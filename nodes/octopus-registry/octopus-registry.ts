@@ -4,23 +4,11 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { registerApiRoutes } from '../../lib/api/routes';
 import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
+import { readNodeConfig } from '../../lib/node-config/node-config';
 import { RegistryService } from '../../lib/registry/registry-service';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 import type { RegistryConfigNode } from './types';
-
-interface RegistryNodeDef extends NodeDef {
-  database: string;
-  broker: string;
-  commandTimeoutS: string | number;
-  staleAfterIntervals: string | number;
-  offlineAfterIntervals: string | number;
-  defaultIntervalS: string | number;
-  /** Devices one site (house) may have; beyond it new devices are refused (`device-limit`). */
-  maxDevicesPerSite?: string | number;
-  /** Attributes one device may have; beyond it new attributes are refused (`attribute-limit`). */
-  maxAttributesPerDevice?: string | number;
-}
 
 function numberIn(v: string | number | undefined, fallback: number, min: number, max: number, what: string): { value: number; problem?: string } {
   const n = v === '' || v === undefined ? fallback : Number(v);
@@ -32,12 +20,20 @@ export = function register(RED: NodeAPI): void {
   // The REST API lives as long as the runtime; it serves whichever registry is deployed.
   registerApiRoutes(RED.httpNode, activeRegistry, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
 
-  function OctopusRegistryNode(this: RegistryConfigNode, def: RegistryNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusRegistryNode(this: RegistryConfigNode, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
     node.service = undefined;
-    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
-    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const read = readNodeConfig('octopus-registry', saved);
+    if (!read.ok) {
+      node.problem = read.problem;
+      node.error(`octopus-registry: ${node.problem}`);
+      return;
+    }
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
+    const broker = RED.nodes.getNode(def.broker ?? '') as BrokerConfigNode | null;
     const timeout = numberIn(def.commandTimeoutS, 10, 1, 3600, 'command timeout (s)');
     const stale = numberIn(def.staleAfterIntervals, 3, 1, 1000, 'stale after (intervals)');
     const offline = numberIn(def.offlineAfterIntervals, 10, 1, 10000, 'offline after (intervals)');
