@@ -109,7 +109,7 @@ export function migrateConfig(saved: SavedConfig, steps: readonly MigrationStep[
     return { ok: false, problem: `configVersion ${JSON.stringify(raw)} is not a version (a whole number, 0 or more)` };
   }
   const current = currentVersion(steps);
-  if (version > current) return { ok: true, config: { ...saved, configVersion: version }, from: version, to: version, applied: [], newer: true };
+  if (version > current) return { ok: true, config: { ...saved, configVersion: version }, from: version, to: current, applied: [], newer: true };
   let config: SavedConfig = { ...saved };
   const applied: string[] = [];
   for (const step of steps) {
