@@ -13,7 +13,7 @@ import { HttpError, readJsonBody } from './http';
 import type { Context, Handler } from './route-kit';
 import type { HttpMethod } from './openapi';
 import type { Validators } from './validate';
-import { compare, displayRoom } from './views';
+import { compare, displayName, displayRoom } from './views';
 
 /** What the energy and export routes borrow from the REST API (lib/api/routes.ts). */
 export interface EnergyKit {
@@ -57,7 +57,7 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     for (const d of devices) {
       for (const [attribute, state] of d.attributes) {
         const c = classify({ attribute, unit: state.unit, value: state.value, stored: stored.get(classKey(d.deviceId, attribute)) });
-        items.push({ deviceId: d.deviceId, name: d.meta.name ?? d.device, room: displayRoom(d), attribute, unit: state.unit ?? null, ...c });
+        items.push({ deviceId: d.deviceId, name: displayName(d), room: displayRoom(d), attribute, unit: state.unit ?? null, ...c });
       }
     }
     return items.sort((a, b) => compare(a.deviceId, b.deviceId) || compare(a.attribute, b.attribute));

@@ -132,20 +132,3 @@ async function insertOneByOne(client: PoolClient, readings: Reading[], deadLette
   readings.push(...good);
   return stored;
 }
-
-/** Checks a reading built by another flow (a function node, say) before it reaches SQL. */
-export function readingProblem(r: unknown): string | undefined {
-  if (typeof r !== 'object' || r === null) return 'a reading must be an object';
-  const x = r as Partial<Reading>;
-  if (typeof x.deviceId !== 'string' || x.deviceId === '') return 'reading.deviceId must be a non-empty string';
-  if (typeof x.attribute !== 'string' || x.attribute === '') return 'reading.attribute must be a non-empty string';
-  if (typeof x.ts !== 'number' || !Number.isFinite(x.ts)) return 'reading.ts must be epoch milliseconds';
-  const t = typeof x.value;
-  if (t !== 'number' && t !== 'boolean' && t !== 'string') return 'reading.value must be a number, boolean or string';
-  if (t === 'number' && !Number.isFinite(x.value)) return 'reading.value must be a finite number';
-  if (x.unit !== undefined && typeof x.unit !== 'string') return 'reading.unit must be a string';
-  if (typeof x.site !== 'string' || typeof x.room !== 'string' || typeof x.device !== 'string') {
-    return 'reading.site, room and device must be strings';
-  }
-  return undefined;
-}

@@ -6,7 +6,7 @@ import { activateAlertService, activeAlertService, AlertService } from '../../li
 import { registerAlertRoutes } from '../../lib/alerts/alerts-api';
 import { tryReadJsonBody } from '../../lib/api/http';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
-import type { Reading } from '../../lib/model/reading';
+import { isReading, type Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { activeRegistry } from '../../lib/registry/active-registry';
@@ -17,11 +17,6 @@ import type { PostgresConfigNode } from '../octopus-postgres/types';
 type AlertInput = NodeMessageInFlow & { topic?: unknown };
 
 const MAX_REPEAT_S = 30 * 86_400;
-
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading> | null;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.site === 'string' && typeof r.device === 'string' && r.value !== undefined;
-}
 
 /** An MQTT topic level from a name: the separators and wildcards a name may hold are replaced. */
 function level(s: string): string {

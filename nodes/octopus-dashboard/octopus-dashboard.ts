@@ -2,9 +2,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { AlertTransition } from '../../lib/alerts/alert-engine';
 import { activeAlertService, type AlertService } from '../../lib/alerts/alert-service';
 import type { Alert } from '../../lib/alerts/alert-engine';
-import { commandView } from '../../lib/api/views';
+import { commandView, liveDeviceView } from '../../lib/api/views';
 import type { TrackedCommand } from '../../lib/commands/command-tracker';
-import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
+import { LiveModel } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
 import { wants, type Subscription } from '../../lib/live/subscription';
 import { activeAuth } from '../../lib/auth/active-auth';
@@ -12,9 +12,9 @@ import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import type { Viewer } from '../../lib/live/viewer';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
-import type { Reading } from '../../lib/model/reading';
+import { isReading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
-import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
+import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 import { dashboardSlot, type PageRequest } from './dashboard-routes';
@@ -26,17 +26,6 @@ import { registerOperatorRoutes } from './operator-routes';
 const FLUSH_MS = 16;
 
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
-
-function toLive(d: DeviceRecord): LiveDevice {
-  const attributes: LiveDevice['attributes'] = {};
-  for (const [k, a] of d.attributes) attributes[k] = a.unit === undefined ? { value: a.value, ts: a.ts } : { value: a.value, unit: a.unit, ts: a.ts };
-  return { deviceId: d.deviceId, site: d.site, room: d.meta.room ?? d.room, device: d.device, name: d.meta.name, state: d.state, lastSeen: d.lastSeen, attributes };
-}
-
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading>;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
-}
 
 /** The status while nobody can sign in: yellow, saying what to do (the edit dialog makes the account). */
 function setupStatus(setup: OperatorSetup | undefined): { fill: 'yellow'; shape: 'ring'; text: string } | undefined {
@@ -81,7 +70,7 @@ export = function register(RED: NodeAPI): void {
     const service = config?.service;
     const seed = () => {
       if (!service) return;
-      for (const d of service.registry.all()) model.upsert(toLive(d));
+      for (const d of service.registry.all()) model.upsert(liveDeviceView(d));
     };
     seed();
     const onRegistryEvent = (e: RegistryEvent) => {
@@ -92,7 +81,7 @@ export = function register(RED: NodeAPI): void {
         // A message whose site is unknown could not be checked against the viewers: not sent.
         if (site !== undefined) hub.send('removed', { deviceId: e.deviceId }, { site, deviceId: e.deviceId });
       } else if (d && e.type !== 'attribute-added') {
-        const live = toLive(d);
+        const live = liveDeviceView(d);
         model.upsert(live);
         hub.send('device', live, { site: live.site, deviceId: live.deviceId });
       }

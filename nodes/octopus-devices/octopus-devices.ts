@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
+import { isReading, type DeviceEvent, type ProfileName, type Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
+import { eventDeviceView } from '../../lib/api/views';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
@@ -12,11 +13,6 @@ const EVENT_TYPES = new Set(['device-added', 'attribute-added', 'online', 'stale
 function isDeviceEvent(x: unknown): x is DeviceEvent {
   const k = (x as { kind?: unknown })?.kind;
   return k === 'availability' || k === 'device' || k === 'deletion' || k === 'command';
-}
-
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading>;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
 }
 
 export = function register(RED: NodeAPI): void {
@@ -43,15 +39,7 @@ export = function register(RED: NodeAPI): void {
         topic: `${e.type}/${e.deviceId}`,
         payload: {
           ...e,
-          device: d && {
-            deviceId: d.deviceId,
-            site: d.site,
-            room: d.meta.room ?? d.room,
-            name: d.meta.name ?? d.device,
-            state: d.state,
-            lastSeen: d.lastSeen,
-            attributes: Object.fromEntries([...d.attributes].map(([k, a]) => [k, { value: a.value, unit: a.unit, ts: a.ts }])),
-          },
+          device: d && eventDeviceView(d),
         },
       });
     };

@@ -3,13 +3,13 @@ import { Batcher } from '../../lib/batching/batcher';
 import type { DeadLetter } from '../../lib/db/readings-store';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { messageAckOf } from '../../lib/delivery/message-ack';
-import type { Reading, Reject } from '../../lib/model/reading';
+import { readingProblem, type Reading, type Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
 import { DeviceTouches } from '../../lib/store/device-touches';
 import { deadLetterForRejects } from '../../lib/store/dead-letter';
-import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
+import { storeBatch, type StoreItem } from '../../lib/store/store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 
