@@ -9,7 +9,9 @@ import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules
 import { isReading, type Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/model/reading-batch';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { numberSetting } from '../../lib/node-config/number-settings';
 import { activeRegistry } from '../../lib/registry/active-registry';
+import { startWithRetry } from '../../lib/util/retry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -139,7 +141,7 @@ export = function register(RED: NodeAPI): void {
     const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerConfigNode | null) : null;
     const prefix = (def.topicPrefix ?? '').trim() || 'octopus';
-    const repeatS = def.repeatS === '' || def.repeatS === undefined ? 0 : Number(def.repeatS);
+    const repeatS = numberSetting(def.repeatS, 0);
     const quiet = parseQuietHours(def.quietHours);
     let rules: AlertRule[] = [];
     let rulesProblem: string | undefined;
@@ -211,25 +213,19 @@ export = function register(RED: NodeAPI): void {
     service.on('transition', onTransition);
     service.on('save-error', (err: Error) => log.write(`alert state not saved (will retry): ${err.message}`));
 
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const start = () => {
-      service.start().then(
-        () => {
-          if (stopped) return;
-          publisher?.load(service.engine.openAlerts());
-          node.log(`alerts loaded: ${service.engine.openAlerts().length} open, ${service.engine.ruleCount} rules (${service.rulesSource})`);
-          showStatus();
-        },
-        (err: Error) => {
-          log.write(`alerts waiting for the database: ${err.message}`);
-          status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${err.message}` });
-          if (!stopped) retry = setTimeout(start, 5000);
-        },
-      );
-    };
     showStatus();
-    start();
+    const starting = startWithRetry(() => service.start(), {
+      retryMs: 5000,
+      onStarted: () => {
+        publisher?.load(service.engine.openAlerts());
+        node.log(`alerts loaded: ${service.engine.openAlerts().length} open, ${service.engine.ruleCount} rules (${service.rulesSource})`);
+        showStatus();
+      },
+      onFailure: (err) => {
+        log.write(`alerts waiting for the database: ${err.message}`);
+        status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${err.message}` });
+      },
+    });
     const refresh = setInterval(showStatus, 2000);
 
     node.on('input', (msg, _send, done) => {
@@ -265,8 +261,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      stopped = true;
-      clearTimeout(retry);
+      starting.stop();
       clearInterval(refresh);
       status.close();
       deactivate();

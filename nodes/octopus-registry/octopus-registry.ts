@@ -5,16 +5,12 @@ import { registerApiRoutes } from '../../lib/api/routes';
 import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { readNodeConfig } from '../../lib/node-config/node-config';
+import { numberIn } from '../../lib/node-config/number-settings';
 import { RegistryService } from '../../lib/registry/registry-service';
+import { startWithRetry } from '../../lib/util/retry';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 import type { RegistryConfigNode } from './types';
-
-function numberIn(v: string | number | undefined, fallback: number, min: number, max: number, what: string): { value: number; problem?: string } {
-  const n = v === '' || v === undefined ? fallback : Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) return { value: fallback, problem: `${what} ${String(v)} is outside ${min}–${max}` };
-  return { value: n };
-}
 
 export = function register(RED: NodeAPI): void {
   // The REST API lives as long as the runtime; it serves whichever registry is deployed.
@@ -83,22 +79,14 @@ export = function register(RED: NodeAPI): void {
     const deactivate = activateRegistry(service);
     service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
 
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const start = () => {
-      service.start().then(
-        () => node.log(`device registry loaded: ${service.registry.size} devices`),
-        (err: Error) => {
-          node.warn(`device registry waiting for the database: ${err.message}`);
-          if (!stopped) retry = setTimeout(start, 5000);
-        },
-      );
-    };
-    start();
+    const starting = startWithRetry(() => service.start(), {
+      retryMs: 5000,
+      onStarted: () => node.log(`device registry loaded: ${service.registry.size} devices`),
+      onFailure: (err) => node.warn(`device registry waiting for the database: ${err.message}`),
+    });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      stopped = true;
-      clearTimeout(retry);
+      starting.stop();
       deactivate();
       const timer = setTimeout(done, 10000);
       service

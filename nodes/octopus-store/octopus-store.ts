@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Batcher } from '../../lib/batching/batcher';
 import type { DeadLetter } from '../../lib/db/readings-store';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { numberSetting } from '../../lib/node-config/number-settings';
 import { messageAckOf } from '../../lib/delivery/message-ack';
 import { readingProblem, type Reading, type Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
@@ -93,7 +94,7 @@ export = function register(RED: NodeAPI): void {
     const log = new RateLimitedLog((line) => node.warn(line));
     const config = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const batchSize = Number(def.batchSize) || 1000;
-    const batchWaitMs = def.batchWaitMs === '' || def.batchWaitMs === undefined ? 100 : Number(def.batchWaitMs);
+    const batchWaitMs = numberSetting(def.batchWaitMs, 100);
     const problem =
       (!config && 'no database configured') ||
       config?.problem ||
