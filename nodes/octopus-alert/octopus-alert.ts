@@ -7,7 +7,7 @@ import { registerAlertRoutes } from '../../lib/alerts/alerts-api';
 import { tryReadJsonBody } from '../../lib/api/http';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import { isReading, type Reading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { numberSetting } from '../../lib/node-config/number-settings';
 import { activeRegistry } from '../../lib/registry/active-registry';

@@ -13,7 +13,7 @@ import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator
 import type { Viewer } from '../../lib/live/viewer';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { isReading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';

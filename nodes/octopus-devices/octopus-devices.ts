@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isReading, type DeviceEvent, type ProfileName, type Reading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import { eventDeviceView } from '../../lib/api/views';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';

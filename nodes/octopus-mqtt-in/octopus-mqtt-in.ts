@@ -2,10 +2,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import type { MessageAck } from '../../lib/delivery/message-ack';
-import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
+import type { MessageAck } from '../../lib/ingest/3-message-ack';
+import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/ingest/2-deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
-import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
+import { parseTopicFilters, SHARE_GROUP } from '../../lib/ingest/1-topic-filters';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 
 export = function register(RED: NodeAPI): void {

@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { messageAckOf } from '../../lib/delivery/message-ack';
+import { messageAckOf } from '../../lib/ingest/3-message-ack';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import type { ParseNodeConfig } from '../../lib/node-config/node-schemas';
 import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { ReadingBatchBuilder } from '../../lib/model/reading-batch';
+import { ReadingBatchBuilder } from '../../lib/ingest/5-reading-batch';
 import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
 import { boundRejects } from '../../lib/parser/bounds';
@@ -186,7 +186,7 @@ export = function register(RED: NodeAPI): void {
       return result;
     };
 
-    // Output 1 carries a ReadingBatch per profile (lib/model/reading-batch.ts): columns Node-RED
+    // Output 1 carries a ReadingBatch per profile (lib/ingest/5-reading-batch.ts): columns Node-RED
     // clones at memcpy cost on the four wires, which octopus-store hands to Postgres as they are.
     // One builder per profile, reused: finish() hands its columns over and starts again.
     const builders = new Map<string, ReadingBatchBuilder>();

@@ -1,16 +1,16 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Batcher } from '../../lib/batching/batcher';
-import type { DeadLetter } from '../../lib/db/readings-store';
+import { Batcher } from '../../lib/ingest/6-batcher';
+import type { DeadLetter } from '../../lib/ingest/8-readings-store';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { numberSetting } from '../../lib/node-config/number-settings';
-import { messageAckOf } from '../../lib/delivery/message-ack';
+import { messageAckOf } from '../../lib/ingest/3-message-ack';
 import { readingProblem, type Reading, type Reject } from '../../lib/model/reading';
 import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
 import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
-import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
-import { DeviceTouches } from '../../lib/store/device-touches';
-import { deadLetterForRejects } from '../../lib/store/dead-letter';
-import { storeBatch, type StoreItem } from '../../lib/store/store-batch';
+import { batchProblem, isReadingBatch } from '../../lib/ingest/5-reading-batch';
+import { DeviceTouches } from '../../lib/ingest/7-device-touches';
+import { deadLetterForRejects } from '../../lib/ingest/7-dead-letter';
+import { storeBatch, type StoreItem } from '../../lib/ingest/7-store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 

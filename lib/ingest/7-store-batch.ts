@@ -1,17 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
-import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from '../db/readings-store';
+import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from './8-readings-store';
 import type { Reading } from '../model/reading';
-import { batchOf, type ReadingBatch } from '../model/reading-batch';
-import { latestPerDevice } from '../db/batch-columns';
-import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
-import type { DeviceTouches } from './device-touches';
-import { isAvailabilityError, isolatePoison } from './poison';
+import { batchOf, type ReadingBatch } from './5-reading-batch';
+import { latestPerDevice } from './8-batch-columns';
+import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './7-dead-letter';
+import type { DeviceTouches } from './7-device-touches';
+import { isAvailabilityError, isolatePoison } from './7-poison';
 
-export { isAvailabilityError } from './poison';
+export { isAvailabilityError } from './7-poison';
 
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
-import type { StoreItem, StoreOutcome } from './store-item';
-export type { StoreItem, StoreOutcome } from './store-item';
+import type { StoreItem, StoreOutcome } from './7-store-item';
+export type { StoreItem, StoreOutcome } from './7-store-item';
 
 /**
  * SQLSTATE classes that mean "this row is bad", not "the database is unwell": data exceptions (22),
