@@ -91,6 +91,8 @@ describe('node config versions and migrations (lib/node-config)', () => {
       assert.match(html, new RegExp(`configVersion: \\{ value: ${configVersionOf(type)} \\}`), type);
       for (const prop of Object.keys(NODE_SCHEMAS[type].properties)) assert.match(html, new RegExp(`\\n\\s+${prop}: \\{`), `${type}.${prop} in the editor's defaults`);
       assert.equal(configVersionOf(type), MIGRATIONS[type].length, type);
+      // the dialog's Done stamps the version (window.octopusEditor.saveConfigVersion, in octopus-broker.html)
+      assert.match(html, /oneditsave: function \(\) \{\n\s+window\.octopusEditor\.saveConfigVersion\(this\);/, type);
     }
   });
 

@@ -46,7 +46,7 @@ export function readNodeConfig<K extends OctopusNodeType>(type: K, saved: object
     return { ok: true, config, note: `config saved by a newer Octopus (version ${migrated.from}; this one knows up to ${migrated.to}): read as it is, properties it does not know are ignored` };
   }
   if (migrated.applied.length > 0) {
-    return { ok: true, config, note: `config saved with version ${migrated.from}, read as version ${migrated.to} (${migrated.applied.join('; ')})` };
+    return { ok: true, config, note: `config saved with version ${migrated.from}, read as version ${migrated.to} (${migrated.applied.join('; ')}); saving the node from the editor stores it so` };
   }
   return { ok: true, config };
 }
