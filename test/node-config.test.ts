@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { migrateConfig, MIGRATIONS, type MigrationStep } from '../lib/node-config/migrations';
 import { configVersionOf, readNodeConfig } from '../lib/node-config/node-config';
@@ -93,6 +93,17 @@ describe('node config versions and migrations (lib/node-config)', () => {
       assert.equal(configVersionOf(type), MIGRATIONS[type].length, type);
       // the dialog's Done stamps the version (window.octopusEditor.saveConfigVersion, in octopus-broker.html)
       assert.match(html, /oneditsave: function \(\) \{\n\s+window\.octopusEditor\.saveConfigVersion\(this\);/, type);
+    }
+  });
+
+  it('the examples and the default flow are saved with the current version and read without a problem', () => {
+    const files = readdirSync(resolve(ROOT, 'examples')).map((f) => resolve(ROOT, 'examples', f));
+    for (const file of [...files, resolve(ROOT, 'flows', 'octopus.json')]) {
+      for (const n of (JSON.parse(readFileSync(file, 'utf8')) as FlowNode[]).filter(isOctopus)) {
+        assert.equal(n.configVersion, configVersionOf(n.type), `${file}: ${n.id}`);
+        const read = readNodeConfig(n.type, n);
+        assert.ok(read.ok && read.note === undefined, `${file}: ${n.id}`);
+      }
     }
   });
 
