@@ -20,145 +20,100 @@ const REF = { type: 'string', maxLength: 200 } as const;
 /** Which version of the node's properties the config was saved with (migrations.ts). */
 const VERSION = { type: 'integer', minimum: 0 } as const;
 
-export const BROKER_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    url: TEXT,
-    clientId: TEXT,
-    keepalive: NUMBER,
-    tlsRejectUnauthorized: { type: 'boolean' },
-    tlsCaFile: TEXT,
-    tlsCertFile: TEXT,
-    tlsKeyFile: TEXT,
-  },
-} as const;
+/** A node's config schema: its own properties, with the version and name every node has. */
+function nodeSchema<const P extends Record<string, object>>(properties: P) {
+  return { type: 'object', properties: { configVersion: VERSION, name: TEXT, ...properties } } as const;
+}
+
+export const BROKER_SCHEMA = nodeSchema({
+  url: TEXT,
+  clientId: TEXT,
+  keepalive: NUMBER,
+  tlsRejectUnauthorized: { type: 'boolean' },
+  tlsCaFile: TEXT,
+  tlsCertFile: TEXT,
+  tlsKeyFile: TEXT,
+});
 export type BrokerConfig = FromSchema<typeof BROKER_SCHEMA>;
 
-export const POSTGRES_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    target: TEXT,
-    poolSize: NUMBER,
-    rawRetentionDays: NUMBER,
-  },
-} as const;
+export const POSTGRES_SCHEMA = nodeSchema({
+  target: TEXT,
+  poolSize: NUMBER,
+  rawRetentionDays: NUMBER,
+});
 export type PostgresConfig = FromSchema<typeof POSTGRES_SCHEMA>;
 
-export const MQTT_IN_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    broker: REF,
-    topics: { type: 'string', maxLength: 100_000 },
-    qos: NUMBER,
-    ackMode: { enum: ['after-store', 'on-receipt'] },
-    maxInFlight: NUMBER,
-    sharedGroup: TEXT,
-    output: { enum: ['single', 'group'] },
-  },
-} as const;
+export const MQTT_IN_SCHEMA = nodeSchema({
+  broker: REF,
+  topics: { type: 'string', maxLength: 100_000 },
+  qos: NUMBER,
+  ackMode: { enum: ['after-store', 'on-receipt'] },
+  maxInFlight: NUMBER,
+  sharedGroup: TEXT,
+  output: { enum: ['single', 'group'] },
+});
 export type MqttInConfig = FromSchema<typeof MQTT_IN_SCHEMA>;
 
-export const PARSE_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    maxPayloadBytes: NUMBER,
-    profiles: TEXT,
-    site: TEXT,
-    maxLevelBytes: NUMBER,
-    maxDevicesPerSite: NUMBER,
-    maxAttributesPerDevice: NUMBER,
-    // parse-config.ts bounds the templates to 20 000 characters with its own sentence.
-    templates: { type: 'string' },
-    tasmotaFullTopic: TEXT,
-    tasmotaPrefixes: TEXT,
-  },
-} as const;
+export const PARSE_SCHEMA = nodeSchema({
+  maxPayloadBytes: NUMBER,
+  profiles: TEXT,
+  site: TEXT,
+  maxLevelBytes: NUMBER,
+  maxDevicesPerSite: NUMBER,
+  maxAttributesPerDevice: NUMBER,
+  // parse-config.ts bounds the templates to 20 000 characters with its own sentence.
+  templates: { type: 'string' },
+  tasmotaFullTopic: TEXT,
+  tasmotaPrefixes: TEXT,
+});
 export type ParseNodeConfig = FromSchema<typeof PARSE_SCHEMA>;
 
-export const STORE_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    database: REF,
-    batchSize: NUMBER,
-    batchWaitMs: NUMBER,
-  },
-} as const;
+export const STORE_SCHEMA = nodeSchema({
+  database: REF,
+  batchSize: NUMBER,
+  batchWaitMs: NUMBER,
+});
 export type StoreConfig = FromSchema<typeof STORE_SCHEMA>;
 
-export const REGISTRY_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    database: REF,
-    broker: REF,
-    commandTimeoutS: NUMBER,
-    staleAfterIntervals: NUMBER,
-    offlineAfterIntervals: NUMBER,
-    defaultIntervalS: NUMBER,
-    maxDevicesPerSite: NUMBER,
-    maxAttributesPerDevice: NUMBER,
-  },
-} as const;
+export const REGISTRY_SCHEMA = nodeSchema({
+  database: REF,
+  broker: REF,
+  commandTimeoutS: NUMBER,
+  staleAfterIntervals: NUMBER,
+  offlineAfterIntervals: NUMBER,
+  defaultIntervalS: NUMBER,
+  maxDevicesPerSite: NUMBER,
+  maxAttributesPerDevice: NUMBER,
+});
 export type RegistryConfig = FromSchema<typeof REGISTRY_SCHEMA>;
 
-export const DEVICES_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    registry: REF,
-    events: TEXT,
-  },
-} as const;
+export const DEVICES_SCHEMA = nodeSchema({
+  registry: REF,
+  events: TEXT,
+});
 export type DevicesConfig = FromSchema<typeof DEVICES_SCHEMA>;
 
-export const COMMAND_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    registry: REF,
-    timeoutS: NUMBER,
-  },
-} as const;
+export const COMMAND_SCHEMA = nodeSchema({
+  registry: REF,
+  timeoutS: NUMBER,
+});
 export type CommandConfig = FromSchema<typeof COMMAND_SCHEMA>;
 
-export const DASHBOARD_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    path: TEXT,
-    registry: REF,
-  },
-} as const;
+export const DASHBOARD_SCHEMA = nodeSchema({
+  path: TEXT,
+  registry: REF,
+});
 export type DashboardConfig = FromSchema<typeof DASHBOARD_SCHEMA>;
 
-export const ALERT_SCHEMA = {
-  type: 'object',
-  properties: {
-    configVersion: VERSION,
-    name: TEXT,
-    database: REF,
-    broker: REF,
-    topicPrefix: TEXT,
-    /** The rule list as JSON text, from the editor (checked by lib/alerts/rule-check.ts). */
-    rules: { type: 'string', maxLength: 64 * 1024 * 1024 },
-    repeatS: NUMBER,
-    quietHours: TEXT,
-  },
-} as const;
+export const ALERT_SCHEMA = nodeSchema({
+  database: REF,
+  broker: REF,
+  topicPrefix: TEXT,
+  /** The rule list as JSON text, from the editor (checked by lib/alerts/rule-check.ts). */
+  rules: { type: 'string', maxLength: 64 * 1024 * 1024 },
+  repeatS: NUMBER,
+  quietHours: TEXT,
+});
 export type AlertConfig = FromSchema<typeof ALERT_SCHEMA>;
 
 /** Every Octopus node type's config schema. */
