@@ -14,7 +14,6 @@ import { recentByNode, registerTryRoutes } from './try-routes';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
-
 /** What the parser node reads from an incoming message besides topic and payload. */
 type ParseInput = NodeMessageInFlow & { octopusAck?: unknown; receivedAt?: unknown };
 

@@ -14,7 +14,6 @@ import { storeBatch, type StoreItem } from '../../lib/ingest/7-store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 
-
 /** Batches written at once; the default pool (4 connections) leaves one for other queries. */
 const STORE_CONCURRENCY = 3;
 
