@@ -22,7 +22,18 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
-    files: ['nodes/**/public/**/*.js'],
-    languageOptions: { globals: globals.browser, sourceType: 'script' },
+    // The dashboard's browser code: ES modules served as they are, type-checked by tsconfig.browser.json.
+    files: ['nodes/octopus-dashboard/public/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module', ecmaVersion: 2022 },
+    rules: {
+      'no-var': 'error',
+      'prefer-const': 'error',
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The parse node's editor panel: a classic script in Node-RED's editor, beside its jQuery.
+    files: ['nodes/octopus-parse/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, ...globals.jquery }, sourceType: 'script' },
   },
 );

@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 import { energyApiSuite } from './support/energy-api-suite';
 import { alertsApiSuite } from './support/alerts-api-suite';
 import { registerAlertRoutes } from '../lib/alerts/alerts-api';
+import { runtimeOf } from '../lib/runtime/octopus-runtime';
 import type { AlertService } from '../lib/alerts/alert-service';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 
@@ -890,11 +891,21 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       const record = (method: string) => (path: string) => void seen.push(`${method} ${path}`);
       const app: HttpApp = { get: record('GET'), post: record('POST'), put: record('PUT'), patch: record('PATCH'), delete: record('DELETE') };
       registerApiRoutes(app, () => service, { basePath: '/octopus/api/' });
-      registerApiRoutes(app, () => service);
       registerAlertRoutes(app, () => undefined, { basePath: '/octopus/api/' });
       assert.equal(seen.length, contract.operations().length);
       assert.ok(seen.includes('GET /octopus/api/devices/:id/readings'), seen.join('\n'));
       assert.ok(seen.every((s) => / \/octopus\/api\//.test(s)));
+    });
+
+    it('the runtime mounts them once per Node-RED instance, however many node files ask', () => {
+      const seen: string[] = [];
+      const record = (method: string) => (path: string) => void seen.push(`${method} ${path}`);
+      const httpNode: HttpApp = { get: record('GET'), post: record('POST'), put: record('PUT'), patch: record('PATCH'), delete: record('DELETE') };
+      const host = { httpNode, httpAdmin: { get: () => undefined, post: () => undefined }, needsPermission: () => () => undefined, log: { info() {}, warn() {}, error() {} } };
+      // Node-RED hands every node file a RED of its own, with the same httpNode.
+      const first = runtimeOf(host);
+      assert.equal(runtimeOf({ ...host }), first);
+      assert.equal(seen.filter((s) => / \/api\/v1\//.test(s)).length, contract.operations().length);
     });
   });
 

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import express from 'express';
 import { Pool } from 'pg';
 import { registerApiRoutes } from '../lib/api/routes';
-import { activateAuth } from '../lib/auth/active-auth';
 import { ensureAdminFile, readAdminFile } from '../lib/auth/admin-account';
 import { AuthService } from '../lib/auth/auth-service';
 import { bootstrapOperator } from '../lib/auth/bootstrap';
@@ -245,13 +244,12 @@ describe('auth escalation: tokens act within their scope, password changes end o
         await down.close();
       }
       // No DATABASE_URL (the pack in another Node-RED): the deployed user store decides.
-      const deactivate = activateAuth(auth);
-      try {
+      {
         const stock = editorAdminAuth({ dataDir, env: {} });
+        // What the Octopus runtime does when it is made (nodes/octopus-runtime.ts): its user store.
+        stock.useWebUserStore(() => auth);
         assert.equal(await stock.authenticate(file.username, newPassword), null);
         assert.deepEqual(await stock.authenticate(file.username, `${password}-changed`), { username: file.username, permissions: '*' });
-      } finally {
-        deactivate();
       }
       // The account was deleted: the file does not bring it back.
       assert.ok(await auth.store.deleteUser(user.id));

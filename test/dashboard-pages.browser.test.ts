@@ -199,6 +199,8 @@ describe('the dashboard pages in a real browser', function () {
 
     await page.goto(`${app.baseUrl}/ui/#/devices`);
     await page.locator('input[name="q"]').fill(site);
+    // The table first lists every device, then (after the search box's debounce) the search's answer: edit in that one.
+    await page.locator(`#registry tbody[data-query=${JSON.stringify(site)}]`).waitFor({ timeout: 10000 });
     const row = page.locator(`tr[data-device-id="${light}"]`);
     await row.waitFor({ timeout: 10000 });
     await row.locator('button[data-action="edit"]').click();
@@ -221,6 +223,11 @@ describe('the dashboard pages in a real browser', function () {
     await toggle.waitFor({ timeout: 10000 });
     assert.equal(await toggle.getAttribute('aria-checked'), 'false');
     await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10000 });
+    // The outcomes come on the live stream: the page does not ask for a command's status.
+    const polled: string[] = [];
+    page.on('request', (req) => {
+      if (/\/api\/v1\/commands\/[^/?]+$/.test(new URL(req.url()).pathname)) polled.push(req.url());
+    });
     await toggle.click();
     const status = page.locator('.control[data-attribute="on"] .cmd-status');
     await waitFor(async () => (await status.getAttribute('data-status')) === 'pending', 10000, 'the command pending');
@@ -242,6 +249,7 @@ describe('the dashboard pages in a real browser', function () {
     assert.equal(commands[1], 'false');
     assert.equal((await api<{ status: string }>(`/commands/${second}`)).status, 'timeout');
     assert.equal(await toggle.getAttribute('aria-checked'), 'true', 'the light is still on, as it last said');
+    assert.deepEqual(polled, [], 'no command status polled: the stream told it');
   });
 
   it('acknowledges an alert with a note on the alerts page, and the API shows it acknowledged', async () => {
@@ -292,6 +300,7 @@ describe('the dashboard pages in a real browser', function () {
 
     await page.goto(`${app.baseUrl}/ui/#/devices`);
     await page.locator('input[name="q"]').fill('salon');
+    await page.locator('#registry tbody[data-query="salon"]').waitFor({ timeout: 10000 });
     const row = page.locator(`tr[data-device-id=${JSON.stringify(evilId)}]`);
     await row.waitFor({ timeout: 10000 });
     assert.equal(await row.locator('.name').textContent(), evilName);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { dashboardSlot, type PageRequest } from '../nodes/octopus-dashboard/dashboard-routes';
+import { mountDashboardRoutes, type DashboardHandlers, type PageRequest } from '../nodes/octopus-dashboard/dashboard-routes';
+import { ServiceSlot } from '../lib/runtime/service-slot';
 import type { Viewer } from '../lib/live/viewer';
 
 /** The dashboard's routes on a plain express app (what RED.httpNode is), with an authorize hook. */
@@ -12,7 +13,9 @@ describe('dashboard routes: every request through authorize', () => {
   const app = express();
   const north: Viewer = { canSee: (s) => s === 'north', canControl: () => false };
   const seen: PageRequest[] = [];
-  const slot = dashboardSlot(app, '/ui', {
+  const slot = new ServiceSlot<DashboardHandlers>('dashboard /ui');
+  mountDashboardRoutes(app, '/ui', {
+    current: () => slot.current(),
     authorize: async (req) => {
       const who = req.headers['x-user'];
       if (who === 'boom') throw new Error('directory down');
@@ -46,14 +49,15 @@ describe('dashboard routes: every request through authorize', () => {
 
   it('answers 503 while no node serves the path, then hands the viewer and the subscription to it', async () => {
     assert.equal((await get('/ui/api/state', 'north')).status, 503);
-    slot.current = {
+    const unprovide = slot.provide({
+      nodeId: 'dashboard',
       state: (res, page) => {
         seen.push(page);
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ sites: ['north', 'south'].filter((s) => page.viewer.canSee(s)) }));
       },
       events: (_req, res) => res.end(),
-    };
+    });
     try {
       const res = await get('/ui/api/state?device=north%2Fr%2Fa', 'north');
       assert.equal(res.status, 200);
@@ -70,7 +74,7 @@ describe('dashboard routes: every request through authorize', () => {
       assert.equal((await get('/ui/static/..%2Fdashboard-routes.js', 'north')).status, 404);
       assert.equal((await get('/ui/static/index.html', 'north')).status, 404);
     } finally {
-      slot.current = undefined;
+      unprovide();
     }
   });
 });

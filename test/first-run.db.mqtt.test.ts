@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Pool } from 'pg';
-import { activateAuth } from '../lib/auth/active-auth';
 import { AuthService } from '../lib/auth/auth-service';
 import { createFirstOperator, operatorSetup } from '../lib/auth/first-operator';
 import { SESSION_COOKIE } from '../lib/auth/http-auth';
@@ -27,7 +26,6 @@ describe('first run: operator from the editor, sign-in notice, /metrics access, 
   let db: TestDatabase;
   let pool: Pool;
   let auth: AuthService;
-  let deactivate: () => void;
   const password = 'first operator password';
 
   before(async () => {
@@ -35,10 +33,8 @@ describe('first run: operator from the editor, sign-in notice, /metrics access, 
     pool = new Pool({ connectionString: db.url, max: 4 });
     await migrate(pool);
     auth = new AuthService({ database: () => Promise.resolve(pool) });
-    deactivate = activateAuth(auth);
   });
   after(async () => {
-    deactivate?.();
     await pool?.end();
     await db?.drop();
   });
@@ -76,12 +72,12 @@ describe('first run: operator from the editor, sign-in notice, /metrics access, 
     const resident = await auth.login('resident', password, '10.0.0.2');
     assert.ok(op.ok && resident.ok);
     const env = { OCTOPUS_METRICS_TOKEN: 'scrape-token-for-this-test' };
-    assert.equal(await scrapeAllowed(request({}), {}), false, 'anonymous without a token set');
-    assert.equal(await scrapeAllowed(request({}), env), false, 'anonymous');
-    assert.equal(await scrapeAllowed(request({ authorization: 'Bearer wrong' }), env), false, 'a wrong token');
-    assert.equal(await scrapeAllowed(request({ authorization: `Bearer ${env.OCTOPUS_METRICS_TOKEN}` }), env), true, 'the token');
-    assert.equal(await scrapeAllowed(request({ cookie: `${SESSION_COOKIE}=${resident.token}` }), {}), false, 'a resident');
-    assert.equal(await scrapeAllowed(request({ cookie: `${SESSION_COOKIE}=${op.token}` }), {}), true, 'an operator, no token set');
+    assert.equal(await scrapeAllowed(request({}), auth, {}), false, 'anonymous without a token set');
+    assert.equal(await scrapeAllowed(request({}), auth, env), false, 'anonymous');
+    assert.equal(await scrapeAllowed(request({ authorization: 'Bearer wrong' }), auth, env), false, 'a wrong token');
+    assert.equal(await scrapeAllowed(request({ authorization: `Bearer ${env.OCTOPUS_METRICS_TOKEN}` }), auth, env), true, 'the token');
+    assert.equal(await scrapeAllowed(request({ cookie: `${SESSION_COOKIE}=${resident.token}` }), auth, {}), false, 'a resident');
+    assert.equal(await scrapeAllowed(request({ cookie: `${SESSION_COOKIE}=${op.token}` }), auth, {}), true, 'an operator, no token set');
   });
 
   it('tests a database connection: the version when it works, the reason without the password when not', async () => {

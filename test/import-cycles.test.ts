@@ -76,4 +76,20 @@ describe('import structure', () => {
     const cycles = findCycles(importGraph(files)).map((c) => c.map((f) => relative(ROOT, f)).join(' → '));
     assert.deepEqual(cycles, [], `import cycles:\n${cycles.join('\n')}`);
   });
+
+  it('has no import cycle in the browser modules (JSDoc type imports included)', () => {
+    const dir = join(ROOT, 'nodes', 'octopus-dashboard', 'public');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => join(dir, f));
+    assert.ok(files.length > 10, `only ${files.length} browser modules found in ${dir}`);
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const specs = [...ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName), ...[...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => m[1])];
+      const targets = specs.filter((spec) => spec.startsWith('.')).map((spec) => resolve(dirname(file), spec)).filter((t) => files.includes(t) && t !== file);
+      graph.set(file, [...new Set(targets)]);
+    }
+    assert.ok([...graph.values()].some((targets) => targets.length > 0), 'no import between the browser modules found');
+    const cycles = findCycles(graph).map((c) => c.map((f) => relative(ROOT, f)).join(' → '));
+    assert.deepEqual(cycles, [], `import cycles:\n${cycles.join('\n')}`);
+  });
 });

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
+import type { NodeAPI } from 'node-red';
 import { Client } from 'pg';
 import { createMessageAck } from '../lib/ingest/3-message-ack';
 import type { Reading } from '../lib/model/reading';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { octopusRuntime } from '../nodes/octopus-runtime';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const postgresNode = require('../nodes/octopus-postgres/octopus-postgres');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const storeNode = require('../nodes/octopus-store/octopus-store');
+const storeModule = require('../nodes/octopus-store/octopus-store') as (RED: NodeAPI) => void;
+/** The RED of the latest helper.load(): its Octopus runtime holds the metrics. */
+let red: NodeAPI | undefined;
+const storeNode = (RED: NodeAPI) => {
+  red = RED;
+  storeModule(RED);
+};
 
 helper.init(require.resolve('node-red'));
 
@@ -109,7 +117,7 @@ describe('octopus-store node (Node-RED runtime, real Postgres)', function () {
     const dl = await query<{ code: string; topic: string }>("select code, topic from dead_letters where topic like 'p/q/r%'");
     assert.deepEqual(dl, [{ code: 'store-failed', topic: 'p/q/r\ufffd' }]);
     await waitFor(() => statuses.some((s) => /^yellow:\d+ stored · 1 dead-lettered · 1 could not be written \(last: /.test(s)), 5000, 'the yellow status');
-    const { registry } = await import('../lib/metrics/ingest-metrics');
+    const { registry } = octopusRuntime(red as NodeAPI).metrics;
     const metrics = await registry.metrics();
     assert.match(metrics, /^octopus_store_poison_messages_total [1-9]/m);
     assert.match(metrics, /^octopus_store_poison_batches_total [1-9]/m);

@@ -5,7 +5,6 @@ import type { Reading } from '../model/reading';
 import { AlertEngine, type ActionResult, type Alert, type AlertState, type AlertTransition, type DirtyState, type PendingRecord, type QuietHours } from './alert-engine';
 import { loadAlert, loadAlertEvents, loadAlertState, loadStoredRules, queryAlerts, saveAlertState, saveStoredRules, type AlertEvent, type AlertFilters } from './alert-store';
 import { checkRules, type AlertRule, type Severity } from './rules';
-import { activeSlot } from '../util/active-slot';
 
 /**
  * The alert engine as a running service: the engine, its 1 s tick, batched persistence, the
@@ -310,16 +309,3 @@ function merge(older: DirtyState | undefined, newer: DirtyState): DirtyState {
     removedPending: [...older.removedPending, ...newer.removedPending],
   };
 }
-
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The alert service the REST API and the dashboard serve. Routes are registered once per process,
- * but alert nodes come and go with every deploy: they register here while running.
- */
-const slot = activeSlot<AlertService>();
-
-export const activateAlertService = slot.activate;
-
-/** The first alert node deployed, or undefined while none is. */
-export const activeAlertService = slot.current;

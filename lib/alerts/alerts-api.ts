@@ -23,7 +23,6 @@ import type { Severity } from './rules';
  * or clear is the signed-in user's; a `by` in the body is accepted for old clients and ignored, so
  * nobody can act in another's name.
  */
-const registered = new WeakSet<object>();
 
 interface Ctx {
   req: ApiRequest;
@@ -33,10 +32,8 @@ interface Ctx {
   query: Record<string, unknown>;
 }
 
-/** Registers the routes once per app (a second call with the same app does nothing); true when registered now. */
-export function registerAlertRoutes(app: HttpApp, getService: () => AlertService | undefined, options: ApiOptions = {}): boolean {
-  if (registered.has(app)) return false;
-  registered.add(app);
+/** Registers the routes on `app`; call once per app, after registerApiRoutes (the runtime does, when it is made). */
+export function registerAlertRoutes(app: HttpApp, getService: () => AlertService | undefined, options: ApiOptions = {}): void {
   const { validators, getAuth, serve } = routeKit(app, options);
 
   const route = (method: HttpMethod, path: string, handler: (ctx: Ctx) => Promise<Reply>) =>
@@ -102,7 +99,6 @@ export function registerAlertRoutes(app: HttpApp, getService: () => AlertService
       return { status: 200, body: { alert: result.alert } };
     });
   }
-  return true;
 }
 
 /** The action's body: both its fields are optional, so a request without a body stands for `{}`. */

@@ -168,8 +168,6 @@ interface Mountable {
   mountpath?: unknown;
 }
 
-const withErrors = new WeakMap<object, Set<string>>();
-
 /**
  * Answers errors under `prefix` (`/api/v1`, `/ui`) with `{"error": "<sentence>"}` instead of
  * Express's HTML page, whose stack trace shows the server's file paths: on `app` (errors from
@@ -177,23 +175,16 @@ const withErrors = new WeakMap<object, Set<string>>();
  * it is mounted in. There it also catches what never reaches `app`: Node-RED's admin app parses
  * every JSON or form body on its way (its body parsers run for all paths when httpAdminRoot is
  * httpNodeRoot, as with `/`) and passes its errors past RED.httpNode to the host app's final
- * handler. Requests under `prefix` that nothing answered get a JSON 404 there too.
+ * handler. Requests under `prefix` that nothing answered get a JSON 404 there too. Call once per
+ * app and prefix (the runtime mounts each prefix once).
  */
 export function answerErrorsAsJson(app: object, prefix: string): void {
   const target = app as Mountable;
   if (typeof target.use !== 'function') return;
-  const done = withErrors.get(app) ?? new Set<string>();
-  withErrors.set(app, done);
-  if (done.has(prefix)) return;
-  done.add(prefix);
   target.use(prefix, jsonErrors);
   const parent = target.parent;
   if (parent && typeof parent.use === 'function' && typeof target.mountpath === 'string') {
     const outer = `${target.mountpath.replace(/\/+$/, '')}${prefix}`;
-    const seen = withErrors.get(parent) ?? new Set<string>();
-    withErrors.set(parent, seen);
-    if (seen.has(outer)) return;
-    seen.add(outer);
     parent.use(outer, notFound);
     parent.use(outer, jsonErrors);
   }

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { activeAuth } from '../auth/active-auth';
 import type { AuthService } from '../auth/auth-service';
 import { apiSecurityHeaders, principalOf, requirePrincipal } from '../auth/http-auth';
 import type { Principal } from '../auth/permissions';
 import type { RegistryService } from '../registry/registry-service';
-import { HttpError, answerErrorsAsJson, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
+import { HttpError, sendError, sendJson, sendNoContent, type ApiRequest, type HttpApp } from './http';
 import { DEFAULT_BASE_PATH, openApiDocument, type HttpMethod } from './openapi';
 import { ValidationError, createValidators, type Validators } from './validate';
 
@@ -18,7 +17,7 @@ export interface ApiOptions {
   basePath?: string;
   /** Told about unexpected failures (answered 500), e.g. RED.log.error. */
   onError?: (err: Error) => void;
-  /** The user store every route but the login and this document checks (default: the deployed one). */
+  /** The user store every route but the login and this document checks (the runtime's; none: every such route answers 503). */
   auth?: () => AuthService | undefined;
 }
 
@@ -72,8 +71,7 @@ export function routeKit(app: HttpApp, options: ApiOptions): RouteKit {
   const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   const doc = openApiDocument(base);
   const validators = createValidators(doc);
-  const getAuth = options.auth ?? activeAuth;
-  answerErrorsAsJson(app, base);
+  const getAuth = options.auth ?? (() => undefined);
 
   /** Whether the caller is signed in: only they may learn which part is not running. */
   const known = async (req: ApiRequest) => {

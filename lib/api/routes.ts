@@ -1,7 +1,7 @@
 import { can, type Action } from '../auth/permissions';
 import type { DeviceRecord } from '../registry/device-registry';
 import type { RegistryService } from '../registry/registry-service';
-import { HttpError, readJsonBody, type HttpApp } from './http';
+import { HttpError, answerErrorsAsJson, readJsonBody, type HttpApp } from './http';
 import { openApiDocument, type HttpMethod } from './openapi';
 import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
@@ -17,32 +17,18 @@ const DAY_MS = 86_400_000;
 const MAX_RANGE_MS = 366 * DAY_MS;
 const MAX_HISTORY_MS = 3653 * DAY_MS;
 
-
-const registered = new WeakSet<object>();
-
-const authRegistered = new WeakSet<object>();
-
 /**
- * Serves sign-in, users and tokens (lib/api/auth-routes.ts) on `app`, once per app. The database
- * node that holds the user store calls this, so the login works in any flow that has one; the
- * REST API calls it too.
- */
-export function registerAuthApi(app: HttpApp, options: ApiOptions = {}): void {
-  if (authRegistered.has(app)) return;
-  authRegistered.add(app);
-  registerAuthRoutes(routeKit(app, options));
-}
-
-/**
- * Serves the REST API on `app` (Node-RED's RED.httpNode). Registered once per app however many
- * nodes ask; `getService` is read on every request because registry nodes come and go with
- * deploys, and while none runs every device route answers 503.
+ * Serves the REST API on `app` (Node-RED's RED.httpNode): sign-in, users and tokens
+ * (lib/api/auth-routes.ts), devices, energy and the OpenAPI document; errors under the base path,
+ * even a body parser's, answer as JSON. Call once per app: the runtime (lib/runtime) does, when it
+ * is made. `getService` is read on every request because registry nodes come and go with deploys,
+ * and while none runs every device route answers 503.
  */
 export function registerApiRoutes(app: HttpApp, getService: () => RegistryService | undefined, options: ApiOptions = {}): void {
-  if (registered.has(app)) return;
-  registered.add(app);
-  registerAuthApi(app, options);
-  const { base, validators, getAuth, serve, parameters } = routeKit(app, options);
+  const kit = routeKit(app, options);
+  const { base, validators, getAuth, serve, parameters } = kit;
+  answerErrorsAsJson(app, base);
+  registerAuthRoutes(kit);
 
   /**
    * A route that needs a signed-in caller (401 otherwise; 403 for a cookie write without CSRF

@@ -1,5 +1,4 @@
 import { Database } from '../db/database';
-import { activeAuth } from './active-auth';
 import { adminFilePath, adminFromEnv, readAdminFile, type AdminFile } from './admin-account';
 import { AuthService } from './auth-service';
 import { afterFailure, afterSuccess, lockedFor, type LockState } from './lockout';
@@ -10,7 +9,13 @@ import { sameSecret } from './tokens';
  * Node-RED's adminAuth for the editor and admin API: operators only. Accepted are the configured
  * operator (OCTOPUS_ADMIN_USER/PASSWORD, else the admin file under the data dir, until the store
  * has its account) and any enabled operator of the web user store in DATABASE_URL (else of the
- * deployed octopus-postgres node). Wrong passwords lock the name out as on the web.
+ * Octopus runtime's user store, on the deployed octopus-postgres node). Wrong passwords lock the
+ * name out as on the web.
+ *
+ * Why a pool of its own rather than the runtime's: the editor is where a broken or stopped flow is
+ * fixed, so its sign-in must not depend on the flows running (the runtime's database exists only
+ * while an octopus-postgres node is deployed and started). The pool is small (2) and idles down to
+ * no connection 5 s after a sign-in.
  */
 export interface EditorUser {
   username: string;
@@ -23,24 +28,35 @@ export interface EditorAdminAuth {
   authenticate(username: string, password: string): Promise<EditorUser | null>;
   /** Ends the user store's pool (Node-RED ignores this member; `npm start` calls it after stopping). */
   close(): Promise<void>;
+  /**
+   * The user store to check without a DATABASE_URL: the Octopus runtime hands its own when it is
+   * made (nodes/octopus-runtime.ts finds this object in RED.settings.adminAuth).
+   */
+  useWebUserStore(source: () => AuthService | undefined): void;
+}
+
+/** Whether `x` (RED.settings.adminAuth) is the editor sign-in this module makes. */
+export function isEditorAdminAuth(x: unknown): x is EditorAdminAuth {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<EditorAdminAuth>).useWebUserStore === 'function';
 }
 
 export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.ProcessEnv }): EditorAdminAuth {
   const env = options.env ?? process.env;
   let store: AuthService | undefined;
   let database: Database | undefined;
+  let webUserStore: () => AuthService | undefined = () => undefined;
   // The user store is opened on first use: the settings are read before `npm start` sets DATABASE_URL for embedded Postgres.
   // Its connections close after a few idle seconds, so a stock Node-RED (which has no stop hook
   // for settings) holds none between sign-ins; `close()` ends the pool for good.
-  // Without DATABASE_URL (the pack in another Node-RED), the user store of the deployed
-  // octopus-postgres node, so a password changed over the API counts in the editor too.
+  // Without DATABASE_URL (the pack in another Node-RED), the runtime's user store (on the deployed
+  // octopus-postgres node), so a password changed over the API counts in the editor too.
   const userStore = (): AuthService | undefined => {
     if (!store && env.DATABASE_URL) {
       const opened = new Database({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'octopus-editor-auth', idleTimeoutMs: 5000 });
       database = opened;
       store = new AuthService({ database: () => opened.ready() });
     }
-    return store ?? activeAuth();
+    return store ?? webUserStore();
   };
   const fromFile = () => {
     try {
@@ -70,6 +86,9 @@ export function editorAdminAuth(options: { dataDir: string; env?: NodeJS.Process
 
   return {
     type: 'credentials',
+    useWebUserStore(source) {
+      webUserStore = source;
+    },
     async close() {
       const open = database;
       store = undefined;

@@ -1,19 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { numberSetting } from '../../lib/node-config/number-settings';
+import { startWithRetry } from '../../lib/util/retry';
 import { parseQuietHours, type Alert, type AlertTransition } from '../../lib/alerts/alert-engine';
-import { activateAlertService, activeAlertService, AlertService } from '../../lib/alerts/alert-service';
-import { registerAlertRoutes } from '../../lib/alerts/alerts-api';
-import { tryReadJsonBody } from '../../lib/api/http';
+import { AlertService } from '../../lib/alerts/alert-service';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
 import { isReading, type Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
-import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
-import { numberSetting } from '../../lib/node-config/number-settings';
-import { activeRegistry } from '../../lib/registry/active-registry';
-import { startWithRetry } from '../../lib/util/retry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { BrokerConfigNode } from '../octopus-broker/types';
+import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 
 type AlertInput = NodeMessageInFlow & { topic?: unknown };
@@ -102,34 +99,9 @@ class AlertPublisher {
   }
 }
 
-const checkRouteOn = new WeakSet<object>();
-
 export = function register(RED: NodeAPI): void {
-  registerAlertRoutes(RED.httpNode, activeAlertService);
-
-  // The editor checks the rule list with the same validation the node runs, before deploying.
-  if (!checkRouteOn.has(RED.httpAdmin)) {
-    checkRouteOn.add(RED.httpAdmin);
-    RED.httpAdmin.post('/octopus-alert/check-rules', RED.auth.needsPermission('octopus-alert.write'), (req: IncomingMessage, res: ServerResponse) => {
-      // The API's one body reader: what it refuses (not JSON, too large) is told as the check's own error.
-      void tryReadJsonBody(req, 4 * 1024 * 1024).then((read) => {
-        let answer: { ok: boolean; errors?: string[]; count?: number };
-        if (!read.ok) answer = { ok: false, errors: [read.error] };
-        else {
-          let rules = (read.value as { rules?: unknown } | null)?.rules;
-          try {
-            if (typeof rules === 'string') rules = rules.trim() === '' ? [] : JSON.parse(rules);
-            const checked = checkRules(rules);
-            answer = checked.ok ? { ok: true, count: checked.rules.length } : { ok: false, errors: checked.errors };
-          } catch (err) {
-            answer = { ok: false, errors: [`the rules are not valid JSON: ${(err as Error).message}`] };
-          }
-        }
-        res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify(answer));
-      });
-    });
-  }
+  // The alerts API (/api/v1/alerts) and the editor's rule check are the runtime's routes.
+  const runtime = octopusRuntime(RED);
 
   function OctopusAlertNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -177,9 +149,9 @@ export = function register(RED: NodeAPI): void {
       rules,
       repeatMs: repeatS * 1000,
       quietHours: quiet.value,
-      kindOf: (deviceId) => activeRegistry()?.registry.get(deviceId)?.meta.kind,
+      kindOf: (deviceId) => runtime.registry.current()?.registry.get(deviceId)?.meta.kind,
     });
-    const deactivate = activateAlertService(service);
+    const deactivate = runtime.alerts.provide(service);
 
     let publisher: AlertPublisher | undefined;
     if (broker) {

@@ -2,7 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join } from 'node:path';
 import { answerErrorsAsJson, sendError } from '../../lib/api/http';
-import { parseSubscription, type Subscription } from '../../lib/live/subscription';
+import type { DashboardHandlers, PageRequest } from '../../lib/live/dashboard-handlers';
+import { parseSubscription } from '../../lib/live/subscription';
 import { allowAll, type Authorize, type Viewer } from '../../lib/live/viewer';
 
 /** The part of an express app the routes need (RED.httpNode is one); no express import at runtime. */
@@ -10,28 +11,11 @@ export interface HttpApp {
   get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
 }
 
-/** What a page asks for: who is asking, what the page shows, and where the REST API is. */
-export interface PageRequest {
-  viewer: Viewer;
-  subscription: Subscription;
-  /** The REST API's base path as the browser reaches it (under Node-RED's httpNodeRoot). */
-  apiBase: string;
-}
-
-/** What a deployed dashboard node answers; routes stay registered across deploys and ask the current one. */
-export interface DashboardHandlers {
-  state(res: ServerResponse, page: PageRequest): void;
-  events(req: IncomingMessage, res: ServerResponse, page: PageRequest): void;
-}
-
-/** The routes' state: the node serving them now, and who may see what (replaceable by the security work). */
-export interface DashboardSlot {
-  current: DashboardHandlers | undefined;
-  owner: string | undefined;
-  authorize: Authorize<IncomingMessage>;
-}
+export type { DashboardHandlers, PageRequest } from '../../lib/live/dashboard-handlers';
 
 export interface DashboardRouteOptions {
+  /** The dashboard node serving the path now (the runtime's slot), or undefined: 503. */
+  current: () => DashboardHandlers | undefined;
   /** Decides the Viewer of every request and stream; default: everyone sees and controls everything. */
   authorize?: Authorize<IncomingMessage>;
 }
@@ -75,31 +59,22 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 
 type Req = IncomingMessage & { originalUrl?: string; baseUrl?: string; params?: Record<string, string> };
 
-const registered = new WeakMap<object, Map<string, DashboardSlot>>();
-
 /**
- * Registers the dashboard's routes under `path` once per app and returns the slot the node fills
- * while it runs. Express cannot drop routes on redeploy, so the routes stay and dispatch to
- * whichever node holds the slot; with none, they answer 503. Every request first goes through
- * `slot.authorize`: no Viewer, 401.
+ * Mounts the dashboard's routes under `path` (the runtime does, once per path). Express cannot
+ * drop routes on redeploy, so the routes stay and dispatch to whichever node serves the path now
+ * (`options.current`); with none, they answer 503. Every request first goes through
+ * `options.authorize`: no Viewer, 401.
  */
-export function dashboardSlot(app: HttpApp, path: string, options: DashboardRouteOptions = {}): DashboardSlot {
-  let byPath = registered.get(app);
-  if (!byPath) registered.set(app, (byPath = new Map()));
-  const existing = byPath.get(path);
-  if (existing) {
-    if (options.authorize) existing.authorize = options.authorize;
-    return existing;
-  }
-  const slot: DashboardSlot = { current: undefined, owner: undefined, authorize: options.authorize ?? allowAll };
-  byPath.set(path, slot);
+export function mountDashboardRoutes(app: HttpApp, path: string, options: DashboardRouteOptions): void {
+  const { current } = options;
+  const authorize = options.authorize ?? allowAll;
   // A body parser in front of the routes (Node-RED's admin app parses every JSON body) fails in JSON too.
   answerErrorsAsJson(app, path);
 
   /** Runs `handle` for an authorized request; refuses the others (401, or `refuse` for the page itself). */
   const guarded =
     (handle: (req: Req, res: ServerResponse, viewer: Viewer) => void, refuse?: (req: Req, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
-    slot.authorize(req).then(
+    authorize(req).then(
       (viewer) => {
         if (!viewer) return refuse ? refuse(req as Req, res) : sendText(res, 401, 'not authorized to view this dashboard');
         handle(req as Req, res, viewer);
@@ -125,7 +100,7 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
         res.statusCode = 302;
         res.setHeader('Location', `${url}/`);
         res.end();
-      } else if (slot.current) {
+      } else if (current()) {
         sendFile(res, join(PUBLIC_DIR, 'index.html'), 'text/html; charset=utf-8');
       } else {
         sendText(res, 503, 'dashboard not deployed');
@@ -154,18 +129,19 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
     `${path}/api/state`,
     guarded((req, res, viewer) => {
       securityHeaders(res);
-      if (!slot.current) return sendText(res, 503, 'dashboard not deployed');
+      const handlers = current();
+      if (!handlers) return sendText(res, 503, 'dashboard not deployed');
       const p = page(req, res, viewer);
-      if (p) slot.current.state(res, p);
+      if (p) handlers.state(res, p);
     }),
   );
   app.get(
     `${path}/events`,
     guarded((req, res, viewer) => {
-      if (!slot.current) return sendText(res, 503, 'dashboard not deployed');
+      const handlers = current();
+      if (!handlers) return sendText(res, 503, 'dashboard not deployed');
       const p = page(req, res, viewer);
-      if (p) slot.current.events(req, res, p);
+      if (p) handlers.events(req, res, p);
     }),
   );
-  return slot;
 }

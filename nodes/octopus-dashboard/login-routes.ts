@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { activeAuth } from '../../lib/auth/active-auth';
+import type { AuthService } from '../../lib/auth/auth-service';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import { pageSecurityHeaders } from '../../lib/auth/http-auth';
 import type { HttpApp } from './dashboard-routes';
@@ -16,7 +16,6 @@ const FILES: Record<string, { file: string; type: string }> = {
   'login.js': { file: 'login.js', type: 'text/javascript; charset=utf-8' },
   'login.css': { file: 'login.css', type: 'text/css; charset=utf-8' },
 };
-const registered = new WeakMap<object, Set<string>>();
 
 function escapeAttribute(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -50,21 +49,17 @@ export function setupNotice(setup: OperatorSetup): string {
   return '';
 }
 
-// Once an operator exists that stays so: the page stops asking the database on every visit.
-let ready: { auth: object; until: number } | undefined;
-async function currentSetup(): Promise<OperatorSetup> {
-  const auth = activeAuth();
-  if (auth && ready?.auth === auth && Date.now() < ready.until) return { state: 'ready', operators: 1 };
-  const setup = await operatorSetup(auth);
-  ready = auth && setup.state === 'ready' ? { auth, until: Date.now() + 10_000 } : undefined;
-  return setup;
-}
-
-export function registerLoginPage(app: HttpApp, path: string): void {
-  let paths = registered.get(app);
-  if (!paths) registered.set(app, (paths = new Set()));
-  if (paths.has(path)) return;
-  paths.add(path);
+/** The sign-in page under `path`, mounted once per dashboard path by the Octopus runtime; `getAuth` is its user store. */
+export function mountLoginPage(app: HttpApp, path: string, getAuth: () => AuthService | undefined): void {
+  // Once an operator exists that stays so: the page stops asking the database on every visit.
+  let ready: { auth: object; until: number } | undefined;
+  const currentSetup = async (): Promise<OperatorSetup> => {
+    const auth = getAuth();
+    if (auth && ready?.auth === auth && Date.now() < ready.until) return { state: 'ready', operators: 1 };
+    const setup = await operatorSetup(auth);
+    ready = auth && setup.state === 'ready' ? { auth, until: Date.now() + 10_000 } : undefined;
+    return setup;
+  };
   const html = readFileSync(join(PUBLIC_DIR, 'login.html'), 'utf8');
   app.get(`${path}/login`, (req: IncomingMessage & { baseUrl?: string }, res) => {
     void currentSetup().then((setup) => {

@@ -1,25 +1,22 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { AlertTransition } from '../../lib/alerts/alert-engine';
-import { activeAlertService, type AlertService } from '../../lib/alerts/alert-service';
+import type { AlertService } from '../../lib/alerts/alert-service';
 import type { Alert } from '../../lib/alerts/alert-engine';
 import { commandView, liveDeviceView } from '../../lib/api/views';
 import type { TrackedCommand } from '../../lib/commands/command-tracker';
 import { LiveModel } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
 import { wants, type Subscription } from '../../lib/live/subscription';
-import { activeAuth } from '../../lib/auth/active-auth';
-import { authorizeDashboard } from '../../lib/auth/dashboard-viewer';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
+import type { PageRequest } from '../../lib/live/dashboard-handlers';
 import type { Viewer } from '../../lib/live/viewer';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { isReading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import { octopusRuntime } from '../octopus-runtime';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-import { dashboardSlot, type PageRequest } from './dashboard-routes';
-import { registerLoginPage } from './login-routes';
-import { registerOperatorRoutes } from './operator-routes';
 
 // At most one batch per display frame (60 a second) per browser: a change shows in the next frame,
 // slow enough that any reading rate becomes a bounded stream.
@@ -36,7 +33,8 @@ function setupStatus(setup: OperatorSetup | undefined): { fill: 'yellow'; shape:
 }
 
 export = function register(RED: NodeAPI): void {
-  registerOperatorRoutes(RED, (line) => RED.log.info(line));
+  // The pages, the sign-in page and the editor's first-operator routes are the runtime's.
+  const runtime = octopusRuntime(RED);
 
   function OctopusDashboardNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -53,11 +51,11 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: problem });
       return;
     }
-    // Who may see what: the session (or token) of each request, checked against the user store.
-    const slot = dashboardSlot(RED.httpNode, path, { authorize: authorizeDashboard(activeAuth) });
-    registerLoginPage(RED.httpNode, path);
-    if (slot.current && slot.owner !== node.id) {
-      const taken = `path ${path} already served by node ${slot.owner}`;
+    // The path's pages are mounted once (lib/runtime); they serve the dashboard node that provides its hub.
+    const slot = runtime.dashboard(path);
+    const serving = slot.current();
+    if (serving) {
+      const taken = `path ${path} already served by node ${serving.nodeId}`;
       node.error(`octopus-dashboard: ${taken}`);
       node.status({ fill: 'red', shape: 'ring', text: taken });
       return;
@@ -101,14 +99,13 @@ export = function register(RED: NodeAPI): void {
     };
     service?.on('command', onCommand);
 
-    // Alerts come from whichever alert node is deployed; it may start after this node, or be
-    // redeployed on its own, so follow it rather than look it up once.
+    // Alerts come from the runtime's alert service; it may start after this node, or be
+    // redeployed on its own, so follow its changes rather than look it up once.
     let alerts: AlertService | undefined;
     // Every page hears of alerts (the header counts them); the viewer's sites decide which.
     const onAlert = (t: AlertTransition) => hub.send('alert', { type: t.type, alert: t.alert }, { site: t.alert.site });
     const visibleAlerts = (viewer: Viewer): Alert[] => (alerts?.activeAlerts() ?? []).filter((a) => viewer.canSee(a.site));
-    const followAlerts = () => {
-      const current = activeAlertService();
+    const followAlerts = (current: AlertService | undefined) => {
       if (current === alerts) return;
       alerts?.off('transition', onAlert);
       alerts = current;
@@ -116,8 +113,7 @@ export = function register(RED: NodeAPI): void {
       // Whatever happened before we followed this service: resync the open alerts.
       hub.sendEach('alerts', (c) => visibleAlerts(c.viewer));
     };
-    followAlerts();
-    const alertWatch = setInterval(followAlerts, 1000);
+    const unfollowAlerts = runtime.alerts.subscribe(followAlerts);
     const snapshot = (viewer: Viewer, subscription: Subscription, apiBase?: string) => {
       const devices = model.snapshot().filter((d) => wants(subscription, d.deviceId) && viewer.canSee(d.site));
       return {
@@ -131,20 +127,21 @@ export = function register(RED: NodeAPI): void {
     };
     const pageSnapshot = (p: PageRequest) => snapshot(p.viewer, p.subscription, p.apiBase);
 
-    slot.owner = node.id;
-    slot.current = {
+    const unprovide = slot.provide({
+      nodeId: node.id,
       state: (res, page) => {
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
         res.setHeader('Cache-Control', 'no-store');
         res.end(JSON.stringify(pageSnapshot(page)));
       },
       events: (_req, res, page) => hub.attach(res, { event: 'snapshot', data: pageSnapshot(page) }, { viewer: page.viewer, subscription: page.subscription }),
-    };
+    });
 
     // Whether anyone can sign in, asked of the user store every few seconds (not per status tick).
     let setup: OperatorSetup | undefined;
-    const checkSetup = () => void operatorSetup(activeAuth()).then((s) => (setup = s));
-    checkSetup();
+    const checkSetup = () => void operatorSetup(runtime.auth.current()).then((s) => (setup = s));
+    // At once when the user store comes or goes; an operator made meanwhile shows within 5 s.
+    const unfollowAuth = runtime.auth.subscribe(checkSetup);
     const setupCheck = setInterval(checkSetup, 5000);
     const refresh = setInterval(
       () => status.set(setupStatus(setup) ?? { fill: 'green', shape: 'dot', text: `${path} · ${model.size} devices · ${hub.clientCount} viewers` }),
@@ -179,16 +176,14 @@ export = function register(RED: NodeAPI): void {
     node.on('close', () => {
       clearInterval(refresh);
       clearInterval(setupCheck);
-      clearInterval(alertWatch);
+      unfollowAlerts();
+      unfollowAuth();
       alerts?.off('transition', onAlert);
       service?.off('loaded', onLoaded);
       service?.off('command', onCommand);
       status.close();
       service?.off('event', onRegistryEvent);
-      if (slot.owner === node.id) {
-        slot.current = undefined;
-        slot.owner = undefined;
-      }
+      unprovide();
       hub.close();
     });
   }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeAPI } from 'node-red';
 import { tryReadJsonBody } from '../../lib/api/http';
-import { activeAuth } from '../../lib/auth/active-auth';
+import type { AuthService } from '../../lib/auth/auth-service';
 import { createFirstOperator, operatorSetup } from '../../lib/auth/first-operator';
+import type { AdminApp, Middleware } from '../../lib/runtime/octopus-runtime';
 
 /**
  * The editor's side of the first run: the dashboard node's edit dialog asks whether an operator
@@ -11,8 +11,6 @@ import { createFirstOperator, operatorSetup } from '../../lib/auth/first-operato
  */
 export const OPERATOR_ROUTE = '/octopus/operator';
 
-const served = new WeakSet<object>();
-
 function answer(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -20,18 +18,22 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export function registerOperatorRoutes(RED: NodeAPI, log: (line: string) => void): void {
-  if (served.has(RED.httpAdmin)) return;
-  served.add(RED.httpAdmin);
-  RED.httpAdmin.get(OPERATOR_ROUTE, RED.auth.needsPermission('flows.read'), (_req: IncomingMessage, res: ServerResponse) => {
-    void operatorSetup(activeAuth()).then((setup) => answer(res, 200, setup));
+/** Mounted once per Node-RED instance by the Octopus runtime; `getAuth` is the runtime's user store. */
+export function mountOperatorRoutes(
+  httpAdmin: AdminApp,
+  needsPermission: (p: string) => Middleware,
+  getAuth: () => AuthService | undefined,
+  log: (line: string) => void,
+): void {
+  httpAdmin.get(OPERATOR_ROUTE, needsPermission('flows.read'), (_req: IncomingMessage, res: ServerResponse) => {
+    void operatorSetup(getAuth()).then((setup) => answer(res, 200, setup));
   });
-  RED.httpAdmin.post(OPERATOR_ROUTE, RED.auth.needsPermission('flows.write'), (req: IncomingMessage, res: ServerResponse) => {
+  httpAdmin.post(OPERATOR_ROUTE, needsPermission('flows.write'), (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const body = await tryReadJsonBody(req, 4096);
       if (!body.ok) return answer(res, body.status, { error: body.error });
       const { username, password } = (body.value ?? {}) as { username?: unknown; password?: unknown };
-      const made = await createFirstOperator(activeAuth(), username, password);
+      const made = await createFirstOperator(getAuth(), username, password);
       if (!made.ok) return answer(res, made.status, { error: made.error });
       log(`octopus users: operator "${made.username}" created from the editor`);
       answer(res, 201, { username: made.username });

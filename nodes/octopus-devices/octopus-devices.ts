@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { eventDeviceView } from '../../lib/api/views';
 import { isReading, type DeviceEvent, type ProfileName, type Reading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
-import { eventDeviceView } from '../../lib/api/views';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
 
@@ -16,6 +16,7 @@ function isDeviceEvent(x: unknown): x is DeviceEvent {
 }
 
 export = function register(RED: NodeAPI): void {
+  const runtime = octopusRuntime(RED);
   function OctopusDevicesNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
     const node = this;
@@ -52,7 +53,7 @@ export = function register(RED: NodeAPI): void {
       for (const [code, n] of Object.entries(service.registry.refused)) out[code] = n - (refusedAtStart[code] ?? 0);
       return out;
     };
-    const unregisterStats = registerStatsSource(node.id, () => ({ rejected: refusedHere() }));
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({ rejected: refusedHere() }));
 
     const refresh = setInterval(() => {
       let online = 0;

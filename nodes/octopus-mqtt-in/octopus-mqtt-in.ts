@@ -1,7 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { octopusRuntime } from '../octopus-runtime';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import type { MessageAck } from '../../lib/ingest/3-message-ack';
 import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/ingest/2-deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
@@ -9,7 +8,8 @@ import { parseTopicFilters, SHARE_GROUP } from '../../lib/ingest/1-topic-filters
 import type { BrokerConfigNode } from '../octopus-broker/types';
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  const runtime = octopusRuntime(RED);
 
   function OctopusMqttInNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -89,7 +89,7 @@ export = function register(RED: NodeAPI): void {
     status.set({ fill: 'yellow', shape: 'ring', text: `connecting to ${broker.brokerUrl}` });
     subscriber.start();
 
-    const unregisterStats = registerStatsSource(node.id, () => subscriber.stats());
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => subscriber.stats());
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(refresh);

@@ -1,16 +1,14 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { messageAckOf } from '../../lib/ingest/3-message-ack';
+import { octopusRuntime } from '../octopus-runtime';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import type { ParseNodeConfig } from '../../lib/node-config/node-schemas';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
+import { messageAckOf } from '../../lib/ingest/3-message-ack';
 import { ReadingBatchBuilder } from '../../lib/ingest/5-reading-batch';
 import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
 import { boundRejects } from '../../lib/parser/bounds';
 import { MAX_PAYLOAD_LIMIT as MAX_LIMIT, parseLimit, parseProfiles, topicOptionsOf } from '../../lib/parser/parse-config';
 import { RecentMessages } from '../../lib/parser/recent-messages';
-import { recentByNode, registerTryRoutes } from './try-routes';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
 
@@ -74,8 +72,8 @@ function parseBounds(def: ParseNodeConfig): { maxLevelBytes: number; limits: Hou
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
-  registerTryRoutes(RED);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  const runtime = octopusRuntime(RED);
 
   function OctopusParseNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -121,7 +119,7 @@ export = function register(RED: NodeAPI): void {
     };
     // The last messages seen, for the editor's "try a message" panel (operators only, in memory).
     const recent = new RecentMessages();
-    recentByNode.set(node.id, recent);
+    runtime.recentMessages.set(node.id, recent);
     // Devices per site and attributes per device (issue #15): checked here, before the store, the
     // registry, the live model and the alerts see a reading; what crosses a bound is a reject.
     const limits = bounds.limits;
@@ -266,7 +264,7 @@ export = function register(RED: NodeAPI): void {
       done();
     });
 
-    const unregisterStats = registerStatsSource(node.id, () => ({
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({
       parsed: counters.parsed,
       readings: counters.readings,
       rejected: counters.rejected,
@@ -276,7 +274,7 @@ export = function register(RED: NodeAPI): void {
       clearTimeout(statusTimer);
       statusTimer = undefined;
       unregisterStats();
-      if (recentByNode.get(node.id) === recent) recentByNode.delete(node.id);
+      if (runtime.recentMessages.get(node.id) === recent) runtime.recentMessages.delete(node.id);
       done();
     });
   }

@@ -1,21 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { tryReadJsonBody } from '../../lib/api/http';
-import { registerAuthApi } from '../../lib/api/routes';
-import { activateAuth } from '../../lib/auth/active-auth';
-import { AuthService } from '../../lib/auth/auth-service';
-import { bootstrapOperator } from '../../lib/auth/bootstrap';
-import { Database, redactConnectionString } from '../../lib/db/database';
-import { HistoryMaintainer } from '../../lib/history/history-maintainer';
 import { readNodeConfig } from '../../lib/node-config/node-config';
-import { registerStatsSource } from '../../lib/metrics/ingest-metrics';
+import { tryReadJsonBody } from '../../lib/api/http';
+import { Database, redactConnectionString } from '../../lib/db/database';
 import { testDatabaseConnection } from '../../lib/util/connection-test';
-import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays, maintenanceIntervalMs } from '../../lib/util/env-config';
+import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays } from '../../lib/util/env-config';
+import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
 
+
 export = function register(RED: NodeAPI): void {
-  // Sign-in, users and tokens live as long as the runtime; they use whichever user store is deployed.
-  registerAuthApi(RED.httpNode, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+  const runtime = octopusRuntime(RED);
 
   // "Test connection" in the edit dialog: the connection string typed there, else the stored one
   // (the field shows a placeholder, never the password), else DATABASE_URL.
@@ -80,48 +75,11 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    // This database also holds the users the web routes (/api/v1, /ui) check against: the first
-    // deployed octopus-postgres is the user store (see docs/security.md).
-    const auth = new AuthService({ database: () => database.ready() });
-    const deactivateAuth = activateAuth(auth);
-    let closed = false;
-    let retry: NodeJS.Timeout | undefined;
-    const bootstrap = (): Promise<void> =>
-      bootstrapOperator(auth).then(
-        ({ level, message }) => (level === 'warn' ? this.warn(`octopus users: ${message}`) : this.log(`octopus users: ${message}`)),
-        (err: Error) => {
-          this.warn(`octopus users: first operator not set up yet (${err.message}); retrying`);
-          if (!closed) return new Promise<void>((resolve) => (retry = setTimeout(() => resolve(bootstrap()), 5000)));
-        },
-      );
-    auth.settleFirst(bootstrap());
-    const purge = setInterval(() => void auth.store.purgeExpiredSessions().catch(() => undefined), 3_600_000);
-    purge.unref();
-
-    let defaultPartitionRows = 0;
-    const unregisterStats = registerStatsSource(this.id, () => ({ defaultPartitionRows }));
-    const interval = maintenanceIntervalMs();
-    if (interval.problem) this.warn(interval.problem);
-    const maintainer = new HistoryMaintainer(database, {
-      rawRetentionDays,
-      intervalMs: interval.ms,
-      onError: (err) => this.warn(`history maintenance on ${this.target}: ${err.message}`),
-      onReport: (r) => {
-        defaultPartitionRows = r.defaultRows;
-        if (r.pastDaysMoved.length > 0) this.log(`partitions: readings of past days moved into ${r.pastDaysMoved.join(', ')}`);
-        if (r.partitionsDropped.length > 0) this.log(`retention (${rawRetentionDays} days): dropped ${r.partitionsDropped.join(', ')}`);
-        if (r.backlog > 0) this.log(`rollups: ${r.backlog} closed 5-minute buckets still to roll up`);
-      },
-    });
-    maintainer.start();
+    // A connection, handed to the runtime: it keeps the history maintenance running on it and,
+    // while this is the first database deployed, the web user store (lib/runtime/user-service.ts).
+    const stop = runtime.provideDatabase({ id: this.id, database, target: this.target, rawRetentionDays, log: { log: (l) => this.log(l), warn: (l) => this.warn(l) } });
     this.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      clearTimeout(retry);
-      clearInterval(purge);
-      unregisterStats();
-      deactivateAuth();
-      maintainer
-        .stop()
+      stop()
         .then(() => database.close())
         .then(done, done);
     });

@@ -1,20 +1,19 @@
 import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { registerApiRoutes } from '../../lib/api/routes';
-import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { readNodeConfig } from '../../lib/node-config/node-config';
 import { numberIn } from '../../lib/node-config/number-settings';
 import { RegistryService } from '../../lib/registry/registry-service';
 import { startWithRetry } from '../../lib/util/retry';
 import type { BrokerConfigNode } from '../octopus-broker/types';
+import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 import type { RegistryConfigNode } from './types';
 
 export = function register(RED: NodeAPI): void {
-  // The REST API lives as long as the runtime; it serves whichever registry is deployed.
-  registerApiRoutes(RED.httpNode, activeRegistry, { onError: (err) => RED.log.error(`octopus API: ${err.stack ?? err.message}`) });
+  // The REST API is the runtime's; it serves the first registry deployed and still running.
+  const runtime = octopusRuntime(RED);
 
   function OctopusRegistryNode(this: RegistryConfigNode, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -76,7 +75,7 @@ export = function register(RED: NodeAPI): void {
     node.service = service;
     // The last save on close needs the database even if its config node is closed first.
     const releaseDatabase = database.retain();
-    const deactivate = activateRegistry(service);
+    const deactivate = runtime.registry.provide(service);
     service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
 
     const starting = startWithRetry(() => service.start(), {

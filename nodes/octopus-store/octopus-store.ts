@@ -1,12 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Batcher } from '../../lib/ingest/6-batcher';
-import type { DeadLetter } from '../../lib/ingest/8-readings-store';
+import { octopusRuntime } from '../octopus-runtime';
 import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { numberSetting } from '../../lib/node-config/number-settings';
+import { Batcher } from '../../lib/ingest/6-batcher';
+import type { DeadLetter } from '../../lib/ingest/8-readings-store';
 import { messageAckOf } from '../../lib/ingest/3-message-ack';
 import { readingProblem, type Reading, type Reject } from '../../lib/model/reading';
-import { batchSize as batchSizeHistogram, commitSeconds, registerStatsSource } from '../../lib/metrics/ingest-metrics';
-import { ensureMetricsRoute } from '../../lib/metrics/metrics-route';
 import { batchProblem, isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import { DeviceTouches } from '../../lib/ingest/7-device-touches';
 import { deadLetterForRejects } from '../../lib/ingest/7-dead-letter';
@@ -80,7 +79,8 @@ function safeJson(v: unknown): string {
 }
 
 export = function register(RED: NodeAPI): void {
-  ensureMetricsRoute(RED.httpNode);
+  // The Octopus routes (/metrics among them) exist from the moment the pack loads.
+  const runtime = octopusRuntime(RED);
 
   function OctopusStoreNode(this: Node, saved: NodeDef) {
     RED.nodes.createNode(this, saved);
@@ -137,8 +137,8 @@ export = function register(RED: NodeAPI): void {
         const pool = await database.ready();
         const started = process.hrtime.bigint();
         const outcome = await storeBatch(pool, items, touches);
-        commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        batchSizeHistogram.observe(outcome.stored + outcome.duplicates);
+        runtime.metrics.commitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        runtime.metrics.batchSize.observe(outcome.stored + outcome.duplicates);
         counters.batches++;
         counters.stored += outcome.stored;
         counters.duplicates += outcome.duplicates;
@@ -181,7 +181,7 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    const unregisterStats = registerStatsSource(node.id, () => ({
+    const unregisterStats = runtime.metrics.registerStatsSource(node.id, () => ({
       committed: counters.stored,
       duplicates: counters.duplicates,
       deadLettered: counters.deadLettered,

@@ -1,336 +1,344 @@
+// @ts-check
 // Overview: sites → rooms → device cards with the latest values, state and open alerts, live.
-(function () {
-  'use strict';
 
-  var O = window.Octopus;
-  var el = O.el;
-  var SPARK_POINTS = 60;
-  var SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+import { css, el } from './dom.js';
+import { ago, deviceHref, format } from './format.js';
+import { live } from './live.js';
+import { openAlerts } from './open-alerts.js';
+import { sparklines } from './sparklines.js';
 
-  var root, sitesEl, emptyEl, searchEl, stateEl, siteEl, countEl;
-  var devices, cards, alertsByDevice, timers, dirtySparks, sparkWatcher;
+/** @typedef {import('./types.js').Alert} Alert */
+/** @typedef {import('./types.js').LiveDevice} LiveDevice */
+/** @typedef {import('./types.js').LiveReading} LiveReading */
+/** @typedef {import('./types.js').LiveValue} LiveValue */
+/** @typedef {import('./types.js').Snapshot} Snapshot */
 
-  function group(parent, cls, key, title, tag) {
-    var found = null;
-    for (var i = 0; i < parent.children.length; i++) {
-      if (parent.children[i].dataset.key === key) found = parent.children[i];
+/**
+ * One attribute's line on a card: its value, age and sparkline.
+ * @typedef {object} Row
+ * @property {HTMLDivElement} el
+ * @property {HTMLSpanElement} value
+ * @property {HTMLSpanElement} age
+ * @property {number} ts
+ * @property {number} [changedAt]
+ * @property {import('./sparklines.js').Spark} [spark]
+ */
+
+/**
+ * A device's card.
+ * @typedef {{ card: HTMLElement, rows: Map<string, Row>, name: HTMLAnchorElement, badge: HTMLSpanElement, alerts?: HTMLUListElement }} Card
+ */
+
+/** @type {Record<string, number>} */
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * The page's state while shown.
+ * @typedef {object} Overview
+ * @property {HTMLElement} sitesEl
+ * @property {HTMLElement} emptyEl
+ * @property {HTMLInputElement} searchEl
+ * @property {HTMLSelectElement} stateEl
+ * @property {HTMLSelectElement} siteEl
+ * @property {HTMLElement} countEl
+ * @property {Map<string, LiveDevice>} devices
+ * @property {Map<string, Card>} cards
+ * @property {Map<string, Map<string, Alert>>} alertsByDevice
+ * @property {ReturnType<typeof setInterval>[]} timers
+ * @property {ReturnType<typeof sparklines>} sparks
+ * @property {string} accent
+ */
+/** @type {Overview} */
+let o;
+
+/**
+ * The rooms (or devices) container of the site (or room) section `key` under `parent`, made on first use.
+ * @param {Element} parent
+ * @param {'site' | 'room'} cls
+ * @param {string} key
+ * @param {string} title
+ * @param {'h2' | 'h3'} tag
+ * @returns {HTMLElement}
+ */
+function group(parent, cls, key, title, tag) {
+  /** @type {HTMLElement | null} */
+  let found = null;
+  for (const child of parent.children) {
+    if (child instanceof HTMLElement && child.dataset.key === key) found = child;
+  }
+  if (found) return /** @type {HTMLElement} */ (found.querySelector(':scope > .devices, :scope > .rooms'));
+  const section = el('section', cls, undefined, { 'data-key': key });
+  section.appendChild(el(tag, null, title));
+  const inner = cls === 'room' ? el('div', 'devices') : el('div', 'rooms');
+  section.appendChild(inner);
+  // keep sections sorted by name
+  /** @type {Element | null} */
+  let after = null;
+  for (const child of parent.children) {
+    if (child instanceof HTMLElement && (child.dataset.key ?? '') > key) {
+      after = child;
+      break;
     }
-    if (found) return found.querySelector(':scope > .devices, :scope > .rooms');
-    var section = el('section', cls, undefined, { 'data-key': key });
-    section.appendChild(el(tag, null, title));
-    var inner = cls === 'room' ? el('div', 'devices') : el('div', 'rooms');
-    section.appendChild(inner);
-    // keep sections sorted by name
-    var after = null;
-    for (var j = 0; j < parent.children.length; j++) {
-      if (parent.children[j].dataset.key > key) { after = parent.children[j]; break; }
-    }
-    parent.insertBefore(section, after);
-    return inner;
   }
+  parent.insertBefore(section, after);
+  return inner;
+}
 
-  /**
-   * A row's sparkline: the series is kept from the first value, the chart is made only once the row
-   * scrolls into view, so an overview of thousands of devices does not build thousands of charts.
-   */
-  function sparkline(row, attr) {
-    if (typeof attr.value !== 'number') return;
-    // Chart.js sizes a responsive chart from its container: the container's height must be fixed.
-    var box = el('div', 'spark');
-    row.appendChild(box);
-    row._box = box;
-    row._series = [attr.value];
-    if (sparkWatcher) sparkWatcher.observe(box);
-    else makeChart(row);
+/**
+ * @param {Card} entry
+ * @param {string} deviceId
+ * @param {string} name
+ * @param {LiveValue} attr
+ */
+function attrRow(entry, deviceId, name, attr) {
+  const value = el('span', 'value', format(attr.value, attr.unit));
+  value.dataset.deviceId = deviceId;
+  value.dataset.attribute = name;
+  const age = el('span', 'age', 'updated ' + ago(attr.ts));
+  /** @type {Row} */
+  const row = { el: el('div', 'attr', undefined, null, el('span', 'label', name), value, age), value, age, ts: attr.ts };
+  row.spark = o.sparks.add(row.el, attr.value);
+  entry.rows.set(name, row);
+  entry.card.appendChild(row.el);
+  return row;
+}
+
+/** @param {LiveDevice} d */
+function renderDevice(d) {
+  o.devices.set(d.deviceId, d);
+  let entry = o.cards.get(d.deviceId);
+  if (!entry) {
+    const siteInner = group(o.sitesEl, 'site', d.site, d.site, 'h2');
+    const roomInner = group(siteInner, 'room', d.site + '\u0000' + d.room, d.room || '(no room)', 'h3');
+    const card = el('article', 'device', undefined, { 'data-device-id': d.deviceId });
+    const name = el('a', 'name', d.name || d.device, { href: deviceHref(d.deviceId), title: d.deviceId });
+    const badge = el('span', 'badge', d.state || 'online', { 'data-state': d.state || 'online' });
+    card.appendChild(el('header', null, undefined, null, name, badge));
+    roomInner.appendChild(card);
+    entry = { card, rows: new Map(), name, badge };
+    o.cards.set(d.deviceId, entry);
+    addSiteOption(d.site);
+  } else {
+    entry.name.textContent = d.name || d.device;
+    entry.badge.textContent = d.state || 'online';
+    entry.badge.dataset.state = d.state || 'online';
   }
-
-  function makeChart(row) {
-    if (row._chart || !window.Chart) return;
-    var canvas = el('canvas');
-    row._box.appendChild(canvas);
-    row._chart = new window.Chart(canvas, {
-      type: 'line',
-      data: { labels: row._series.map(function () { return ''; }), datasets: [{ data: row._series, borderWidth: 1.5, pointRadius: 0, tension: 0.3, borderColor: O.accent }] },
-      options: { animation: false, responsive: true, maintainAspectRatio: false, events: [], plugins: { legend: { display: false }, tooltip: { enabled: false } }, scales: { x: { display: false }, y: { display: false } } },
-    });
-  }
-
-  function pushSpark(row, value) {
-    if (!row._series || typeof value !== 'number') return;
-    row._series.push(value);
-    if (row._series.length > SPARK_POINTS) row._series.shift();
-    // Redrawn in the next round, once however many values came: text first, pictures after.
-    if (row._chart) dirtySparks.add(row);
-  }
-
-  /**
-   * Redraws the sparklines that changed, a few milliseconds' worth at a time: a hundred charts in one
-   * go would hold the page for a long frame, and a value arriving meanwhile would wait for it.
-   */
-  var drawing = false;
-  function drawSparks() {
-    if (drawing) return;
-    drawing = true;
-    var queue = Array.from(dirtySparks);
-    dirtySparks.clear();
-    (function slice() {
-      var until = performance.now() + 4;
-      while (queue.length && performance.now() < until) {
-        var row = queue.shift();
-        if (!row.isConnected || row.closest('[hidden]') || !row._chart) continue;
-        row._chart.data.labels = row._series.map(function () { return ''; });
-        row._chart.update('none');
-      }
-      if (queue.length) setTimeout(slice, 0);
-      else drawing = false;
-    })();
-  }
-
-  function attrRow(entry, deviceId, name, attr) {
-    var row = el('div', 'attr');
-    var value = el('span', 'value', O.format(attr.value, attr.unit));
-    value.dataset.deviceId = deviceId;
-    value.dataset.attribute = name;
-    row.appendChild(el('span', 'label', name));
-    row.appendChild(value);
-    var age = el('span', 'age', 'updated ' + O.ago(attr.ts));
-    row.appendChild(age);
-    row._value = value;
-    row._age = age;
-    row._ts = attr.ts;
-    sparkline(row, attr);
-    entry.rows.set(name, row);
-    entry.card.appendChild(row);
-    return row;
-  }
-
-  function renderDevice(d) {
-    devices.set(d.deviceId, d);
-    var entry = cards.get(d.deviceId);
-    if (!entry) {
-      var siteInner = group(sitesEl, 'site', d.site, d.site, 'h2');
-      var roomInner = group(siteInner, 'room', d.site + '\u0000' + d.room, d.room || '(no room)', 'h3');
-      var card = el('article', 'device', undefined, { 'data-device-id': d.deviceId });
-      var head = el('header');
-      var name = el('a', 'name', d.name || d.device, { href: O.deviceHref(d.deviceId), title: d.deviceId });
-      var badge = el('span', 'badge', d.state || 'online', { 'data-state': d.state || 'online' });
-      head.appendChild(name);
-      head.appendChild(badge);
-      card.appendChild(head);
-      roomInner.appendChild(card);
-      entry = { card: card, rows: new Map(), name: name, badge: badge };
-      cards.set(d.deviceId, entry);
-      addSiteOption(d.site);
-    } else {
-      entry.name.textContent = d.name || d.device;
-      entry.badge.textContent = d.state || 'online';
-      entry.badge.dataset.state = d.state || 'online';
-    }
-    entry.card.dataset.state = d.state || 'online';
-    Object.keys(d.attributes || {}).sort().forEach(function (k) {
-      var a = d.attributes[k];
-      var row = entry.rows.get(k);
-      if (!row) attrRow(entry, d.deviceId, k, a);
+  entry.card.dataset.state = d.state || 'online';
+  const card = entry;
+  Object.keys(d.attributes || {})
+    .sort()
+    .forEach((k) => {
+      const a = d.attributes[k];
+      const row = card.rows.get(k);
+      if (!row) attrRow(card, d.deviceId, k, a);
       else setValue(row, a);
     });
-    renderAlerts(d.deviceId);
-    applyFilter(entry);
-    updateEmpty();
-  }
+  renderAlerts(d.deviceId);
+  applyFilter(entry);
+  updateEmpty();
+}
 
-  function setValue(row, a) {
-    if (a.ts < row._ts) return;
-    row._ts = a.ts;
-    row._value.textContent = O.format(a.value, a.unit);
-    // A highlight by the Web Animations API: restarting a CSS animation would force a layout per value.
-    // Highlight a change only where changes are news (a value quiet for 5 s): on values that change
-    // every second the highlights would never stop, and the page would repaint every frame for them.
-    var now = Date.now();
-    if (row._value.animate && !(row._changedAt > now - 5000)) {
-      row._value.animate([{ color: O.accent }, { color: 'inherit' }], { duration: 800, easing: 'ease-out' });
-    }
-    row._changedAt = now;
-    var age = 'updated ' + O.ago(a.ts);
-    if (row._age.textContent !== age) row._age.textContent = age;
-    pushSpark(row, a.value);
+/**
+ * @param {Row} row
+ * @param {LiveValue} a
+ */
+function setValue(row, a) {
+  if (a.ts < row.ts) return;
+  row.ts = a.ts;
+  row.value.textContent = format(a.value, a.unit);
+  // A highlight by the Web Animations API: restarting a CSS animation would force a layout per value.
+  // Highlight a change only where changes are news (a value quiet for 5 s): on values that change
+  // every second the highlights would never stop, and the page would repaint every frame for them.
+  const t = Date.now();
+  if (row.value.animate && !(row.changedAt !== undefined && row.changedAt > t - 5000)) {
+    row.value.animate([{ color: o.accent }, { color: 'inherit' }], { duration: 800, easing: 'ease-out' });
   }
+  row.changedAt = t;
+  const age = 'updated ' + ago(a.ts);
+  if (row.age.textContent !== age) row.age.textContent = age;
+  o.sparks.push(row.spark, a.value);
+}
 
-  function applyReading(r) {
-    var d = devices.get(r.deviceId);
-    if (!d) d = { deviceId: r.deviceId, site: r.site, room: r.room, device: r.device, attributes: {} };
-    d.attributes[r.attribute] = { value: r.value, unit: r.unit, ts: r.ts };
-    var entry = cards.get(r.deviceId);
-    var row = entry && entry.rows.get(r.attribute);
-    if (row) {
-      devices.set(d.deviceId, d);
-      setValue(row, d.attributes[r.attribute]);
-    } else {
-      renderDevice(d);
-    }
+/** @param {LiveReading} r */
+function applyReading(r) {
+  const d = o.devices.get(r.deviceId) || { deviceId: r.deviceId, site: r.site, room: r.room, device: r.device, attributes: {} };
+  d.attributes[r.attribute] = { value: r.value, unit: r.unit, ts: r.ts };
+  const entry = o.cards.get(r.deviceId);
+  const row = entry && entry.rows.get(r.attribute);
+  if (row) {
+    o.devices.set(d.deviceId, d);
+    setValue(row, d.attributes[r.attribute]);
+  } else {
+    renderDevice(d);
   }
+}
 
-  function renderAlerts(deviceId) {
-    var entry = cards.get(deviceId);
-    if (!entry) return;
-    var open = Array.from((alertsByDevice.get(deviceId) || new Map()).values());
-    if (!entry.alerts) {
-      if (open.length === 0) return;
-      entry.alerts = el('ul', 'alerts');
-      entry.card.insertBefore(entry.alerts, entry.card.children[1] || null);
-    }
-    entry.alerts.textContent = '';
-    open.sort(function (a, b) { return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]; });
-    open.forEach(function (a) {
-      var li = el('li', 'alert', a.message || a.attribute);
-      li.dataset.severity = a.severity;
-      li.dataset.state = a.state;
-      li.dataset.alertId = a.id;
-      entry.alerts.appendChild(li);
-    });
-    entry.card.dataset.alert = open.length ? open[0].severity : '';
-    applyFilter(entry);
+/** @param {string} deviceId */
+function renderAlerts(deviceId) {
+  const entry = o.cards.get(deviceId);
+  if (!entry) return;
+  const open = Array.from((o.alertsByDevice.get(deviceId) || new Map()).values());
+  if (!entry.alerts) {
+    if (open.length === 0) return;
+    entry.alerts = el('ul', 'alerts');
+    entry.card.insertBefore(entry.alerts, entry.card.children[1] || null);
   }
+  const list = entry.alerts;
+  list.textContent = '';
+  open.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  open.forEach((a) => {
+    const li = el('li', 'alert', a.message || a.attribute);
+    li.dataset.severity = a.severity;
+    li.dataset.state = a.state;
+    li.dataset.alertId = a.id;
+    list.appendChild(li);
+  });
+  entry.card.dataset.alert = open.length ? open[0].severity : '';
+  applyFilter(entry);
+}
 
-  function resetAlerts() {
-    var before = Array.from(alertsByDevice.keys());
-    alertsByDevice = new Map();
-    O.alerts.forEach(function (a) {
-      var byId = alertsByDevice.get(a.deviceId) || new Map();
-      byId.set(a.id, a);
-      alertsByDevice.set(a.deviceId, byId);
-    });
-    before.concat(Array.from(alertsByDevice.keys())).forEach(renderAlerts);
+function resetAlerts() {
+  const before = Array.from(o.alertsByDevice.keys());
+  o.alertsByDevice = new Map();
+  openAlerts.forEach((a) => {
+    const byId = o.alertsByDevice.get(a.deviceId) || new Map();
+    byId.set(a.id, a);
+    o.alertsByDevice.set(a.deviceId, byId);
+  });
+  before.concat(Array.from(o.alertsByDevice.keys())).forEach(renderAlerts);
+}
+
+/** @param {Alert} a */
+function applyAlert(a) {
+  const byId = o.alertsByDevice.get(a.deviceId) || new Map();
+  if (a.state === 'cleared') byId.delete(a.id);
+  else byId.set(a.id, a);
+  o.alertsByDevice.set(a.deviceId, byId);
+  renderAlerts(a.deviceId);
+}
+
+/** @param {Snapshot} data */
+function snapshot(data) {
+  const seen = new Set();
+  (data.devices || []).forEach((d) => {
+    seen.add(d.deviceId);
+    renderDevice(d);
+  });
+  // devices forgotten while we were away
+  o.cards.forEach((_entry, id) => {
+    if (!seen.has(id)) removeDevice(id);
+  });
+  resetAlerts();
+  updateEmpty();
+}
+
+/** @param {string} id */
+function removeDevice(id) {
+  const entry = o.cards.get(id);
+  if (entry) {
+    entry.rows.forEach((row) => o.sparks.remove(row.spark));
+    entry.card.remove();
   }
+  o.cards.delete(id);
+  o.devices.delete(id);
+  updateEmpty();
+}
 
-  function applyAlert(a) {
-    var byId = alertsByDevice.get(a.deviceId) || new Map();
-    if (a.state === 'cleared') byId.delete(a.id);
-    else byId.set(a.id, a);
-    alertsByDevice.set(a.deviceId, byId);
-    renderAlerts(a.deviceId);
-  }
+/** @param {string} site */
+function addSiteOption(site) {
+  const options = Array.from(o.siteEl.options);
+  if (options.some((x) => x.value === site)) return;
+  const after = options.slice(1).find((x) => x.value > site) || null;
+  o.siteEl.insertBefore(el('option', null, site, { value: site }), after);
+}
 
-  function snapshot(data) {
-    var seen = new Set();
-    (data.devices || []).forEach(function (d) {
-      seen.add(d.deviceId);
-      renderDevice(d);
-    });
-    // devices forgotten while we were away
-    cards.forEach(function (entry, id) {
-      if (!seen.has(id)) removeDevice(id);
-    });
-    resetAlerts();
-    updateEmpty();
-  }
+/** @param {Card} entry */
+function applyFilter(entry) {
+  const q = o.searchEl.value.trim().toLowerCase();
+  const state = o.stateEl.value;
+  const site = o.siteEl.value;
+  const d = o.devices.get(entry.card.dataset.deviceId ?? '');
+  if (!d) return;
+  const text = [d.site, d.room, d.device, d.name || '', Object.keys(d.attributes || {}).join(' ')].join(' ').toLowerCase();
+  let visible = (q === '' || text.indexOf(q) >= 0) && (site === '' || d.site === site);
+  if (state === 'alerting') visible = visible && !!entry.card.dataset.alert;
+  else if (state) visible = visible && (d.state || 'online') === state;
+  entry.card.hidden = !visible;
+}
 
-  function removeDevice(id) {
-    var entry = cards.get(id);
-    if (entry) {
-      entry.rows.forEach(function (row) { if (row._chart) row._chart.destroy(); });
-      entry.card.remove();
-    }
-    cards.delete(id);
-    devices.delete(id);
-    updateEmpty();
-  }
+function applyFilters() {
+  o.cards.forEach(applyFilter);
+  // Hide rooms and sites left without a visible card.
+  o.sitesEl.querySelectorAll('.room').forEach((room) => {
+    /** @type {HTMLElement} */ (room).hidden = !room.querySelector('article.device:not([hidden])');
+  });
+  o.sitesEl.querySelectorAll('.site').forEach((site) => {
+    /** @type {HTMLElement} */ (site).hidden = !site.querySelector('.room:not([hidden])');
+  });
+  updateEmpty();
+}
 
-  function addSiteOption(site) {
-    for (var i = 0; i < siteEl.options.length; i++) if (siteEl.options[i].value === site) return;
-    var option = el('option', null, site, { value: site });
-    var after = null;
-    for (var j = 1; j < siteEl.options.length; j++) if (siteEl.options[j].value > site) { after = siteEl.options[j]; break; }
-    siteEl.insertBefore(option, after);
-  }
+function updateEmpty() {
+  let visible = 0;
+  o.cards.forEach((e) => {
+    if (!e.card.hidden) visible++;
+  });
+  o.emptyEl.hidden = visible > 0;
+  o.emptyEl.textContent = o.devices.size === 0 ? 'No device has reported yet. Start the simulator with “npm run simulate”.' : 'No device matches the filter.';
+  o.countEl.textContent = o.devices.size === 0 ? '' : visible + ' of ' + o.devices.size + ' devices';
+}
 
-  function applyFilter(entry) {
-    var q = searchEl.value.trim().toLowerCase();
-    var state = stateEl.value;
-    var site = siteEl.value;
-    var d = devices.get(entry.card.dataset.deviceId);
-    if (!d) return;
-    var text = [d.site, d.room, d.device, d.name || '', Object.keys(d.attributes || {}).join(' ')].join(' ').toLowerCase();
-    var visible = (q === '' || text.indexOf(q) >= 0) && (site === '' || d.site === site);
-    if (state === 'alerting') visible = visible && !!entry.card.dataset.alert;
-    else if (state) visible = visible && (d.state || 'online') === state;
-    entry.card.hidden = !visible;
-  }
-
-  function applyFilters() {
-    cards.forEach(applyFilter);
-    // Hide rooms and sites left without a visible card.
-    sitesEl.querySelectorAll('.room').forEach(function (room) {
-      room.hidden = !room.querySelector('article.device:not([hidden])');
-    });
-    sitesEl.querySelectorAll('.site').forEach(function (site) {
-      site.hidden = !site.querySelector('.room:not([hidden])');
-    });
-    updateEmpty();
-  }
-
-  function updateEmpty() {
-    var visible = 0;
-    cards.forEach(function (e) { if (!e.card.hidden) visible++; });
-    emptyEl.hidden = visible > 0;
-    emptyEl.textContent = devices.size === 0 ? 'No device has reported yet. Start the simulator with “npm run simulate”.' : 'No device matches the filter.';
-    countEl.textContent = devices.size === 0 ? '' : visible + ' of ' + devices.size + ' devices';
-  }
-
-  O.pages.overview = {
-    title: 'Overview',
-    enter: function (view) {
-      O.accent = O.css('--accent', '#2f7fbf');
-      sparkWatcher = window.IntersectionObserver
-        ? new IntersectionObserver(function (entries) {
-            entries.forEach(function (e) {
-              if (!e.isIntersecting) return;
-              sparkWatcher.unobserve(e.target);
-              makeChart(e.target.parentNode);
-            });
-          }, { rootMargin: '200px' })
-        : null;
-      devices = new Map();
-      cards = new Map();
-      alertsByDevice = new Map();
-      dirtySparks = new Set();
-      searchEl = el('input', null, undefined, { id: 'search', type: 'search', placeholder: 'Search sites, rooms, devices…', 'aria-label': 'Search' });
-      stateEl = el('select', null, undefined, { id: 'state-filter', 'aria-label': 'State' });
-      [['', 'All states'], ['online', 'Online'], ['stale', 'Stale'], ['offline', 'Offline'], ['alerting', 'With alerts']].forEach(function (o) {
-        stateEl.appendChild(el('option', null, o[1], { value: o[0] }));
-      });
-      siteEl = el('select', null, undefined, { id: 'site-filter', 'aria-label': 'Site' });
-      siteEl.appendChild(el('option', null, 'All sites', { value: '' }));
-      countEl = el('span', 'count muted');
-      root = el('div', 'overview', undefined, null, el('div', 'toolbar', undefined, null, searchEl, stateEl, siteEl, countEl));
-      sitesEl = el('div', null, undefined, { id: 'sites', 'aria-live': 'polite' });
-      emptyEl = el('p', 'empty', undefined, { id: 'empty', hidden: '' });
-      root.appendChild(sitesEl);
-      root.appendChild(emptyEl);
-      view.appendChild(root);
-      [searchEl, stateEl, siteEl].forEach(function (c) { c.addEventListener('input', applyFilters); });
-      timers = [
-        setInterval(function () {
-          cards.forEach(function (entry) {
-            entry.rows.forEach(function (row) { row._age.textContent = 'updated ' + O.ago(row._ts); });
-          });
-        }, 5000),
-        setInterval(drawSparks, 1000),
-      ];
-      O.live('?scope=overview', {
-        snapshot: function (data) { snapshot(data); applyFilters(); },
-        readings: function (list) { list.forEach(applyReading); },
-        device: renderDevice,
-        removed: function (d) { removeDevice(d.deviceId); },
-        alert: function (t) { applyAlert(t.alert); },
-        alerts: resetAlerts,
-      });
-    },
-    leave: function () {
-      timers.forEach(clearInterval);
-      if (sparkWatcher) sparkWatcher.disconnect();
-      cards.forEach(function (entry) {
-        entry.rows.forEach(function (row) { if (row._chart) row._chart.destroy(); });
-      });
-    },
+/** @param {HTMLElement} view */
+function enter(view) {
+  const searchEl = el('input', null, undefined, { id: 'search', type: 'search', placeholder: 'Search sites, rooms, devices…', 'aria-label': 'Search' });
+  const stateEl = el('select', null, undefined, { id: 'state-filter', 'aria-label': 'State' });
+  [['', 'All states'], ['online', 'Online'], ['stale', 'Stale'], ['offline', 'Offline'], ['alerting', 'With alerts']].forEach(([value, label]) => {
+    stateEl.appendChild(el('option', null, label, { value }));
+  });
+  const siteEl = el('select', null, undefined, { id: 'site-filter', 'aria-label': 'Site' });
+  siteEl.appendChild(el('option', null, 'All sites', { value: '' }));
+  const countEl = el('span', 'count muted');
+  const sitesEl = el('div', null, undefined, { id: 'sites', 'aria-live': 'polite' });
+  const emptyEl = el('p', 'empty', undefined, { id: 'empty', hidden: '' });
+  const accent = css('--accent', '#2f7fbf');
+  o = {
+    sitesEl, emptyEl, searchEl, stateEl, siteEl, countEl,
+    devices: new Map(),
+    cards: new Map(),
+    alertsByDevice: new Map(),
+    accent,
+    sparks: sparklines(accent),
+    timers: [],
   };
-})();
+  view.appendChild(el('div', 'overview', undefined, null, el('div', 'toolbar', undefined, null, searchEl, stateEl, siteEl, countEl), sitesEl, emptyEl));
+  [searchEl, stateEl, siteEl].forEach((c) => c.addEventListener('input', applyFilters));
+  o.timers = [
+    setInterval(() => {
+      o.cards.forEach((entry) => {
+        entry.rows.forEach((row) => {
+          row.age.textContent = 'updated ' + ago(row.ts);
+        });
+      });
+    }, 5000),
+    setInterval(() => o.sparks.draw(), 1000),
+  ];
+  live('?scope=overview', {
+    snapshot: (data) => {
+      snapshot(data);
+      applyFilters();
+    },
+    readings: (list) => list.forEach(applyReading),
+    device: renderDevice,
+    removed: (d) => removeDevice(d.deviceId),
+    alert: (t) => applyAlert(t.alert),
+    alerts: resetAlerts,
+  });
+}
+
+function leave() {
+  o.timers.forEach(clearInterval);
+  o.sparks.close();
+}
+
+/** @type {import('./types.js').Page} */
+export const overviewPage = { title: 'Overview', enter, leave };

@@ -1,55 +1,42 @@
+// @ts-check
 // The signed-in user on the dashboard: who it is (shown in the header with a sign-out button), the
 // CSRF token the REST client sends on every write, and the way back to the sign-in page when the
-// session has ended.
-(function () {
-  'use strict';
+// session has ended. Read once, when the dashboard loads.
 
-  var O = (window.Octopus = window.Octopus || {});
-  O.csrfToken = null;
-  O.me = null;
+import { apiBase, csrfToken, setCsrfToken, setSessionReady, toLogin } from './api.js';
 
-  O.toLogin = function () {
-    location.replace('login' + location.hash);
-  };
+/** @typedef {import('./types.js').Me} Me */
 
-  O.session = fetch(O.apiBase + '/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-    .then(function (res) {
-      if (res.status === 401) {
-        O.toLogin();
-        return null;
-      }
-      return res.ok ? res.json() : null;
-    })
-    .then(function (me) {
-      if (!me) return null;
-      O.me = me;
-      O.csrfToken = me.csrfToken;
-      var who = document.getElementById('user');
-      if (who) {
-        who.textContent = me.user.username;
-        who.title = me.operator ? 'operator: every site' : Object.keys(me.sites).map(function (s) { return s + ': ' + me.sites[s]; }).join(', ');
-      }
-      return me;
-    })
-    .catch(function () {
+/** @type {Promise<Me | null>} */
+export const session = fetch(apiBase() + '/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+  .then((res) => {
+    if (res.status === 401) {
+      toLogin();
       return null;
-    });
+    }
+    return res.ok ? res.json() : null;
+  })
+  .then((/** @type {Me | null} */ me) => {
+    if (!me) return null;
+    setCsrfToken(me.csrfToken);
+    const who = document.getElementById('user');
+    if (who) {
+      who.textContent = me.user.username;
+      who.title = me.operator ? 'operator: every site' : Object.keys(me.sites).map((s) => s + ': ' + me.sites[s]).join(', ');
+    }
+    return me;
+  })
+  .catch(() => null);
+setSessionReady(session);
 
-  document.addEventListener('DOMContentLoaded', function () {
-    var button = document.getElementById('logout');
-    if (!button) return;
-    button.addEventListener('click', function () {
-      button.disabled = true;
-      O.session
-        .then(function () {
-          return fetch(O.apiBase + '/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': O.csrfToken || '' }, credentials: 'same-origin' });
-        })
-        .catch(function () {
-          return null;
-        })
-        .then(function () {
-          location.replace('login');
-        });
-    });
+const logout = /** @type {HTMLButtonElement | null} */ (document.getElementById('logout'));
+if (logout) {
+  const button = logout;
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    session
+      .then(() => fetch(apiBase() + '/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken() || '' }, credentials: 'same-origin' }))
+      .catch(() => null)
+      .then(() => location.replace('login'));
   });
-})();
+}
