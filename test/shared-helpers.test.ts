@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { isReading, readingProblem } from '../lib/model/reading';
 import { numberIn, numberSetting } from '../lib/node-config/number-settings';
 import { startWithRetry } from '../lib/util/retry';
-import { waitFor } from './support/env';
 
 /** The helpers the nodes share instead of each keeping a copy: number settings, the retry loop, the reading guard. */
 describe('shared node helpers', () => {
@@ -30,7 +29,8 @@ describe('shared node helpers', () => {
       },
       { retryMs: 5, onStarted: (v) => (started = v), onFailure: (err) => failures.push(err.message) },
     );
-    await waitFor(() => started === 'up', 2000, 'started');
+    await run.settled;
+    assert.equal(started, 'up');
     assert.deepEqual(failures, ['down 1', 'down 2']);
     assert.equal(run.stopped, false);
 
@@ -42,6 +42,7 @@ describe('shared node helpers', () => {
       },
       { retryMs: 5, onStarted: () => assert.fail('never starts'), onFailure: () => stoppedRun.stop() },
     );
+    await stoppedRun.settled;
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(tries, 1);
     assert.equal(stoppedRun.stopped, true);

@@ -7,15 +7,20 @@ export interface RetryingStart {
   /** No more attempts; a pending one's outcome is ignored. */
   stop(): void;
   readonly stopped: boolean;
+  /** Resolves once it started (after onStarted) or was stopped; never rejects. */
+  readonly settled: Promise<void>;
 }
 
 export function startWithRetry<T>(start: () => Promise<T>, handlers: { retryMs: number; onStarted(value: T): void; onFailure(err: Error): void }): RetryingStart {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let settle = () => {};
+  const settled = new Promise<void>((resolve) => (settle = resolve));
   const attempt = () => {
     start().then(
       (value) => {
         if (!stopped) handlers.onStarted(value);
+        settle();
       },
       (err: Error) => {
         if (stopped) return;
@@ -29,9 +34,11 @@ export function startWithRetry<T>(start: () => Promise<T>, handlers: { retryMs: 
     stop() {
       stopped = true;
       clearTimeout(timer);
+      settle();
     },
     get stopped() {
       return stopped;
     },
+    settled,
   };
 }
