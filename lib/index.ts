@@ -19,6 +19,6 @@ export type {
   EntityInfo,
 } from './model/reading';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './model/reading';
-export { Batcher, type BatcherOptions } from './batching/batcher';
-export { createMessageAck, type MessageAck } from './delivery/message-ack';
+export { Batcher, type BatcherOptions } from './ingest/6-batcher';
+export { createMessageAck, type MessageAck } from './ingest/3-message-ack';
 export { migrate, loadMigrations } from './db/migrate';

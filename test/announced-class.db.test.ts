@@ -9,7 +9,7 @@ import { ensureDayPartitions, runHistoryMaintenance } from '../lib/history/histo
 import type { DeviceEvent, Reading } from '../lib/model/reading';
 import { createProfileContext, parseMessage } from '../lib/parser';
 import { RegistryService } from '../lib/registry/registry-service';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**

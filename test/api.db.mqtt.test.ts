@@ -13,7 +13,7 @@ import { AuthService } from '../lib/auth/auth-service';
 import { migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
 import { RegistryService } from '../lib/registry/registry-service';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { energyApiSuite } from './support/energy-api-suite';
 import { alertsApiSuite } from './support/alerts-api-suite';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Batcher } from '../lib/batching/batcher';
+import { Batcher } from '../lib/ingest/6-batcher';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

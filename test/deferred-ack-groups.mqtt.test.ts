@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import type { MessageAck } from '../lib/delivery/message-ack';
-import { DeferredAckSubscriber, type IncomingMessage } from '../lib/mqtt/deferred-ack-subscriber';
+import type { MessageAck } from '../lib/ingest/3-message-ack';
+import { DeferredAckSubscriber, type IncomingMessage } from '../lib/ingest/2-deferred-ack-subscriber';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { DeferredAckSubscriber, type IncomingMessage } from '../lib/mqtt/deferred-ack-subscriber';
+import { DeferredAckSubscriber, type IncomingMessage } from '../lib/ingest/2-deferred-ack-subscriber';
 import { MQTT_TEST_URL, waitFor } from './support/env';
 
 /** Against the real broker: what is not released is redelivered after a reconnect, what is released is not. */

@@ -5,7 +5,7 @@ import { queryConsumption, type ConsumptionQuery } from '../lib/energy/consumpti
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../lib/history/buckets';
 import { ensureDayPartitions, runHistoryMaintenance } from '../lib/history/history-maintenance';
 import type { Reading } from '../lib/model/reading';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**

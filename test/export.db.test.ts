@@ -8,7 +8,7 @@ import { parseCsv } from '../lib/export/export-format';
 import { streamExport, takeExportSlot, MAX_CONCURRENT_EXPORTS } from '../lib/export/export-stream';
 import type { ExportQuery } from '../lib/export/export-query';
 import type { Reading } from '../lib/model/reading';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /** A sink that keeps what it is given (small exports) or only counts lines (big ones), taking its time like a network. */

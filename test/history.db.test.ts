@@ -5,7 +5,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, bucketCount, chooseBucket, sourceFor } from
 import { runHistoryMaintenance } from '../lib/history/history-maintenance';
 import { queryHistory } from '../lib/history/history-query';
 import type { Reading } from '../lib/model/reading';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 const reading = (deviceId: string, attribute: string, value: Reading['value'], ts: number): Reading => {

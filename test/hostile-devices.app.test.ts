@@ -4,7 +4,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { Client } from 'pg';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../lib/model/reading';
 import { DEFAULT_HOUSE_LIMITS } from '../lib/registry/house-limits';
-import { DEAD_LETTER_PAYLOAD_MAX } from '../lib/store/dead-letter';
+import { DEAD_LETTER_PAYLOAD_MAX } from '../lib/ingest/7-dead-letter';
 import { startApp, type RunningApp } from './support/app';
 import { countRows, createTestDatabase, type TestDatabase } from './support/database';
 import { waitFor } from './support/env';

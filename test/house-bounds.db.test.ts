@@ -11,8 +11,8 @@ import { parseMessage } from '../lib/parser';
 import { DeviceRegistry } from '../lib/registry/device-registry';
 import { applyHouseLimits, HouseLimits } from '../lib/registry/house-limits';
 import { loadDevices, saveDevices } from '../lib/registry/registry-store';
-import { deadLetterForRejects } from '../lib/store/dead-letter';
-import { storeBatch, type StoreItem } from '../lib/store/store-batch';
+import { deadLetterForRejects } from '../lib/ingest/7-dead-letter';
+import { storeBatch, type StoreItem } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 describe('house bounds with Postgres (issue #15)', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import type { ParseResult } from '../lib/model/reading';
-import { isReadingBatch } from '../lib/model/reading-batch';
+import { isReadingBatch } from '../lib/ingest/5-reading-batch';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseNode = require('../nodes/octopus-parse/octopus-parse');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
-import { createMessageAck, type MessageAck } from '../lib/delivery/message-ack';
+import { createMessageAck, type MessageAck } from '../lib/ingest/3-message-ack';
 import type { DeviceEvent, Reading, Reject } from '../lib/model/reading';
-import { isReadingBatch } from '../lib/model/reading-batch';
+import { isReadingBatch } from '../lib/ingest/5-reading-batch';
 import { waitFor } from './support/env';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseNode = require('../nodes/octopus-parse/octopus-parse');

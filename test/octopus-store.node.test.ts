@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { NodeAPI } from 'node-red';
 import { Client } from 'pg';
-import { createMessageAck } from '../lib/delivery/message-ack';
+import { createMessageAck } from '../lib/ingest/3-message-ack';
 import type { Reading } from '../lib/model/reading';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { octopusRuntime } from '../nodes/octopus-runtime';

@@ -119,6 +119,24 @@ describe('octopus-parse "try a message" panel in the editor (browser)', function
     assert.deepEqual(pageErrors, []);
   });
 
+  it('Done in the dialog saves a node of an older flow with the current configVersion (issue #16)', async () => {
+    // As the editor holds a node saved before versions: no configVersion.
+    await page.evaluate((id) => {
+      const red = (window as unknown as { RED: { nodes: { node(id: string): { configVersion?: unknown } } } }).RED;
+      delete red.nodes.node(id).configVersion;
+    }, PARSER);
+    await openDialog();
+    await page.click('#node-dialog-ok');
+    await page.locator('#octopus-try-topic').waitFor({ state: 'detached' });
+    const saved = await page.evaluate((id) => {
+      const red = (window as unknown as { RED: { nodes: { node(id: string): { configVersion?: unknown; changed?: boolean } } } }).RED;
+      const n = red.nodes.node(id);
+      return { configVersion: n.configVersion, changed: n.changed === true };
+    }, PARSER);
+    assert.deepEqual(saved, { configVersion: 1, changed: true });
+    assert.deepEqual(pageErrors, []);
+  });
+
   it('answers 401 to anyone not signed in: payloads are for operators (the panel\'s static script is served to all, like the editor\'s)', async () => {
     const tried = await fetch(`${app.baseUrl}/octopus-parse/try`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ topic: 'a/b/c/d', payload: '1' }) });
     assert.equal(tried.status, 401);

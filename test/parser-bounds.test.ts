@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ParseResult } from '../lib/model/reading';
 import { createProfileContext, MAX_REJECTS_PER_MESSAGE, parseMessage } from '../lib/parser';
-import { boundDeadLetter, DEAD_LETTER_PAYLOAD_MAX, deadLetterForRejects } from '../lib/store/dead-letter';
+import { boundDeadLetter, DEAD_LETTER_PAYLOAD_MAX, deadLetterForRejects } from '../lib/ingest/7-dead-letter';
 import { deepJson, keyFlood as floodText } from './support/hostile-payloads';
 
 /** The flood as the device sends it. */

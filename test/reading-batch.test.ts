@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 // Node-RED's own clone, the one its runtime applies to every extra wire of an output.
 import { util as redUtil } from '@node-red/util';
 import type { Reading } from '../lib/model/reading';
-import { batchOf, batchProblem, isReadingBatch, ReadingBatchBuilder } from '../lib/model/reading-batch';
-import { batchColumnLiterals, latestPerDevice } from '../lib/db/batch-columns';
+import { batchOf, batchProblem, isReadingBatch, ReadingBatchBuilder } from '../lib/ingest/5-reading-batch';
+import { batchColumnLiterals, latestPerDevice } from '../lib/ingest/8-batch-columns';
 
 const T = Date.now();
 

@@ -4,7 +4,7 @@ import { migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
 import { DeviceRegistry, type RegistryEvent } from '../lib/registry/device-registry';
 import { loadDevices, saveDevices } from '../lib/registry/registry-store';
-import { storeBatch } from '../lib/store/store-batch';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');

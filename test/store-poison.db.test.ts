@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { Batcher } from '../lib/batching/batcher';
+import { Batcher } from '../lib/ingest/6-batcher';
 import { migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
-import { DEAD_LETTER_PAYLOAD_MAX } from '../lib/store/dead-letter';
-import { isAvailabilityError, storeBatch, type StoreItem } from '../lib/store/store-batch';
+import { DEAD_LETTER_PAYLOAD_MAX } from '../lib/ingest/7-dead-letter';
+import { isAvailabilityError, storeBatch, type StoreItem } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 function reading(site: string, i: number, over: Partial<Reading> = {}): Reading {

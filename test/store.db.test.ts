@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { loadMigrations, migrate } from '../lib/db/migrate';
 import type { Reading } from '../lib/model/reading';
-import { DeviceTouches } from '../lib/store/device-touches';
-import { storeBatch } from '../lib/store/store-batch';
+import { DeviceTouches } from '../lib/ingest/7-device-touches';
+import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /** Times relative to the test's clock: from an hour ago. */

@@ -90,7 +90,7 @@ export function registerAlertRoutes(app: HttpApp, getService: () => AlertService
 
   for (const action of ['ack', 'clear'] as const) {
     route('post', `/alerts/{id}/${action}`, async (ctx) => {
-      const { note } = validators.body<{ note?: string }>('AlertAction', await actionBody(ctx.req));
+      const { note } = validators.body('AlertAction', await actionBody(ctx.req));
       const { alert } = await visible(ctx);
       if (!can(ctx.me, 'control', alert.site)) throw new HttpError(403, `your role at site "${alert.site}" does not allow this`);
       const id = alert.id;

@@ -12,10 +12,9 @@ import {
   tokenScopeProblem,
   visibleRoles,
   type Principal,
-  type SiteRole,
-  type TokenRole,
 } from '../auth/permissions';
 import type { AuthService } from '../auth/auth-service';
+import type { ApiBodies } from './api-bodies';
 import { HttpError, iso, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
 import type { Reply, RouteKit } from './route-kit';
@@ -40,7 +39,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
       return handler({ req, auth: store(), me, path: params });
     });
 
-  const body = async <T>(schema: string, req: ApiRequest) => validators.body<T>(schema, await readJsonBody(req));
+  const body = async <K extends keyof ApiBodies>(schema: K, req: ApiRequest) => validators.body(schema, await readJsonBody(req));
 
   const userView = (me: Principal, u: UserRecord) => ({
     id: u.id,
@@ -90,7 +89,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
     // A login form posted from another site would sign the victim into the attacker's account.
     const problem = originProblem(req);
     if (problem) throw new HttpError(403, problem);
-    const { username, password } = await body<{ username: string; password: string }>('LoginRequest', req);
+    const { username, password } = await body('LoginRequest', req);
     const result = await auth.login(username, password, clientAddress(req));
     if (!result.ok) {
       const headers: Record<string, string> = result.retryAfterS ? { 'Retry-After': String(result.retryAfterS) } : {};
@@ -120,7 +119,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
   });
 
   signedIn('post', '/users', async ({ req, auth, me }) => {
-    const b = await body<{ username: string; password: string; operator?: boolean; sites?: Record<string, SiteRole> }>('UserCreate', req);
+    const b = await body('UserCreate', req);
     const sites = new Map(Object.entries(b.sites ?? {}));
     if (!me.operator) {
       if (b.operator) throw new HttpError(403, 'only operators make operators');
@@ -139,7 +138,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
 
   signedIn('patch', '/users/{userId}', async ({ req, auth, me, path }) => {
     const target = await visibleUser(auth, me, path.userId);
-    const b = await body<{ password?: string; currentPassword?: string; disabled?: boolean; operator?: boolean }>('UserPatch', req);
+    const b = await body('UserPatch', req);
     if (b.password === undefined && b.disabled === undefined && b.operator === undefined) throw new HttpError(400, 'nothing to change: send password, disabled or operator');
     const self = target.id === me.userId;
     const onlyOwnPassword = self && b.disabled === undefined && b.operator === undefined;
@@ -184,7 +183,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
     const target = await visibleUser(auth, me, path.userId);
     const site = String(path.site);
     if (!canAssignAt(me, site, target)) throw new HttpError(403, `you cannot give roles at site "${site}"`);
-    const { role } = await body<{ role: SiteRole }>('SiteRoleRequest', req);
+    const { role } = await body('SiteRoleRequest', req);
     await auth.store.setSiteRole(target.id, site, role);
     return { status: 200, body: userView(me, (await auth.store.userById(target.id)) as UserRecord) };
   });
@@ -203,7 +202,7 @@ export function registerAuthRoutes(kit: RouteKit): void {
   }));
 
   signedIn('post', '/tokens', async ({ req, auth, me }) => {
-    const b = await body<{ name: string; role: TokenRole; sites?: string[]; expiresAt?: string }>('TokenCreate', req);
+    const b = await body('TokenCreate', req);
     const sites = b.role === 'operator' ? [] : b.sites ?? [];
     const problem = tokenScopeProblem(me, b.role, sites);
     if (problem) throw new HttpError(b.role !== 'operator' && sites.length === 0 ? 400 : 403, problem);

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { can, type Action } from '../auth/permissions';
-import { classify, QUANTITY_UNIT, type AttributeClass, type Quantity } from '../energy/attribute-class';
+import { classify, QUANTITY_UNIT, type Quantity } from '../energy/attribute-class';
 import { alignRange, queryConsumption, seriesKey, TooManyBuckets, type CounterSeries, type Period } from '../energy/consumption';
 import { classKey, isKnownTimeZone, loadClasses, loadSiteSettings, saveClass, saveDeviceClasses, saveSiteSettings, type SiteSettings } from '../energy/energy-store';
-import { tariffProblem, type Tariffs } from '../energy/tariff';
+import { tariffProblem } from '../energy/tariff';
 import { CONTENT_TYPES, type ExportFormat } from '../export/export-format';
 import type { ExportQuery, Resolution } from '../export/export-query';
 import { streamExport, takeExportSlot } from '../export/export-stream';
@@ -13,7 +13,7 @@ import { HttpError, readJsonBody } from './http';
 import type { Context, Handler } from './route-kit';
 import type { HttpMethod } from './openapi';
 import type { Validators } from './validate';
-import { compare, displayRoom } from './views';
+import { compare, displayName, displayRoom } from './views';
 
 /** What the energy and export routes borrow from the REST API (lib/api/routes.ts). */
 export interface EnergyKit {
@@ -57,7 +57,7 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     for (const d of devices) {
       for (const [attribute, state] of d.attributes) {
         const c = classify({ attribute, unit: state.unit, value: state.value, stored: stored.get(classKey(d.deviceId, attribute)) });
-        items.push({ deviceId: d.deviceId, name: d.meta.name ?? d.device, room: displayRoom(d), attribute, unit: state.unit ?? null, ...c });
+        items.push({ deviceId: d.deviceId, name: displayName(d), room: displayRoom(d), attribute, unit: state.unit ?? null, ...c });
       }
     }
     return items.sort((a, b) => compare(a.deviceId, b.deviceId) || compare(a.attribute, b.attribute));
@@ -85,7 +85,7 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     const site = String(ctx.path.site);
     siteDevices(ctx, site);
     if (!can(ctx.principal, 'manage', site)) throw new HttpError(403, `your role at site "${site}" does not allow this`);
-    const body = validators.body<{ timeZone: string; tariffs: Tariffs }>('EnergySettingsUpdate', await readJsonBody(ctx.req));
+    const body = validators.body('EnergySettingsUpdate', await readJsonBody(ctx.req));
     const pool = await database(ctx);
     if (!(await fromDatabase(isKnownTimeZone(pool, body.timeZone)))) throw new HttpError(400, `unknown time zone "${body.timeZone}": use an IANA name such as Europe/Madrid`);
     for (const [quantity, tariff] of Object.entries(body.tariffs)) {
@@ -106,7 +106,7 @@ export function registerEnergyRoutes(kit: EnergyKit): void {
     const d = device(ctx, 'manage');
     const attribute = String(ctx.path.attribute);
     if (!d.attributes.has(attribute)) throw new HttpError(404, `device "${d.deviceId}" has no attribute "${attribute}"`);
-    const body = validators.body<{ class: AttributeClass | null }>('AttributeClassRequest', await readJsonBody(ctx.req));
+    const body = validators.body('AttributeClassRequest', await readJsonBody(ctx.req));
     const pool = await database(ctx);
     await fromDatabase(saveClass(pool, d.deviceId, attribute, body.class, ctx.principal.username));
     // One row per attribute: forgetting a person's class brings back what the device announced, if it did.

@@ -11,7 +11,7 @@ export const ALERT_TAGS = [{ name: 'alerts', description: 'Alerts raised by the 
 const NO_NUL = '^[^\\u0000]*$';
 const SEVERITIES = ['info', 'warning', 'critical'];
 const epochMs = (description: string): JsonSchema => ({ type: 'integer', description: `${description} (epoch milliseconds).` });
-const text = (maxLength: number, minLength = 0): JsonSchema => ({ type: 'string', minLength, maxLength, pattern: NO_NUL, description: 'Any text without a NUL character.' });
+const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength, pattern: NO_NUL, description: 'Any text without a NUL character.' }) as const;
 
 /** A comma-separated list of some of `words`; its description words the 400 when it does not match. */
 const wordList = (words: string[]): JsonSchema => {
@@ -19,7 +19,7 @@ const wordList = (words: string[]): JsonSchema => {
   return { type: 'string', pattern: `^${one}(,${one})*$`, description: `A comma-separated list of ${words.join(', ')}.` };
 };
 
-export function alertSchemas(): Record<string, JsonSchema> {
+export function alertSchemas() {
   const value = nullable({ type: ['number', 'boolean', 'string'] });
   return {
     AlertSeverity: { enum: SEVERITIES },
@@ -92,7 +92,7 @@ export function alertSchemas(): Record<string, JsonSchema> {
       [],
       { description: 'Both optional; an empty body is an empty object.' },
     ),
-  };
+  } as const satisfies Record<string, JsonSchema>;
 }
 
 const textFilter = (name: string, description: string): Parameter => ({ name, in: 'query', description, schema: text(200, 1) });

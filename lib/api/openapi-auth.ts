@@ -1,17 +1,18 @@
 import { answer, bodyFailures, bodyOf, failure, json, noRegistry, object, ref, responses, SITE_NAME, siteParam, timestamp, userId, type JsonSchema, type OpenApiDocument } from './openapi-parts';
 
 /** The sign-in, users and tokens part of the OpenAPI document (lib/api/auth-routes.ts serves it). */
-const siteRoles = (description: string): JsonSchema => ({
-  type: 'object',
-  description,
-  propertyNames: { minLength: 1, maxLength: 200 },
-  additionalProperties: { $ref: '#/components/schemas/SiteRole' },
-  maxProperties: 1000,
-});
-const password = (description: string): JsonSchema => ({ type: 'string', minLength: 12, maxLength: 200, description });
+const siteRoles = (description: string) =>
+  ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1, maxLength: 200 },
+    additionalProperties: { $ref: '#/components/schemas/SiteRole' },
+    maxProperties: 1000,
+  }) as const;
+const password = (description: string) => ({ type: 'string', minLength: 12, maxLength: 200, description }) as const;
 
 /** Users, their site roles, sessions and tokens (lib/auth). */
-export const AUTH_SCHEMAS: Record<string, JsonSchema> = {
+export const AUTH_SCHEMAS = {
   SiteRole: { enum: ['owner', 'resident', 'viewer'], description: 'owner: sees, controls, edits devices, manages the site\'s users; resident: sees and controls; viewer: sees.' },
   TokenRole: { enum: ['operator', 'owner', 'resident', 'viewer'], description: 'operator: everything (operators only); else that role at the token\'s sites.' },
   LoginRequest: object({ username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 200 } }),
@@ -85,7 +86,7 @@ export const AUTH_SCHEMAS: Record<string, JsonSchema> = {
       details: { $ref: '#/components/schemas/Token' },
     },
   ),
-};
+} as const satisfies Record<string, JsonSchema>;
 
 export const AUTH_PATHS: OpenApiDocument['paths'] = {
   '/auth/login': {

@@ -26,11 +26,11 @@ export const ENERGY_TAGS = [
   { name: 'export', description: 'History as CSV or NDJSON, streamed.' },
 ];
 
-const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
-const money = { type: 'number', minimum: 0, maximum: 1_000_000 };
-const hour = (description: string): JsonSchema => ({ type: 'string', pattern: '^(?:[01][0-9]|2[0-4]):00$', description });
+const nullable = <const S extends JsonSchema>(schema: S) => ({ anyOf: [schema, { type: 'null' }] as const });
+const money = { type: 'number', minimum: 0, maximum: 1_000_000 } as const;
+const hour = (description: string) => ({ type: 'string', pattern: '^(?:[01][0-9]|2[0-4]):00$', description }) as const;
 
-export function energySchemas(): Record<string, JsonSchema> {
+export function energySchemas() {
   return {
     AttributeClassName: { enum: ['measurement', 'counter', 'state'], description: 'measurement: a value at an instant; counter: a total that grows and may reset; state: on/off, modes, text.' },
     Quantity: { enum: ['energy', 'volume'], description: 'What counters count: energy (in kWh) or volume (in m³).' },
@@ -104,7 +104,7 @@ export function energySchemas(): Record<string, JsonSchema> {
       },
       rooms: { type: 'array', description: 'Each room\'s total, largest first.', items: object({ room: { type: 'string' }, total: { type: 'number' }, cost: { type: ['number', 'null'] } }) },
     }),
-  };
+  } as const satisfies Record<string, JsonSchema>;
 }
 
 const range: Parameter[] = [

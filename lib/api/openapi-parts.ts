@@ -41,12 +41,18 @@ export interface OpenApiDocument {
 
 export const DEFAULT_BASE_PATH = '/api/v1';
 
-export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
-export const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
-export const timestamp = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+// The helpers keep the literal types of what they build (const type parameters), so that the types
+// of request bodies can be derived from the very schemas published (lib/api/api-bodies.ts).
+export const ref = <const N extends string>(name: N) => ({ $ref: `#/components/schemas/${name}` as const });
+export const nullable = <const S extends JsonSchema>(schema: S) => ({ anyOf: [schema, { type: 'null' }] as const });
+export const timestamp = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
 
-export function object(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema {
-  return { type: 'object', properties, required, additionalProperties: false, ...extra };
+export function object<const P extends JsonSchema, const R extends readonly (keyof P & string)[] = Array<keyof P & string>, const E extends JsonSchema = Record<never, never>>(
+  properties: P,
+  required?: R,
+  extra?: E,
+): { type: 'object'; properties: P; required: R; additionalProperties: false } & E {
+  return { type: 'object', properties, required: required ?? (Object.keys(properties) as unknown as R), additionalProperties: false, ...(extra as E) };
 }
 
 export const page = (item: string, description: string): JsonSchema =>
@@ -61,7 +67,7 @@ export const page = (item: string, description: string): JsonSchema =>
     { description },
   );
 
-export const SITE_NAME: JsonSchema = { type: 'string', minLength: 1, maxLength: 200 };
+export const SITE_NAME = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
 export const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 export const answer = (description: string, schema: string) => ({ description, content: json(ref(schema)) });

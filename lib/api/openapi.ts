@@ -15,8 +15,9 @@ export * from './openapi-parts';
  * Metadata fields. What an operator sends is held to the service's limits; what the API returns is
  * only typed, since firmwares announce model and version strings of any length.
  */
-function metaFields(input: boolean): Record<string, JsonSchema> {
-  const text = (description: string): JsonSchema => (input ? { type: 'string', minLength: 1, maxLength: 200, description } : { type: 'string', description });
+function metaFields<const I extends boolean>(input: I) {
+  type Text = I extends true ? { type: 'string'; minLength: 1; maxLength: 200; description: string } : { type: 'string'; description: string };
+  const text = (description: string) => (input ? { type: 'string', minLength: 1, maxLength: 200, description } : { type: 'string', description }) as Text;
   return {
     name: text('Name shown to people.'),
     room: text('Room shown to people; the topic\'s room stays the identity, so history is kept.'),
@@ -32,7 +33,12 @@ function metaFields(input: boolean): Record<string, JsonSchema> {
     model: text('Hardware model.'),
     manufacturer: text('Manufacturer.'),
     firmware: text('Firmware version.'),
-  };
+  } as const;
+}
+
+/** Each field of an object schema, also null. */
+function nullableFields<const F extends Record<string, JsonSchema>>(fields: F) {
+  return Object.fromEntries(Object.entries(fields).map(([k, s]) => [k, nullable(s)])) as { [K in keyof F]: ReturnType<typeof nullable<F[K]>> };
 }
 
 const DEVICE_FIELDS: Record<string, JsonSchema> = {
@@ -63,7 +69,7 @@ const counts = {
   offline: { type: 'integer', minimum: 0 },
 };
 
-const SCHEMAS: Record<string, JsonSchema> = {
+const SCHEMAS = {
   Error: object({ error: { type: 'string', description: 'What went wrong, as one sentence.' } }),
   DeviceState: { enum: ['online', 'stale', 'offline'], description: 'stale: silent for 3 intervals; offline: 10, or said so by its last will.' },
   CommandStatus: { enum: ['pending', 'confirmed', 'timeout', 'failed'] },
@@ -97,7 +103,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
   },
   DeviceMeta: object(metaFields(false), [], { description: 'Metadata set by operators or announced by the device.' }),
   DeviceMetaPatch: object(
-    Object.fromEntries(Object.entries(metaFields(true)).map(([k, s]) => [k, nullable(s)])),
+    nullableFields(metaFields(true)),
     [],
     { description: 'Fields to change; null clears one, absent ones stay. `controls` replaces the whole set.' },
   ),
@@ -171,7 +177,10 @@ const SCHEMAS: Record<string, JsonSchema> = {
   ),
   CommandList: page('Command', 'One page of commands, newest first.'),
   ...AUTH_SCHEMAS,
-};
+} as const satisfies Record<string, JsonSchema>;
+
+/** The component schemas of this part (with the auth part's), literal: lib/api/api-bodies.ts derives body types from them. */
+export type CoreSchemas = typeof SCHEMAS;
 
 const PATHS: OpenApiDocument['paths'] = {
   '/sites': {

@@ -1,4 +1,5 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ApiBodies } from './api-bodies';
 import { HttpError } from './http';
 import type { HttpMethod, OpenApiDocument, Operation } from './openapi';
 import { API_FORMATS } from './formats';
@@ -21,8 +22,8 @@ export class ValidationError extends HttpError {
 }
 
 export interface Validators {
-  /** Checks a parsed JSON body against a component schema; returns it typed as the caller says. */
-  body<T>(schemaName: string, data: unknown): T;
+  /** Checks a parsed JSON body against a component schema; returns it with the type derived from that schema. */
+  body<K extends keyof ApiBodies>(schemaName: K, data: unknown): ApiBodies[K];
   /** Checks a route's path parameters and query string; returns them with defaults filled in and numbers as numbers. */
   parameters(path: string, method: HttpMethod, values: { path: Record<string, unknown>; query: Record<string, unknown> }): {
     path: Record<string, unknown>;
@@ -87,11 +88,11 @@ export function createValidators(doc: OpenApiDocument): Validators {
   }
 
   return {
-    body<T>(schemaName: string, data: unknown): T {
+    body<K extends keyof ApiBodies>(schemaName: K, data: unknown): ApiBodies[K] {
       const validate = bodies.get(schemaName);
       if (!validate) throw new Error(`no request body in the OpenAPI document uses schema ${schemaName}`);
       if (!validate(data)) throw sentence(validate.errors ?? [], 'body', []);
-      return data as T;
+      return data as ApiBodies[K];
     },
     parameters(path, method, values) {
       return { path: checkParams(path, method, 'path', values.path), query: checkParams(path, method, 'query', values.query) };

@@ -1,5 +1,6 @@
 import type { TrackedCommand } from '../commands/command-tracker';
 import { controlOf } from '../commands/command-rules';
+import type { LiveDevice } from '../live/live-model';
 import type { AvailabilityState, ReadingValue } from '../model/reading';
 import type { ControlSpec, DeviceMeta, DeviceRecord, DeviceRegistry, DeviceState } from '../registry/device-registry';
 import { iso } from './http';
@@ -52,9 +53,40 @@ export interface CommandView {
   detail: string | null;
 }
 
+/**
+ * A device's public forms, in one place: the API's (deviceView, the OpenAPI `Device`), the live
+ * dashboard's (liveDeviceView) and the device events node's (eventDeviceView). All show the room
+ * and name people gave it (displayRoom, displayName) over the topic's.
+ */
+
 /** The room people see: an operator may have moved the device without changing its topic. */
 export function displayRoom(d: DeviceRecord): string {
   return d.meta.room ?? d.room;
+}
+
+/** The name people see: the one an operator gave, else the device's own id in its topic. */
+export function displayName(d: DeviceRecord): string {
+  return d.meta.name ?? d.device;
+}
+
+/** The live dashboard's form (lib/live/live-model.ts): `name` only when an operator gave one, the page falls back to `device`. */
+export function liveDeviceView(d: DeviceRecord): LiveDevice {
+  const attributes: LiveDevice['attributes'] = {};
+  for (const [k, a] of d.attributes) attributes[k] = a.unit === undefined ? { value: a.value, ts: a.ts } : { value: a.value, unit: a.unit, ts: a.ts };
+  return { deviceId: d.deviceId, site: d.site, room: displayRoom(d), device: d.device, name: d.meta.name, state: d.state, lastSeen: d.lastSeen, attributes };
+}
+
+/** The device as the device events node (octopus-devices) sends it with each event. */
+export function eventDeviceView(d: DeviceRecord) {
+  return {
+    deviceId: d.deviceId,
+    site: d.site,
+    room: displayRoom(d),
+    name: displayName(d),
+    state: d.state,
+    lastSeen: d.lastSeen,
+    attributes: Object.fromEntries([...d.attributes].map(([k, a]) => [k, { value: a.value, unit: a.unit, ts: a.ts }])),
+  };
 }
 
 export function attributeViews(d: DeviceRecord): AttributeView[] {

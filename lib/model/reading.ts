@@ -35,6 +35,32 @@ export interface Reading {
   converted?: string;
 }
 
+/**
+ * Why something is not a Reading, or undefined when it is one: the one answer to "is this a
+ * reading?" for every node that takes readings from a wire (store, dashboard, devices, alerts), so a
+ * flow that edits readings into something else is refused the same way everywhere.
+ */
+export function readingProblem(r: unknown): string | undefined {
+  if (typeof r !== 'object' || r === null) return 'a reading must be an object';
+  const x = r as Partial<Reading>;
+  if (typeof x.deviceId !== 'string' || x.deviceId === '') return 'reading.deviceId must be a non-empty string';
+  if (typeof x.attribute !== 'string' || x.attribute === '') return 'reading.attribute must be a non-empty string';
+  if (typeof x.ts !== 'number' || !Number.isFinite(x.ts)) return 'reading.ts must be epoch milliseconds';
+  const t = typeof x.value;
+  if (t !== 'number' && t !== 'boolean' && t !== 'string') return 'reading.value must be a number, boolean or string';
+  if (t === 'number' && !Number.isFinite(x.value)) return 'reading.value must be a finite number';
+  if (x.unit !== undefined && typeof x.unit !== 'string') return 'reading.unit must be a string';
+  if (typeof x.site !== 'string' || typeof x.room !== 'string' || typeof x.device !== 'string') {
+    return 'reading.site, room and device must be strings';
+  }
+  return undefined;
+}
+
+/** Whether something from a wire is a Reading (readingProblem says why not). */
+export function isReading(x: unknown): x is Reading {
+  return readingProblem(x) === undefined;
+}
+
 /** Why a message (or one value inside it) was refused. Codes are stable: counters and tests use them. */
 export type RejectCode =
   | 'topic-empty'

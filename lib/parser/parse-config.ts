@@ -4,6 +4,7 @@
  * that all three read a message the same way. Pure, no Node-RED import.
  */
 import { DEFAULT_MAX_PAYLOAD_BYTES, type ParseOptions, type ProfileName } from '../model/reading';
+import { numberSetting } from '../node-config/number-settings';
 import { DEFAULT_PROFILE_ORDER, parseProfileList } from './detect';
 import { DEFAULT_MAX_LEVEL_BYTES } from './house';
 import { compileFullTopic, DEFAULT_FULLTOPIC, type TasmotaTopicOptions } from './tasmota-fulltopic';
@@ -29,8 +30,7 @@ export interface ParseConfig {
 
 /** A whole number in 1–max, the fallback when unset, undefined when invalid. */
 export function parseLimit(v: string | number | undefined, fallback = DEFAULT_MAX_PAYLOAD_BYTES, max = MAX_PAYLOAD_LIMIT): number | undefined {
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
+  const n = numberSetting(v, fallback);
   return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { AuthService } from '../auth/auth-service';
 import { bootstrapOperator } from '../auth/bootstrap';
+import { startWithRetry } from '../util/retry';
 import type { DatabaseConnection } from './database-upkeep';
 import type { ServiceSlot, Unprovide } from './service-slot';
 
@@ -30,23 +31,17 @@ export function followUserStore(databases: ServiceSlot<DatabaseConnection>, auth
 function startUserStore(conn: DatabaseConnection, slot: ServiceSlot<AuthService>): () => void {
   const { database, log } = conn;
   const auth = new AuthService({ database: () => database.ready() });
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  const bootstrap = (): Promise<void> =>
-    bootstrapOperator(auth).then(
-      ({ level, message }) => (level === 'warn' ? log.warn(`octopus users: ${message}`) : log.log(`octopus users: ${message}`)),
-      (err: Error) => {
-        log.warn(`octopus users: first operator not set up yet (${err.message}); retrying`);
-        if (!stopped) return new Promise<void>((resolve) => (retry = setTimeout(() => resolve(bootstrap()), BOOTSTRAP_RETRY_MS)));
-      },
-    );
-  auth.settleFirst(bootstrap());
+  const bootstrap = startWithRetry(() => bootstrapOperator(auth), {
+    retryMs: BOOTSTRAP_RETRY_MS,
+    onStarted: ({ level, message }) => (level === 'warn' ? log.warn(`octopus users: ${message}`) : log.log(`octopus users: ${message}`)),
+    onFailure: (err) => log.warn(`octopus users: first operator not set up yet (${err.message}); retrying`),
+  });
+  auth.settleFirst(bootstrap.settled);
   const unprovide = slot.provide(auth);
   const purge = setInterval(() => void auth.store.purgeExpiredSessions().catch(() => undefined), PURGE_MS);
   purge.unref();
   return () => {
-    stopped = true;
-    clearTimeout(retry);
+    bootstrap.stop();
     clearInterval(purge);
     unprovide();
   };

@@ -1,34 +1,22 @@
 import { connect, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { numberSetting } from '../../lib/node-config/number-settings';
+import { startWithRetry } from '../../lib/util/retry';
 import { parseQuietHours, type Alert, type AlertTransition } from '../../lib/alerts/alert-engine';
 import { AlertService } from '../../lib/alerts/alert-service';
 import { enqueueAlertNotifications } from '../../lib/notify/notify-enqueue';
 import { checkRules, severityRank, type AlertRule } from '../../lib/alerts/rules';
-import type { Reading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
+import { isReading, type Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 
-interface AlertNodeDef extends NodeDef {
-  database: string;
-  broker: string;
-  topicPrefix: string;
-  /** The rule list as JSON text, from the editor. */
-  rules: string;
-  repeatS: string | number;
-  quietHours: string;
-}
-
 type AlertInput = NodeMessageInFlow & { topic?: unknown };
 
 const MAX_REPEAT_S = 30 * 86_400;
-
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading> | null;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.site === 'string' && typeof r.device === 'string' && r.value !== undefined;
-}
 
 /** An MQTT topic level from a name: the separators and wildcards a name may hold are replaced. */
 function level(s: string): string {
@@ -116,18 +104,22 @@ export = function register(RED: NodeAPI): void {
   // The alerts API (/api/v1/alerts) and the editor's rule check are the runtime's routes.
   const runtime = octopusRuntime(RED);
 
-  function OctopusAlertNode(this: Node, def: AlertNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusAlertNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const read = readNodeConfig('octopus-alert', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-alert', read.problem, { statusMax: 120 });
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerConfigNode | null) : null;
     const prefix = (def.topicPrefix ?? '').trim() || 'octopus';
-    const repeatS = def.repeatS === '' || def.repeatS === undefined ? 0 : Number(def.repeatS);
+    const repeatS = numberSetting(def.repeatS, 0);
     const quiet = parseQuietHours(def.quietHours);
     let rules: AlertRule[] = [];
     let rulesProblem: string | undefined;
     try {
-      const parsed: unknown = (def.rules ?? '').trim() === '' ? [] : JSON.parse(def.rules);
+      const parsed: unknown = (def.rules ?? '').trim() === '' ? [] : JSON.parse(def.rules ?? '');
       const checked = checkRules(parsed);
       if (checked.ok) rules = checked.rules;
       else rulesProblem = `rules: ${checked.errors.join('; ')}`;
@@ -145,11 +137,7 @@ export = function register(RED: NodeAPI): void {
       (/[+#]/.test(prefix) || prefix.startsWith('/') || prefix.endsWith('/') ? `topic prefix "${prefix}" must not hold + or # nor start or end with /` : undefined);
     const database = db?.database;
     if (problem || !database || !quiet.ok) {
-      const text = String(problem ?? 'database unavailable');
-      node.error(`octopus-alert: ${text}`);
-      node.status({ fill: 'red', shape: 'ring', text: text.length > 120 ? `${text.slice(0, 120)}…` : text });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-alert: ${text}`)));
-      return;
+      return refuseConfig(node, 'octopus-alert', String(problem ?? 'database unavailable'), { statusMax: 120 });
     }
 
     const status = new ThrottledStatus((s) => node.status(s), 1000);
@@ -200,25 +188,19 @@ export = function register(RED: NodeAPI): void {
     service.on('transition', onTransition);
     service.on('save-error', (err: Error) => log.write(`alert state not saved (will retry): ${err.message}`));
 
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const start = () => {
-      service.start().then(
-        () => {
-          if (stopped) return;
-          publisher?.load(service.engine.openAlerts());
-          node.log(`alerts loaded: ${service.engine.openAlerts().length} open, ${service.engine.ruleCount} rules (${service.rulesSource})`);
-          showStatus();
-        },
-        (err: Error) => {
-          log.write(`alerts waiting for the database: ${err.message}`);
-          status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${err.message}` });
-          if (!stopped) retry = setTimeout(start, 5000);
-        },
-      );
-    };
     showStatus();
-    start();
+    const starting = startWithRetry(() => service.start(), {
+      retryMs: 5000,
+      onStarted: () => {
+        publisher?.load(service.engine.openAlerts());
+        node.log(`alerts loaded: ${service.engine.openAlerts().length} open, ${service.engine.ruleCount} rules (${service.rulesSource})`);
+        showStatus();
+      },
+      onFailure: (err) => {
+        log.write(`alerts waiting for the database: ${err.message}`);
+        status.set({ fill: 'red', shape: 'ring', text: `waiting for database: ${err.message}` });
+      },
+    });
     const refresh = setInterval(showStatus, 2000);
 
     node.on('input', (msg, _send, done) => {
@@ -254,8 +236,7 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      stopped = true;
-      clearTimeout(retry);
+      starting.stop();
       clearInterval(refresh);
       status.close();
       deactivate();

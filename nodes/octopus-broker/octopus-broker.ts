@@ -7,21 +7,13 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { tryReadJsonBody } from '../../lib/api/http';
 import { brokerCredentials } from '../../lib/mqtt-auth/broker-credentials';
 import { ingestClientId, ingestShareGroup } from '../../lib/mqtt-auth/client-id';
+import { readNodeConfig } from '../../lib/node-config/node-config';
+import type { BrokerConfig } from '../../lib/node-config/node-schemas';
 import { testBrokerConnection, type BrokerTarget } from '../../lib/util/connection-test';
 import { defaultMqttUrl, mqttUrlProblem } from '../../lib/util/env-config';
 import type { BrokerConfigNode, BrokerCredentials } from './types';
 
-interface BrokerNodeDef extends NodeDef {
-  url: string;
-  clientId: string;
-  keepalive: string | number;
-  tlsRejectUnauthorized: boolean;
-  tlsCaFile: string;
-  tlsCertFile: string;
-  tlsKeyFile: string;
-}
-
-type BrokerSettings = Pick<BrokerNodeDef, 'url' | 'tlsRejectUnauthorized' | 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile'>;
+type BrokerSettings = Pick<BrokerConfig, 'url' | 'tlsRejectUnauthorized' | 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile'>;
 
 /**
  * Where and as whom to connect. Credentials may ride in the URL (mqtt://user:pass@host) or come
@@ -63,8 +55,17 @@ export = function register(RED: NodeAPI): void {
     })();
   });
 
-  function OctopusBrokerNode(this: BrokerConfigNode, def: BrokerNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusBrokerNode(this: BrokerConfigNode, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
+    const read = readNodeConfig('octopus-broker', saved);
+    if (!read.ok) {
+      this.brokerUrl = '';
+      this.problem = read.problem;
+      this.error(`octopus-broker: ${this.problem}`);
+      return;
+    }
+    if (read.note) this.log(read.note);
+    const def = read.config;
     const target = brokerTarget(def, this.credentials);
     this.brokerUrl = target.url;
     this.problem = target.problem;
@@ -92,7 +93,7 @@ export = function register(RED: NodeAPI): void {
     this.shareGroup = (group) => ingestShareGroup(group, password);
   }
 
-  RED.nodes.registerType<BrokerConfigNode, BrokerNodeDef, object, BrokerCredentials>('octopus-broker', OctopusBrokerNode, {
+  RED.nodes.registerType<BrokerConfigNode, NodeDef, object, BrokerCredentials>('octopus-broker', OctopusBrokerNode, {
     credentials: {
       username: { type: 'text' },
       password: { type: 'password' },

@@ -1,12 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { TrackedCommand } from '../../lib/commands/command-tracker';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-
-interface CommandNodeDef extends NodeDef {
-  registry: string;
-  timeoutS: string | number;
-}
 
 interface CommandInput {
   device?: unknown;
@@ -26,20 +22,21 @@ function commandFrom(msg: NodeMessageInFlow): { deviceId: string; attribute: str
 }
 
 export = function register(RED: NodeAPI): void {
-  function OctopusCommandNode(this: Node, def: CommandNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusCommandNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const config = RED.nodes.getNode(def.registry) as RegistryConfigNode | null;
+    const read = readNodeConfig('octopus-command', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-command', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const config = RED.nodes.getNode(def.registry ?? '') as RegistryConfigNode | null;
     const service = config?.service;
     const timeoutS = def.timeoutS === '' || def.timeoutS === undefined ? undefined : Number(def.timeoutS);
     const problem =
       (!service && ((config && config.problem) || 'no device registry configured')) ||
       (timeoutS !== undefined && !(timeoutS >= 1 && timeoutS <= 3600) ? `timeout ${def.timeoutS} s is outside 1–3600` : undefined);
     if (problem || !service) {
-      node.error(`octopus-command: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: String(problem) });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-command: ${problem}`)));
-      return;
+      return refuseConfig(node, 'octopus-command', String(problem));
     }
     const status = new ThrottledStatus((s) => node.status(s), 500);
     // Outcomes of the commands this node sent, keyed by id, with the message that asked.

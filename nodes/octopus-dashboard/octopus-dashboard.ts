@@ -2,43 +2,28 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { AlertTransition } from '../../lib/alerts/alert-engine';
 import type { AlertService } from '../../lib/alerts/alert-service';
 import type { Alert } from '../../lib/alerts/alert-engine';
-import { commandView } from '../../lib/api/views';
+import { commandView, liveDeviceView } from '../../lib/api/views';
 import type { TrackedCommand } from '../../lib/commands/command-tracker';
-import { LiveModel, type LiveDevice } from '../../lib/live/live-model';
+import { LiveModel } from '../../lib/live/live-model';
 import { SseHub } from '../../lib/live/sse-hub';
 import { wants, type Subscription } from '../../lib/live/subscription';
 import { operatorSetup, type OperatorSetup } from '../../lib/auth/first-operator';
 import type { PageRequest } from '../../lib/live/dashboard-handlers';
 import type { Viewer } from '../../lib/live/viewer';
-import type { Reading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
-import type { DeviceRecord, RegistryEvent } from '../../lib/registry/device-registry';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { isReading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
+import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { UnreadEvent } from '../../lib/notify/notify-bus';
 import { octopusRuntime } from '../octopus-runtime';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-
-interface DashboardNodeDef extends NodeDef {
-  path: string;
-  registry: string;
-}
 
 // At most one batch per display frame (60 a second) per browser: a change shows in the next frame,
 // slow enough that any reading rate becomes a bounded stream.
 const FLUSH_MS = 16;
 
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
-
-function toLive(d: DeviceRecord): LiveDevice {
-  const attributes: LiveDevice['attributes'] = {};
-  for (const [k, a] of d.attributes) attributes[k] = a.unit === undefined ? { value: a.value, ts: a.ts } : { value: a.value, unit: a.unit, ts: a.ts };
-  return { deviceId: d.deviceId, site: d.site, room: d.meta.room ?? d.room, device: d.device, name: d.meta.name, state: d.state, lastSeen: d.lastSeen, attributes };
-}
-
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading>;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
-}
 
 /** The status while nobody can sign in: yellow, saying what to do (the edit dialog makes the account). */
 function setupStatus(setup: OperatorSetup | undefined): { fill: 'yellow'; shape: 'ring'; text: string } | undefined {
@@ -52,9 +37,13 @@ export = function register(RED: NodeAPI): void {
   // The pages, the sign-in page and the editor's first-operator routes are the runtime's.
   const runtime = octopusRuntime(RED);
 
-  function OctopusDashboardNode(this: Node, def: DashboardNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusDashboardNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-dashboard', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-dashboard', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const path = (def.path || '/ui').replace(/\/+$/, '') || '/ui';
     const config = def.registry ? (RED.nodes.getNode(def.registry) as RegistryConfigNode | null) : null;
     const problem = !PATH.test(path) ? `path "${def.path}" must look like /ui (letters, digits, - _ . ~ and /)` : undefined;
@@ -80,7 +69,7 @@ export = function register(RED: NodeAPI): void {
     const service = config?.service;
     const seed = () => {
       if (!service) return;
-      for (const d of service.registry.all()) model.upsert(toLive(d));
+      for (const d of service.registry.all()) model.upsert(liveDeviceView(d));
     };
     seed();
     const onRegistryEvent = (e: RegistryEvent) => {
@@ -91,7 +80,7 @@ export = function register(RED: NodeAPI): void {
         // A message whose site is unknown could not be checked against the viewers: not sent.
         if (site !== undefined) hub.send('removed', { deviceId: e.deviceId }, { site, deviceId: e.deviceId });
       } else if (d && e.type !== 'attribute-added') {
-        const live = toLive(d);
+        const live = liveDeviceView(d);
         model.upsert(live);
         hub.send('device', live, { site: live.site, deviceId: live.deviceId });
       }

@@ -1,15 +1,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
-import type { DeviceEvent, ProfileName, Reading } from '../../lib/model/reading';
-import { isReadingBatch } from '../../lib/model/reading-batch';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { eventDeviceView } from '../../lib/api/views';
+import { isReading, type DeviceEvent, type ProfileName, type Reading } from '../../lib/model/reading';
+import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-
-interface DevicesNodeDef extends NodeDef {
-  registry: string;
-  events: string;
-}
 
 const EVENT_TYPES = new Set(['device-added', 'attribute-added', 'online', 'stale', 'offline', 'metadata-changed', 'device-removed']);
 
@@ -18,24 +15,19 @@ function isDeviceEvent(x: unknown): x is DeviceEvent {
   return k === 'availability' || k === 'device' || k === 'deletion' || k === 'command';
 }
 
-function isReading(x: unknown): x is Reading {
-  const r = x as Partial<Reading>;
-  return typeof r?.deviceId === 'string' && typeof r.attribute === 'string' && typeof r.ts === 'number';
-}
-
 export = function register(RED: NodeAPI): void {
   const runtime = octopusRuntime(RED);
-  function OctopusDevicesNode(this: Node, def: DevicesNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusDevicesNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const config = RED.nodes.getNode(def.registry) as RegistryConfigNode | null;
+    const read = readNodeConfig('octopus-devices', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-devices', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const config = RED.nodes.getNode(def.registry ?? '') as RegistryConfigNode | null;
     const service = config?.service;
     if (!service) {
-      const problem = (config && config.problem) || 'no device registry configured';
-      node.error(`octopus-devices: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: problem });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-devices: ${problem}`)));
-      return;
+      return refuseConfig(node, 'octopus-devices', (config && config.problem) || 'no device registry configured');
     }
     const wanted = new Set((def.events || [...EVENT_TYPES].join(',')).split(',').map((s) => s.trim()).filter((s) => EVENT_TYPES.has(s)));
     const log = new RateLimitedLog((line) => node.warn(line));
@@ -48,15 +40,7 @@ export = function register(RED: NodeAPI): void {
         topic: `${e.type}/${e.deviceId}`,
         payload: {
           ...e,
-          device: d && {
-            deviceId: d.deviceId,
-            site: d.site,
-            room: d.meta.room ?? d.room,
-            name: d.meta.name ?? d.device,
-            state: d.state,
-            lastSeen: d.lastSeen,
-            attributes: Object.fromEntries([...d.attributes].map(([k, a]) => [k, { value: a.value, unit: a.unit, ts: a.ts }])),
-          },
+          device: d && eventDeviceView(d),
         },
       });
     };

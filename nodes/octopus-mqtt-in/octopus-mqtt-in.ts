@@ -1,31 +1,25 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
-import type { MessageAck } from '../../lib/delivery/message-ack';
-import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/mqtt/deferred-ack-subscriber';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import type { MessageAck } from '../../lib/ingest/3-message-ack';
+import { DeferredAckSubscriber, type IncomingMessage } from '../../lib/ingest/2-deferred-ack-subscriber';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
-import { parseTopicFilters, SHARE_GROUP } from '../../lib/mqtt/topic-filters';
+import { parseTopicFilters, SHARE_GROUP } from '../../lib/ingest/1-topic-filters';
 import type { BrokerConfigNode } from '../octopus-broker/types';
-
-interface MqttInNodeDef extends NodeDef {
-  broker: string;
-  topics: string;
-  qos: string | number;
-  ackMode: 'after-store' | 'on-receipt';
-  maxInFlight: string | number;
-  sharedGroup: string;
-  /** `group`: the messages read together travel as one Node-RED message (octopus-parse understands it). */
-  output: 'single' | 'group';
-}
 
 export = function register(RED: NodeAPI): void {
   // The Octopus routes (/metrics among them) exist from the moment the pack loads.
   const runtime = octopusRuntime(RED);
 
-  function OctopusMqttInNode(this: Node, def: MqttInNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusMqttInNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-mqtt-in', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-mqtt-in', read.problem, { inputs: false });
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const status = new ThrottledStatus((s) => node.status(s));
-    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const broker = RED.nodes.getNode(def.broker ?? '') as BrokerConfigNode | null;
     const { filters, problem: topicProblem } = parseTopicFilters(def.topics || '');
     const qos = Number(def.qos) === 0 ? 0 : 1;
     const maxInFlight = Number(def.maxInFlight) || 10000;
@@ -38,9 +32,7 @@ export = function register(RED: NodeAPI): void {
       (!(maxInFlight >= 1 && maxInFlight <= 65535) && `max in flight ${maxInFlight} is outside 1–65535`) ||
       undefined;
     if (problem || !broker) {
-      node.error(`octopus-mqtt-in: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: String(problem) });
-      return;
+      return refuseConfig(node, 'octopus-mqtt-in', String(problem), { inputs: false });
     }
     const ackAfterStore = def.ackMode !== 'on-receipt' && qos === 1;
     const shareName = shareGroup ? broker.shareGroup(shareGroup) : '';

@@ -1,7 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
-import { messageAckOf } from '../../lib/delivery/message-ack';
-import { ReadingBatchBuilder } from '../../lib/model/reading-batch';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import type { ParseNodeConfig } from '../../lib/node-config/node-schemas';
+import { messageAckOf } from '../../lib/ingest/3-message-ack';
+import { ReadingBatchBuilder } from '../../lib/ingest/5-reading-batch';
 import { type DeviceEvent, type ParseOptions, type ParseResult, type Reading, type Reject } from '../../lib/model/reading';
 import { createProfileContext, DEFAULT_MAX_LEVEL_BYTES, parseMessage, rejectTotal } from '../../lib/parser';
 import { boundRejects } from '../../lib/parser/bounds';
@@ -9,25 +11,6 @@ import { MAX_PAYLOAD_LIMIT as MAX_LIMIT, parseLimit, parseProfiles, topicOptions
 import { RecentMessages } from '../../lib/parser/recent-messages';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
-
-interface ParseNodeDef extends NodeDef {
-  maxPayloadBytes?: string | number;
-  /** Enabled profiles in priority order, comma-separated; empty or absent: all, in the default order. */
-  profiles?: string;
-  /** Site given to firmware devices of topics without a house prefix (`tele/…`, `zigbee2mqtt/…`). */
-  site?: string;
-  /** Longest topic level or attribute name, in UTF-8 bytes. */
-  maxLevelBytes?: string | number;
-  /** Devices one site (house) may have. */
-  maxDevicesPerSite?: string | number;
-  /** Attributes one device may have. */
-  maxAttributesPerDevice?: string | number;
-  /** Topic templates, one a line (lib/parser/topic-template.ts). */
-  templates?: string;
-  /** Tasmota FullTopic and prefixes (lib/parser/tasmota-fulltopic.ts). */
-  tasmotaFullTopic?: string;
-  tasmotaPrefixes?: string;
-}
 
 /** What the parser node reads from an incoming message besides topic and payload. */
 type ParseInput = NodeMessageInFlow & { octopusAck?: unknown; receivedAt?: unknown };
@@ -78,7 +61,7 @@ function eventsOf(r: ParseResult): DeviceEvent[] {
 }
 
 /** The house bounds (level length, devices per site, attributes per device), or the problem with them. */
-function parseBounds(def: ParseNodeDef): { maxLevelBytes: number; limits: HouseLimits } | string {
+function parseBounds(def: ParseNodeConfig): { maxLevelBytes: number; limits: HouseLimits } | string {
   const level = parseLimit(def.maxLevelBytes, DEFAULT_MAX_LEVEL_BYTES, 65535);
   if (level === undefined) return `max level ${String(def.maxLevelBytes)} is not a whole number of bytes in 1–65535`;
   const devices = parseLimit(def.maxDevicesPerSite, DEFAULT_HOUSE_LIMITS.maxDevicesPerSite, 1_000_000);
@@ -92,9 +75,13 @@ export = function register(RED: NodeAPI): void {
   // The Octopus routes (/metrics among them) exist from the moment the pack loads.
   const runtime = octopusRuntime(RED);
 
-  function OctopusParseNode(this: Node, def: ParseNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusParseNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-parse', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-parse', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const limit = parseLimit(def.maxPayloadBytes);
     const profiles = parseProfiles(def.profiles);
     const bounds = parseBounds(def);
@@ -108,11 +95,8 @@ export = function register(RED: NodeAPI): void {
             : typeof bounds === 'string'
               ? bounds
               : String(topics);
-      node.error(`octopus-parse: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: problem });
-      // Fail every message so a Catch node sees it; its ack is not released, so the broker keeps it.
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-parse: ${problem}`)));
-      return;
+      // Every message fails so a Catch node sees it; its ack is not released, so the broker keeps it.
+      return refuseConfig(node, 'octopus-parse', problem);
     }
 
     const counters: ParseCounters = { messages: 0, parsed: 0, readings: 0, rejected: {}, events: { availability: 0, device: 0, deletion: 0, command: 0 }, ignored: 0 };
@@ -199,7 +183,7 @@ export = function register(RED: NodeAPI): void {
       return result;
     };
 
-    // Output 1 carries a ReadingBatch per profile (lib/model/reading-batch.ts): columns Node-RED
+    // Output 1 carries a ReadingBatch per profile (lib/ingest/5-reading-batch.ts): columns Node-RED
     // clones at memcpy cost on the four wires, which octopus-store hands to Postgres as they are.
     // One builder per profile, reused: finish() hands its columns over and starts again.
     const builders = new Map<string, ReadingBatchBuilder>();

@@ -1,17 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { readNodeConfig } from '../../lib/node-config/node-config';
 import { tryReadJsonBody } from '../../lib/api/http';
 import { Database, redactConnectionString } from '../../lib/db/database';
 import { testDatabaseConnection } from '../../lib/util/connection-test';
 import { databaseUrlProblem, defaultDatabaseUrl, defaultRawRetentionDays } from '../../lib/util/env-config';
 import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode, PostgresCredentials } from './types';
-
-interface PostgresNodeDef extends NodeDef {
-  poolSize: string | number;
-  /** Days of raw readings to keep; empty: OCTOPUS_RAW_RETENTION_DAYS or 365; 0 keeps all. */
-  rawRetentionDays?: string | number;
-}
 
 
 export = function register(RED: NodeAPI): void {
@@ -36,8 +31,18 @@ export = function register(RED: NodeAPI): void {
     })();
   });
 
-  function OctopusPostgresNode(this: PostgresConfigNode, def: PostgresNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusPostgresNode(this: PostgresConfigNode, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
+    this.database = undefined;
+    const read = readNodeConfig('octopus-postgres', saved);
+    if (!read.ok) {
+      this.target = '(none)';
+      this.problem = read.problem;
+      this.error(`octopus-postgres: ${this.problem}`);
+      return;
+    }
+    if (read.note) this.log(read.note);
+    const def = read.config;
     const connectionString = (this.credentials?.connectionString || '').trim() || defaultDatabaseUrl();
     const poolSize = Number(def.poolSize) || 4;
     const retentionSetting = String(def.rawRetentionDays ?? '').trim();
@@ -80,7 +85,7 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<PostgresConfigNode, PostgresNodeDef, object, PostgresCredentials>('octopus-postgres', OctopusPostgresNode, {
+  RED.nodes.registerType<PostgresConfigNode, NodeDef, object, PostgresCredentials>('octopus-postgres', OctopusPostgresNode, {
     credentials: {
       connectionString: { type: 'password' },
     },

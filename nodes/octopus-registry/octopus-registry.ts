@@ -2,41 +2,33 @@ import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
+import { readNodeConfig } from '../../lib/node-config/node-config';
+import { numberIn } from '../../lib/node-config/number-settings';
 import { RegistryService } from '../../lib/registry/registry-service';
+import { startWithRetry } from '../../lib/util/retry';
 import type { BrokerConfigNode } from '../octopus-broker/types';
 import { octopusRuntime } from '../octopus-runtime';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 import type { RegistryConfigNode } from './types';
 
-interface RegistryNodeDef extends NodeDef {
-  database: string;
-  broker: string;
-  commandTimeoutS: string | number;
-  staleAfterIntervals: string | number;
-  offlineAfterIntervals: string | number;
-  defaultIntervalS: string | number;
-  /** Devices one site (house) may have; beyond it new devices are refused (`device-limit`). */
-  maxDevicesPerSite?: string | number;
-  /** Attributes one device may have; beyond it new attributes are refused (`attribute-limit`). */
-  maxAttributesPerDevice?: string | number;
-}
-
-function numberIn(v: string | number | undefined, fallback: number, min: number, max: number, what: string): { value: number; problem?: string } {
-  const n = v === '' || v === undefined ? fallback : Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) return { value: fallback, problem: `${what} ${String(v)} is outside ${min}–${max}` };
-  return { value: n };
-}
-
 export = function register(RED: NodeAPI): void {
   // The REST API is the runtime's; it serves the first registry deployed and still running.
   const runtime = octopusRuntime(RED);
 
-  function OctopusRegistryNode(this: RegistryConfigNode, def: RegistryNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusRegistryNode(this: RegistryConfigNode, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
     node.service = undefined;
-    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
-    const broker = RED.nodes.getNode(def.broker) as BrokerConfigNode | null;
+    const read = readNodeConfig('octopus-registry', saved);
+    if (!read.ok) {
+      node.problem = read.problem;
+      node.error(`octopus-registry: ${node.problem}`);
+      return;
+    }
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
+    const broker = RED.nodes.getNode(def.broker ?? '') as BrokerConfigNode | null;
     const timeout = numberIn(def.commandTimeoutS, 10, 1, 3600, 'command timeout (s)');
     const stale = numberIn(def.staleAfterIntervals, 3, 1, 1000, 'stale after (intervals)');
     const offline = numberIn(def.offlineAfterIntervals, 10, 1, 10000, 'offline after (intervals)');
@@ -86,22 +78,14 @@ export = function register(RED: NodeAPI): void {
     const deactivate = runtime.registry.provide(service);
     service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
 
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const start = () => {
-      service.start().then(
-        () => node.log(`device registry loaded: ${service.registry.size} devices`),
-        (err: Error) => {
-          node.warn(`device registry waiting for the database: ${err.message}`);
-          if (!stopped) retry = setTimeout(start, 5000);
-        },
-      );
-    };
-    start();
+    const starting = startWithRetry(() => service.start(), {
+      retryMs: 5000,
+      onStarted: () => node.log(`device registry loaded: ${service.registry.size} devices`),
+      onFailure: (err) => node.warn(`device registry waiting for the database: ${err.message}`),
+    });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      stopped = true;
-      clearTimeout(retry);
+      starting.stop();
       deactivate();
       const timer = setTimeout(done, 10000);
       service

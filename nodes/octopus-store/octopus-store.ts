@@ -1,21 +1,17 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { octopusRuntime } from '../octopus-runtime';
-import { Batcher } from '../../lib/batching/batcher';
-import type { DeadLetter } from '../../lib/db/readings-store';
-import { messageAckOf } from '../../lib/delivery/message-ack';
-import type { Reading, Reject } from '../../lib/model/reading';
-import { batchProblem, isReadingBatch } from '../../lib/model/reading-batch';
-import { DeviceTouches } from '../../lib/store/device-touches';
-import { deadLetterForRejects } from '../../lib/store/dead-letter';
-import { readingProblem, storeBatch, type StoreItem } from '../../lib/store/store-batch';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
+import { numberSetting } from '../../lib/node-config/number-settings';
+import { Batcher } from '../../lib/ingest/6-batcher';
+import type { DeadLetter } from '../../lib/ingest/8-readings-store';
+import { messageAckOf } from '../../lib/ingest/3-message-ack';
+import { readingProblem, type Reading, type Reject } from '../../lib/model/reading';
+import { batchProblem, isReadingBatch } from '../../lib/ingest/5-reading-batch';
+import { DeviceTouches } from '../../lib/ingest/7-device-touches';
+import { deadLetterForRejects } from '../../lib/ingest/7-dead-letter';
+import { storeBatch, type StoreItem } from '../../lib/ingest/7-store-batch';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
-
-interface StoreNodeDef extends NodeDef {
-  database: string;
-  batchSize: string | number;
-  batchWaitMs: string | number;
-}
 
 /** Batches written at once; the default pool (4 connections) leaves one for other queries. */
 const STORE_CONCURRENCY = 3;
@@ -86,14 +82,18 @@ export = function register(RED: NodeAPI): void {
   // The Octopus routes (/metrics among them) exist from the moment the pack loads.
   const runtime = octopusRuntime(RED);
 
-  function OctopusStoreNode(this: Node, def: StoreNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusStoreNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const read = readNodeConfig('octopus-store', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-store', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
     const status = new ThrottledStatus((s) => node.status(s));
     const log = new RateLimitedLog((line) => node.warn(line));
-    const config = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const config = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const batchSize = Number(def.batchSize) || 1000;
-    const batchWaitMs = def.batchWaitMs === '' || def.batchWaitMs === undefined ? 100 : Number(def.batchWaitMs);
+    const batchWaitMs = numberSetting(def.batchWaitMs, 100);
     const problem =
       (!config && 'no database configured') ||
       config?.problem ||
@@ -101,13 +101,8 @@ export = function register(RED: NodeAPI): void {
       (!(batchWaitMs >= 0 && batchWaitMs <= 60000) && `batch wait ${batchWaitMs} ms is outside 0–60000`) ||
       undefined;
     const database = config?.database;
-    if (problem || !database) {
-      node.error(`octopus-store: ${problem ?? 'database unavailable'}`);
-      node.status({ fill: 'red', shape: 'ring', text: String(problem ?? 'database unavailable') });
-      // Fail every message so a Catch node sees it; nothing is acknowledged, so the broker keeps it.
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-store: ${problem}`)));
-      return;
-    }
+    // Every message fails so a Catch node sees it; nothing is acknowledged, so the broker keeps it.
+    if (problem || !database) return refuseConfig(node, 'octopus-store', String(problem ?? 'database unavailable'));
 
     const touches = new DeviceTouches();
     // The batch in hand on close must still reach the database, even if its config node closes first.

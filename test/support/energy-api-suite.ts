@@ -6,7 +6,7 @@ import { parseCsv } from '../../lib/export/export-format';
 import { runHistoryMaintenance } from '../../lib/history/history-maintenance';
 import type { Reading } from '../../lib/model/reading';
 import type { RegistryService } from '../../lib/registry/registry-service';
-import { storeBatch } from '../../lib/store/store-batch';
+import { storeBatch } from '../../lib/ingest/7-store-batch';
 
 /** What test/api.db.mqtt.test.ts's contract-checking client offers (every answer validated against the document). */
 interface Client {

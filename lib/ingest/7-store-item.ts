@@ -1,6 +1,6 @@
-import type { DeadLetter } from '../db/readings-store';
+import type { DeadLetter } from './8-readings-store';
 import type { Reading } from '../model/reading';
-import type { ReadingBatch } from '../model/reading-batch';
+import type { ReadingBatch } from './5-reading-batch';
 
 /** What the store is handed per message, and what a batch's write came to (store-batch.ts, poison.ts). */
 export interface StoreItem {

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Reading, RejectCode } from '../model/reading';
-import type { ReadingBatch } from '../model/reading-batch';
-import { batchColumnLiterals } from './batch-columns';
+import type { ReadingBatch } from './5-reading-batch';
+import { batchColumnLiterals } from './8-batch-columns';
 
 /**
  * One statement per batch: columns travel as arrays and `unnest` turns them back into rows, so a

@@ -1,17 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
-import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from '../db/readings-store';
+import { insertDeadLetters, insertReadingBatches, insertReadings, markRollupPendingBatches, upsertDevices, type DeadLetter } from './8-readings-store';
 import type { Reading } from '../model/reading';
-import { batchOf, type ReadingBatch } from '../model/reading-batch';
-import { latestPerDevice } from '../db/batch-columns';
-import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './dead-letter';
-import type { DeviceTouches } from './device-touches';
-import { isAvailabilityError, isolatePoison } from './poison';
+import { batchOf, type ReadingBatch } from './5-reading-batch';
+import { latestPerDevice } from './8-batch-columns';
+import { boundDeadLetter, deadLetterForRejects, DEAD_LETTER_REJECTS_MAX } from './7-dead-letter';
+import type { DeviceTouches } from './7-device-touches';
+import { isAvailabilityError, isolatePoison } from './7-poison';
 
-export { isAvailabilityError } from './poison';
+export { isAvailabilityError } from './7-poison';
 
 /** One incoming message's worth of work for the store: its readings and what it asks to dead-letter. */
-import type { StoreItem, StoreOutcome } from './store-item';
-export type { StoreItem, StoreOutcome } from './store-item';
+import type { StoreItem, StoreOutcome } from './7-store-item';
+export type { StoreItem, StoreOutcome } from './7-store-item';
 
 /**
  * SQLSTATE classes that mean "this row is bad", not "the database is unwell": data exceptions (22),
@@ -131,21 +131,4 @@ async function insertOneByOne(client: PoolClient, readings: Reading[], deadLette
   readings.length = 0;
   readings.push(...good);
   return stored;
-}
-
-/** Checks a reading built by another flow (a function node, say) before it reaches SQL. */
-export function readingProblem(r: unknown): string | undefined {
-  if (typeof r !== 'object' || r === null) return 'a reading must be an object';
-  const x = r as Partial<Reading>;
-  if (typeof x.deviceId !== 'string' || x.deviceId === '') return 'reading.deviceId must be a non-empty string';
-  if (typeof x.attribute !== 'string' || x.attribute === '') return 'reading.attribute must be a non-empty string';
-  if (typeof x.ts !== 'number' || !Number.isFinite(x.ts)) return 'reading.ts must be epoch milliseconds';
-  const t = typeof x.value;
-  if (t !== 'number' && t !== 'boolean' && t !== 'string') return 'reading.value must be a number, boolean or string';
-  if (t === 'number' && !Number.isFinite(x.value)) return 'reading.value must be a finite number';
-  if (x.unit !== undefined && typeof x.unit !== 'string') return 'reading.unit must be a string';
-  if (typeof x.site !== 'string' || typeof x.room !== 'string' || typeof x.device !== 'string') {
-    return 'reading.site, room and device must be strings';
-  }
-  return undefined;
 }

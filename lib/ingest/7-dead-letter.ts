@@ -5,7 +5,7 @@
  * a 64 KB message of 7 000 bad keys became 7 000 rows of 64 KB each, a query too large to build
  * (`RangeError: Invalid string length`), retried forever (issue #15).
  */
-import type { DeadLetter } from '../db/readings-store';
+import type { DeadLetter } from './8-readings-store';
 import type { RejectCode } from '../model/reading';
 import { sanitize, truncate } from '../parser/parse-kit';
 

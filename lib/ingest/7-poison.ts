@@ -12,9 +12,9 @@
  * transaction, down to the single messages that still fail; those are dead-lettered (bounded row,
  * with the error) and everything else commits.
  */
-import type { DeadLetter } from '../db/readings-store';
-import { boundDeadLetter, describeError, storableText } from './dead-letter';
-import type { StoreItem, StoreOutcome } from './store-item';
+import type { DeadLetter } from './8-readings-store';
+import { boundDeadLetter, describeError, storableText } from './7-dead-letter';
+import type { StoreItem, StoreOutcome } from './7-store-item';
 
 /**
  * SQLSTATE classes of an unavailable or not-ready database: connection exceptions (08), invalid

@@ -1,4 +1,4 @@
-import type { Reading } from './reading';
+import type { Reading } from '../model/reading';
 
 /**
  * Many readings in one object, by column: what octopus-parse sends on output 1 (issue #23).

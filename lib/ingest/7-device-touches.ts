@@ -1,4 +1,4 @@
-import type { DeviceRow } from '../db/readings-store';
+import type { DeviceRow } from './8-readings-store';
 import type { Reading } from '../model/reading';
 
 /**
@@ -27,7 +27,7 @@ export class DeviceTouches {
     return [...latest.values()];
   }
 
-  /** Of each device's latest reading (lib/model/reading-batch latestPerDevice), those that need a write. */
+  /** Of each device's latest reading (lib/ingest/5-reading-batch.ts latestPerDevice), those that need a write. */
   dueOf(latest: ReadonlyMap<string, DeviceRow>): DeviceRow[] {
     const out: DeviceRow[] = [];
     for (const row of latest.values()) {

@@ -1,7 +1,7 @@
-import { FLAG_UNIT, KIND_MASK, KIND_TEXT, type ReadingBatch } from '../model/reading-batch';
+import { FLAG_UNIT, KIND_MASK, KIND_TEXT, type ReadingBatch } from './5-reading-batch';
 
 /**
- * How the store hands columnar batches (lib/model/reading-batch.ts) to Postgres: each column as
+ * How the store hands columnar batches (lib/ingest/5-reading-batch.ts) to Postgres: each column as
  * one array literal, built once from the batch, so node-postgres has nothing left to convert.
  */
 
@@ -11,7 +11,7 @@ function arrayElement(s: unknown): string {
   return s.includes('"') || s.includes('\\') ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${s}"`;
 }
 
-/** Postgres array literals of the batches' columns, for one unnest insert; see lib/db/readings-store.ts. */
+/** Postgres array literals of the batches' columns, for one unnest insert; see lib/ingest/8-readings-store.ts. */
 export interface ColumnLiterals {
   count: number;
   deviceId: string;

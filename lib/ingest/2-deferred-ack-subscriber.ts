@@ -1,6 +1,6 @@
 import type { IClientOptions, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { connect } from 'mqtt';
-import { createMessageAck, type MessageAck } from '../delivery/message-ack';
+import { createMessageAck, type MessageAck } from './3-message-ack';
 
 /**
  * An MQTT subscriber that acknowledges each QoS1 message only when the flow says so (after the

@@ -1,0 +1,27 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { CoreSchemas } from './openapi';
+import type { alertSchemas } from './openapi-alerts';
+import type { energySchemas } from './openapi-energy';
+
+/**
+ * The types of the request bodies, derived from the component schemas the OpenAPI document
+ * publishes and the validators enforce (json-schema-to-ts): a field added to a schema is in its
+ * type, so a route cannot read a body the document does not describe. `$ref`s resolve against the
+ * document's components, as they do in ajv. Types only.
+ */
+type Components = CoreSchemas & ReturnType<typeof energySchemas> & ReturnType<typeof alertSchemas>;
+type Body<N extends keyof Components> = Components[N] & { components: { schemas: Components } } extends infer S extends JSONSchema ? FromSchema<S> : never;
+
+/** The request bodies the routes read, by component schema name. */
+export interface ApiBodies {
+  DeviceMetaPatch: Body<'DeviceMetaPatch'>;
+  CommandRequest: Body<'CommandRequest'>;
+  LoginRequest: Body<'LoginRequest'>;
+  UserCreate: Body<'UserCreate'>;
+  UserPatch: Body<'UserPatch'>;
+  SiteRoleRequest: Body<'SiteRoleRequest'>;
+  TokenCreate: Body<'TokenCreate'>;
+  EnergySettingsUpdate: Body<'EnergySettingsUpdate'>;
+  AttributeClassRequest: Body<'AttributeClassRequest'>;
+  AlertAction: Body<'AlertAction'>;
+}
