@@ -66,6 +66,11 @@ describe('API request body types derived from the OpenAPI schemas', () => {
       EnergySettingsUpdate: true,
       AttributeClassRequest: true,
       AlertAction: true,
+      NotifyChannelCreate: true,
+      NotifyPreferencesUpdate: true,
+      NotifyEscalationUpdate: true,
+      NotifyRead: true,
+      NotifyAckRequest: true,
     };
     assert.deepEqual([...names].sort(), Object.keys(typed).sort());
   });

@@ -2,6 +2,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { CoreSchemas } from './openapi';
 import type { alertSchemas } from './openapi-alerts';
 import type { energySchemas } from './openapi-energy';
+import type { notifySchemas } from './openapi-notify';
 
 /**
  * The types of the request bodies, derived from the component schemas the OpenAPI document
@@ -9,7 +10,7 @@ import type { energySchemas } from './openapi-energy';
  * type, so a route cannot read a body the document does not describe. `$ref`s resolve against the
  * document's components, as they do in ajv. Types only.
  */
-type Components = CoreSchemas & ReturnType<typeof energySchemas> & ReturnType<typeof alertSchemas>;
+type Components = CoreSchemas & ReturnType<typeof energySchemas> & ReturnType<typeof alertSchemas> & ReturnType<typeof notifySchemas>;
 type Body<N extends keyof Components> = Components[N] & { components: { schemas: Components } } extends infer S extends JSONSchema ? FromSchema<S> : never;
 
 /** The request bodies the routes read, by component schema name. */
@@ -24,4 +25,9 @@ export interface ApiBodies {
   EnergySettingsUpdate: Body<'EnergySettingsUpdate'>;
   AttributeClassRequest: Body<'AttributeClassRequest'>;
   AlertAction: Body<'AlertAction'>;
+  NotifyChannelCreate: Body<'NotifyChannelCreate'>;
+  NotifyPreferencesUpdate: Body<'NotifyPreferencesUpdate'>;
+  NotifyEscalationUpdate: Body<'NotifyEscalationUpdate'>;
+  NotifyRead: Body<'NotifyRead'>;
+  NotifyAckRequest: Body<'NotifyAckRequest'>;
 }

@@ -6,8 +6,8 @@ import { parseQuietHours } from '../alerts/quiet-hours';
 import { can, type Principal } from '../auth/permissions';
 import { checkAckLink, currentGrants, useAckLink } from '../notify/ack-links';
 import type { UnreadBus } from '../notify/notify-bus';
-import { createChannel, deleteChannel, failedNotifications, inbox, listChannels, listPreferences, loadEscalation, markRead, saveEscalation, savePreferences, type EscalationStep } from '../notify/notify-store';
-import type { ChannelConfig, ChannelKind, NotifySeverity } from '../notify/notify-types';
+import { createChannel, deleteChannel, failedNotifications, inbox, listChannels, listPreferences, loadEscalation, markRead, saveEscalation, savePreferences } from '../notify/notify-store';
+import type { ChannelConfig } from '../notify/notify-types';
 import { secretBox } from '../notify/secret-box';
 import { HttpError, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
@@ -51,7 +51,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   route('get', '/notify/channels', async (ctx) => ({ status: 200, body: { items: await fromDatabase(listChannels(await db(ctx), me(ctx).userId)) } }));
 
   route('post', '/notify/channels', async (ctx) => {
-    const b = noNul(validators.body<{ kind: Exclude<ChannelKind, 'inapp'>; name: string; config: ChannelConfig; secret?: string; enabled?: boolean }>('NotifyChannelCreate', await readJsonBody(ctx.req)));
+    const b = noNul(validators.body('NotifyChannelCreate', await readJsonBody(ctx.req)));
     const needs: Record<string, [keyof ChannelConfig, string][]> = {
       email: [['to', 'an address (config.to)']],
       webhook: [['url', 'a URL (config.url)']],
@@ -75,10 +75,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
 
   route('put', '/notify/preferences/{site}', async (ctx) => {
     const site = visibleSite(ctx);
-    const b = validators.body<{ minSeverity: NotifySeverity; channelIds: number[]; inapp?: boolean; quietHours?: string | null; criticalBreaksThrough?: boolean }>(
-      'NotifyPreferencesUpdate',
-      await readJsonBody(ctx.req),
-    );
+    const b = validators.body('NotifyPreferencesUpdate', await readJsonBody(ctx.req));
     const quiet = parseQuietHours(b.quietHours ?? undefined);
     if (!quiet.ok) throw new HttpError(400, quiet.error);
     const pool = await db(ctx);
@@ -98,7 +95,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   route('put', '/notify/escalation/{site}', async (ctx) => {
     const site = visibleSite(ctx);
     if (!can(me(ctx), 'manage', site)) throw new HttpError(403, `only owners of site "${site}" and operators set its escalation chain`);
-    const { steps } = validators.body<{ steps: Omit<EscalationStep, 'step'>[] }>('NotifyEscalationUpdate', await readJsonBody(ctx.req));
+    const { steps } = validators.body('NotifyEscalationUpdate', await readJsonBody(ctx.req));
     const pool = await db(ctx);
     for (const [i, s] of steps.entries()) {
       if ((s.userId === undefined) === (s.role === undefined)) throw new HttpError(400, `step ${i + 1} must name either a userId or a role`);
@@ -115,7 +112,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   route('get', '/notify/inbox', async (ctx) => ({ status: 200, body: await fromDatabase(inbox(await db(ctx), me(ctx).userId)) }));
 
   route('post', '/notify/inbox/read', async (ctx) => {
-    const { ids } = validators.body<{ ids: number[] | 'all' }>('NotifyRead', await readJsonBody(ctx.req));
+    const { ids } = validators.body('NotifyRead', await readJsonBody(ctx.req));
     const unread = await fromDatabase(markRead(await db(ctx), me(ctx).userId, ids === 'all' ? undefined : ids));
     kit.unread?.announce(me(ctx).userId, { unread });
     return { status: 200, body: { unread } };
@@ -148,7 +145,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   serve('post', '/notify/ack/{token}', async (req) => {
     const t = token(req, 'post');
     const form = /^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''));
-    const body = noNul(validators.body<{ note?: string }>('NotifyAckRequest', form ? await readForm(req) : await optionalJson(req)));
+    const body = noNul(validators.body('NotifyAckRequest', form ? await readForm(req) : await optionalJson(req)));
     const note = body.note?.trim() || undefined;
     const pool = await fromDatabase(openDatabase());
     const used = await fromDatabase(

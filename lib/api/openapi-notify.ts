@@ -3,15 +3,15 @@
  * channels and preferences, a site's escalation chain, the in-app notification centre, failed
  * notifications, and the signed acknowledge links (open: the link is the credential).
  */
-import { SITE_NAME, answer, bodyFailures, bodyOf, failure, json, nullable, object, ref, responses, siteParam, type JsonSchema, type OpenApiDocument, type Parameter } from './openapi-parts';
+import { SITE_NAME, answer, bodyFailures, bodyOf, failure, json, nullable, object, ref, responses, siteParam, type OpenApiDocument, type Parameter } from './openapi-parts';
 
 export const NOTIFY_TAGS = [{ name: 'notify', description: 'Notifications to people: channels, preferences, escalation, the notification centre, acknowledge links.' }];
 
-const SEVERITY = { enum: ['info', 'warning', 'critical'] };
-const ID = { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 };
-const QUIET = { type: 'string', pattern: '^([01]?[0-9]|2[0-3]):[0-5][0-9]-([01]?[0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time span in the site\'s time zone ("22:00-07:00").' };
+const SEVERITY = { enum: ['info', 'warning', 'critical'] } as const;
+const ID = { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } as const;
+const QUIET = { type: 'string', pattern: '^([01]?[0-9]|2[0-3]):[0-5][0-9]-([01]?[0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time span in the site\'s time zone ("22:00-07:00").' } as const;
 
-export function notifySchemas(): Record<string, JsonSchema> {
+export function notifySchemas() {
   return {
     NotifyChannel: object({
       id: ID,
