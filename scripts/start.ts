@@ -9,6 +9,8 @@ import express from 'express';
 import { adminFromEnv, ensureAdminFile } from '../lib/auth/admin-account';
 import { passwordProblem } from '../lib/auth/passwords';
 import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
+import { LiveUserTable } from '../lib/mqtt-auth/live-user-table';
+import { activateLiveBrokerUsers } from '../lib/onboarding/active-onboarding';
 import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { embeddedPostgresPasswordPath, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
@@ -40,7 +42,11 @@ async function main(): Promise<void> {
     const mqttPort = Number(process.env.MQTT_PORT || 1883);
     try {
       const { auth, ingest } = embeddedBrokerUsers(dataDir, `mqtt://127.0.0.1:${mqttPort}`);
-      broker = await startEmbeddedBroker(mqttPort, auth);
+      // Devices and hubs added in /ui log in with users kept in-process (refilled from the database).
+      const live = new LiveUserTable();
+      activateLiveBrokerUsers(live);
+      // MQTT_BIND=0.0.0.0 lets real devices on the LAN in (they still need credentials from /ui).
+      broker = await startEmbeddedBroker(mqttPort, auth, process.env.MQTT_BIND || '127.0.0.1', live);
       // Node-RED runs in this process: its broker node reads these when MQTT_URL has no credentials.
       process.env.MQTT_USERNAME = ingest.username;
       process.env.MQTT_PASSWORD = ingest.password;
@@ -54,7 +60,7 @@ async function main(): Promise<void> {
       }
       throw err;
     }
-    process.env.MQTT_URL = broker.url;
+    process.env.MQTT_URL = `mqtt://127.0.0.1:${mqttPort}`;
     console.log(`[octopus] embedded MQTT broker on ${broker.url} (users only; \`npm run simulate\` uses ${devCredentialsPath(dataDir)})`);
   }
 

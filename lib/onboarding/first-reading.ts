@@ -26,12 +26,12 @@ const fmt = (v: number | boolean | string, unit: string | undefined) => `${typeo
 export function firstReading(c: ClientRecord, devices: readonly DeviceRecord[], events: readonly BrokerEvent[], brokerKind: 'mosquitto-dynsec' | 'embedded' | 'none', timeZone = 'UTC'): FirstReading {
   const ev = events.map((e) => ({ kind: e.kind, at: new Date(e.at).toISOString(), detail: describe(e) }));
   if (c.revokedAt !== null) return { state: 'revoked', message: 'Its credentials were revoked: the broker refuses it.', reading: null, events: ev };
-  let first: FirstReading['reading'] = null;
-  for (const d of devices) {
-    for (const [attribute, s] of d.attributes) {
-      if (first === null || s.firstSeen < Date.parse(first.at)) first = { deviceId: d.deviceId, attribute, value: s.value, unit: s.unit ?? null, at: new Date(s.firstSeen).toISOString() };
-    }
-  }
+  // What arrived first; of what came with it (a firmware's first few messages), a measurement with a unit says most.
+  const all = devices.flatMap((d) => [...d.attributes].map(([attribute, s]) => ({ deviceId: d.deviceId, attribute, s })));
+  const earliest = Math.min(...all.map((a) => a.s.firstSeen));
+  const rank = (a: (typeof all)[number]) => (typeof a.s.value === 'number' ? (a.s.unit ? 0 : 1) : 2);
+  const pick = all.filter((a) => a.s.firstSeen - earliest <= 5000).sort((x, y) => rank(x) - rank(y) || x.s.firstSeen - y.s.firstSeen || x.attribute.localeCompare(y.attribute))[0];
+  const first: FirstReading['reading'] = pick ? { deviceId: pick.deviceId, attribute: pick.attribute, value: pick.s.value, unit: pick.s.unit ?? null, at: new Date(pick.s.firstSeen).toISOString() } : null;
   if (first) {
     const time = new Date(first.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone });
     return { state: 'reading', message: `First reading: ${first.attribute} ${fmt(first.value, first.unit ?? undefined)} at ${time}.`, reading: first, events: ev };

@@ -22,7 +22,7 @@ export class OnboardingError extends Error {
 
 export interface OnboardingOptions {
   /** The broker's live users, or undefined while none is reachable (adding a device then answers 503). */
-  brokerUsers: () => LiveBrokerUsers | undefined;
+  brokerUsers: () => Promise<LiveBrokerUsers | undefined>;
   brokerAddress: () => BrokerAddress;
   /** host:port of the broker's TLS listener as hubs see it, and its CA certificate (PEM) for the hub bundle. */
   hub?: () => { central: string; caCert: string | undefined };
@@ -52,15 +52,23 @@ export class OnboardingService {
     this.now = options.now ?? Date.now;
   }
 
-  private broker(): LiveBrokerUsers {
-    const b = this.options.brokerUsers();
-    if (!b) throw new OnboardingError(503, 'the broker cannot take new users now: set OCTOPUS_MQTT_ADMIN_USER and OCTOPUS_MQTT_ADMIN_PASSWORD (the dynamic security admin client), or use the embedded broker of npm start');
-    if (this.watching !== b) {
-      this.stopWatching?.();
-      this.watching = b;
-      this.stopWatching = b.onEvent((e) => this.record(e));
+  private async broker(): Promise<LiveBrokerUsers> {
+    let b: LiveBrokerUsers | undefined;
+    try {
+      b = await this.options.brokerUsers();
+    } catch (err) {
+      throw new OnboardingError(503, `the broker's admin client cannot log in: ${(err as Error).message}`);
     }
+    if (!b) throw new OnboardingError(503, 'the broker cannot take new users now: set OCTOPUS_MQTT_ADMIN_USER and OCTOPUS_MQTT_ADMIN_PASSWORD (the dynamic security admin client), or use the embedded broker of npm start');
+    this.watch(b);
     return b;
+  }
+
+  private watch(b: LiveBrokerUsers): void {
+    if (this.watching === b) return;
+    this.stopWatching?.();
+    this.watching = b;
+    this.stopWatching = b.onEvent((e) => this.record(e));
   }
 
   /** Events are kept per client id (Mosquitto's log names ids) and per username, a few each. */
@@ -76,14 +84,17 @@ export class OnboardingService {
 
   /** The embedded broker forgets its users when it stops: it gets them back from the database once per start. */
   async restore(pool: Pool): Promise<void> {
-    const b = this.options.brokerUsers();
-    if (!b?.restore || this.restored.has(b)) return;
+    const b = await this.options.brokerUsers().catch(() => undefined);
+    if (!b) return;
+    this.watch(b);
+    if (!b.restore || this.restored.has(b)) return;
     this.restored.add(b);
     for (const c of await new OnboardingStore(pool).activeClients()) b.restore({ username: c.username, site: c.site, clientId: c.clientId, hash: c.passwordHash });
   }
 
+  /** The broker's kind as last seen (none until it was first reached). */
   brokerKind(): 'mosquitto-dynsec' | 'embedded' | 'none' {
-    return this.options.brokerUsers()?.kind ?? 'none';
+    return this.watching?.kind ?? 'none';
   }
 
   async createHouse(pool: Pool, h: House, by: string): Promise<House> {
@@ -118,7 +129,7 @@ export class OnboardingService {
   async addClient(pool: Pool, d: { site: string; kind: 'device' | 'hub'; name: string; room: string | null; deviceKind: string | null; firmware: Firmware; by: string }): Promise<IssuedCredentials> {
     const problem = siteProblem(d.site);
     if (problem) throw new OnboardingError(400, problem);
-    const broker = this.broker();
+    const broker = await this.broker();
     const slug = d.name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 16) || d.kind;
     const topicId = `${slug}-${randomBytes(2).toString('hex')}`;
     const clientId = `${d.site}-${topicId}`.slice(0, 96);
@@ -136,6 +147,10 @@ export class OnboardingService {
     return { client, password, snippets: this.snippets(client, password) };
   }
 
+  address(): BrokerAddress {
+    return this.options.brokerAddress();
+  }
+
   snippets(c: ClientRecord, password: string): FirmwareSnippet[] {
     return firmwareSnippets(c.firmware as Firmware, this.options.brokerAddress(), { site: c.site, room: c.room ?? 'room', topicId: c.topicId, username: c.username, password, clientId: c.clientId });
   }
@@ -143,13 +158,13 @@ export class OnboardingService {
   async rotate(pool: Pool, c: ClientRecord): Promise<IssuedCredentials> {
     if (c.revokedAt !== null) throw new OnboardingError(410, 'its credentials were revoked: add it again');
     const password = randomPassword();
-    await this.broker().setPassword(c.username, password);
+    await (await this.broker()).setPassword(c.username, password);
     await new OnboardingStore(pool).rotated(c.id, hashPassword(password));
     return { client: { ...c, rotatedAt: this.now() }, password, snippets: this.snippets(c, password) };
   }
 
   async revoke(pool: Pool, c: ClientRecord): Promise<void> {
-    await this.broker().revoke(c.username);
+    await (await this.broker()).revoke(c.username);
     await new OnboardingStore(pool).revoked(c.id);
   }
 

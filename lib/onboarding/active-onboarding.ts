@@ -1,0 +1,59 @@
+import { brokerCredentials } from '../mqtt-auth/broker-credentials';
+import { DynsecAdmin } from '../mqtt-auth/dynsec-admin';
+import type { LiveBrokerUsers } from '../mqtt-auth/live-users';
+import { activeSlot } from '../util/active-slot';
+import { readFileSync } from 'node:fs';
+import { brokerAddressFromEnv } from './firmware-config';
+import { OnboardingService } from './onboarding-service';
+
+/**
+ * Where onboarding finds the broker's live users, once per process (issue #16's OctopusRuntime is
+ * to own this): the embedded broker of `npm start` registers its in-process table here; otherwise,
+ * with OCTOPUS_MQTT_ADMIN_USER and OCTOPUS_MQTT_ADMIN_PASSWORD set, Node-RED logs in to Mosquitto
+ * (MQTT_URL's host) as the dynamic security plugin's admin client on first use.
+ */
+const slot = activeSlot<LiveBrokerUsers>();
+export const activateLiveBrokerUsers = slot.activate;
+
+let dynsec: Promise<DynsecAdmin> | undefined;
+
+async function brokerUsers(env: NodeJS.ProcessEnv): Promise<LiveBrokerUsers | undefined> {
+  const inProcess = slot.current();
+  if (inProcess) return inProcess;
+  if (!env.OCTOPUS_MQTT_ADMIN_USER || !env.OCTOPUS_MQTT_ADMIN_PASSWORD || !env.MQTT_URL) return undefined;
+  dynsec ??= DynsecAdmin.connect(brokerCredentials(env.MQTT_URL, {}).url, {
+    username: env.OCTOPUS_MQTT_ADMIN_USER,
+    password: env.OCTOPUS_MQTT_ADMIN_PASSWORD,
+    clientId: `octopus-dynsec-admin-${process.pid}`,
+  });
+  try {
+    return await dynsec;
+  } catch (err) {
+    dynsec = undefined;
+    throw err;
+  }
+}
+
+function caCert(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env.OCTOPUS_MQTT_CA_FILE) return undefined;
+  try {
+    return readFileSync(env.OCTOPUS_MQTT_CA_FILE, 'utf8').slice(0, 64 * 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+let service: OnboardingService | undefined;
+
+/** The process's onboarding service (made on first use from the environment). */
+export function activeOnboarding(env: NodeJS.ProcessEnv = process.env): OnboardingService {
+  service ??= new OnboardingService({
+    brokerUsers: () => brokerUsers(env),
+    brokerAddress: () => brokerAddressFromEnv(env, env.MQTT_URL),
+    hub: () => {
+      const address = brokerAddressFromEnv(env, env.MQTT_URL);
+      return { central: env.OCTOPUS_HUB_CENTRAL || `${address.host}:${address.tlsPort ?? 8883}`, caCert: caCert(env) };
+    },
+  });
+  return service;
+}
