@@ -7,6 +7,7 @@ import { isKnownTimeZone } from '../energy/energy-store';
 import type { Firmware } from '../onboarding/firmware-config';
 import { OnboardingError, type IssuedCredentials, type OnboardingService } from '../onboarding/onboarding-service';
 import { OnboardingStore, type ClientRecord, type InvitationRecord } from '../onboarding/onboarding-store';
+import { siteProblem } from '../mqtt-auth/users';
 import type { RegistryService } from '../registry/registry-service';
 import { HttpError, iso, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
@@ -58,7 +59,7 @@ export function registerOnboardingRoutes(kit: OnboardingKit): void {
   /** The site, if the caller owns it (404 for one they cannot see, 403 for one they only see). */
   const ownedSite = (ctx: Context): string => {
     const site = String(ctx.path.site);
-    if (!can(ctx.principal, 'see', site)) throw new HttpError(404, `unknown site "${site}"`);
+    if (siteProblem(site) || !can(ctx.principal, 'see', site)) throw new HttpError(404, `unknown site "${site}"`);
     if (!canProvision(ctx.principal, site)) throw new HttpError(403, `your role at site "${site}" does not allow this`);
     return site;
   };
@@ -101,13 +102,13 @@ export function registerOnboardingRoutes(kit: OnboardingKit): void {
 
   route('post', '/sites/{site}/invitations', async (ctx) => {
     const site = String(ctx.path.site);
-    if (!can(ctx.principal, 'see', site)) throw new HttpError(404, `unknown site "${site}"`);
+    if (siteProblem(site) || !can(ctx.principal, 'see', site)) throw new HttpError(404, `unknown site "${site}"`);
     const b = validators.body<{ role: SiteRole; email?: string }>('InvitationCreate', await readJsonBody(ctx.req));
     const problem = invitationProblem(ctx.principal, site, b.role);
     if (problem) throw new HttpError(403, problem);
     const pool = await db(ctx);
     const { invitation, token } = await svc(() => onboarding().invite(pool, { site, role: b.role, email: b.email ?? null, by: ctx.principal.username }));
-    return { status: 201, body: { invitation: invitationView(invitation), token, acceptPath: `/ui/login?invitation=${encodeURIComponent(token)}` } };
+    return { status: 201, body: { invitation: invitationView(invitation), token, acceptPath: `/ui/accept?invitation=${encodeURIComponent(token)}` } };
   });
 
   serve('post', '/invitations/accept', async (req) => {

@@ -8,7 +8,9 @@ import { SITE_NAME, answer, bodyFailures, failure, json, nullable, object, ref, 
 
 export const ONBOARDING_TAGS = [{ name: 'onboarding', description: 'Houses, invitations, and broker credentials of devices and hubs, made and revoked while the broker runs.' }];
 
-const text = (max: number, description: string): JsonSchema => ({ type: 'string', minLength: 1, maxLength: max, description });
+// Postgres text holds no NUL: names carry no control characters at all.
+const PLAIN = '^[^\\u0000-\\u001f\\u007f]*$';
+const text = (max: number, description: string): JsonSchema => ({ type: 'string', minLength: 1, maxLength: max, pattern: PLAIN, description });
 const ROLE = { enum: ['viewer', 'resident', 'owner'] };
 
 export function onboardingSchemas(): Record<string, JsonSchema> {
@@ -41,7 +43,7 @@ export function onboardingSchemas(): Record<string, JsonSchema> {
       },
       ['site', 'name', 'timeZone'],
     ),
-    InvitationCreate: object({ role: ROLE, email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$', description: 'Whom it is for (a note; nothing is mailed).' } }, ['role']),
+    InvitationCreate: object({ role: ROLE, email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@\\u0000-\\u001f\\u007f]+@[^\\s@\\u0000-\\u001f\\u007f]+$', description: 'Whom it is for (a note; nothing is mailed).' } }, ['role']),
     Invitation: object({
       id: { type: 'integer' },
       site: { type: 'string' },
@@ -57,7 +59,7 @@ export function onboardingSchemas(): Record<string, JsonSchema> {
     InvitationAccept: object({ token: { type: 'string', minLength: 10, maxLength: 100 }, username: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$' }, password: { type: 'string', minLength: 1, maxLength: 1024 } }),
     AcceptedInvitation: object({ id: { type: 'integer' }, username: { type: 'string' }, site: { type: 'string' }, role: ROLE }),
     DeviceCredentialsCreate: object(
-      { name: text(100, 'What people call it.'), room: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/#+\\s]+$', description: 'Room (one topic level).' }, kind: text(64, 'plug, sensor, thermostat…'), firmware: { enum: [...FIRMWARES] } },
+      { name: text(100, 'What people call it.'), room: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/#+\\s\\u0000-\\u001f\\u007f]+$', description: 'Room (one topic level).' }, kind: text(64, 'plug, sensor, thermostat…'), firmware: { enum: [...FIRMWARES] } },
       ['name', 'firmware'],
     ),
     HubCreate: object({ name: text(100, 'What people call the hub.') }, ['name']),
@@ -92,7 +94,10 @@ export function onboardingSchemas(): Record<string, JsonSchema> {
 const credentialId: Parameter = { name: 'credentialId', in: 'path', required: true, description: 'Credential id.', schema: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } };
 const tags = ['onboarding'];
 const writeFailures = { '400': failure('Bad body.'), ...bodyFailures };
-const brokerAway = { '503': failure('The broker cannot take new users (no dynamic security admin client), or the registry or database is away.') };
+const brokerAway = {
+  '409': failure('The broker\'s users are not managed live here (files from npm run mqtt:users; no dynamic security admin client configured).'),
+  '503': failure('The broker\'s admin client cannot log in or the broker does not answer, or the registry or database is away.'),
+};
 
 export function onboardingPaths(): OpenApiDocument['paths'] {
   return {
@@ -111,7 +116,7 @@ export function onboardingPaths(): OpenApiDocument['paths'] {
       post: {
         operationId: 'createInvitation',
         summary: 'Invite someone to the site: owners invite residents and viewers, operators owners too',
-        description: 'The answer holds a one-time token (valid 7 days); the link /ui/login?invitation=<token> lets its holder choose a username and password.',
+        description: 'The answer holds a one-time token (valid 7 days); the link /ui/accept?invitation=<token> lets its holder choose a username and password.',
         tags,
         parameters: [siteParam],
         requestBody: { required: true, content: json(ref('InvitationCreate')) },

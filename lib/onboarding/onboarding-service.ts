@@ -59,7 +59,8 @@ export class OnboardingService {
     } catch (err) {
       throw new OnboardingError(503, `the broker's admin client cannot log in: ${(err as Error).message}`);
     }
-    if (!b) throw new OnboardingError(503, 'the broker cannot take new users now: set OCTOPUS_MQTT_ADMIN_USER and OCTOPUS_MQTT_ADMIN_PASSWORD (the dynamic security admin client), or use the embedded broker of npm start');
+    // Not a passing failure but how this deployment is set up: its broker's users are files (npm run mqtt:users).
+    if (!b) throw new OnboardingError(409, 'this broker\'s users are not managed live: set OCTOPUS_MQTT_ADMIN_USER and OCTOPUS_MQTT_ADMIN_PASSWORD (the dynamic security plugin\'s admin client, docs/security-mqtt.md), or use the embedded broker of npm start; with the file-based users, run npm run mqtt:users instead');
     this.watch(b);
     return b;
   }

@@ -4,6 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { answerErrorsAsJson, sendError } from '../../lib/api/http';
 import { parseSubscription, type Subscription } from '../../lib/live/subscription';
 import { allowAll, type Authorize, type Viewer } from '../../lib/live/viewer';
+import { registerOnboardingPages } from './onboarding-pages';
 
 /** The part of an express app the routes need (RED.httpNode is one); no express import at runtime. */
 export interface HttpApp {
@@ -138,6 +139,7 @@ export function dashboardSlot(app: HttpApp, path: string, options: DashboardRout
       res.end();
     }),
   );
+  registerOnboardingPages(app, path, (req) => slot.authorize(req).then((viewer) => viewer !== undefined && viewer !== null));
   app.get(
     `${path}/static/:file`,
     guarded((req, res) => {
