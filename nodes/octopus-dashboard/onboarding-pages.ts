@@ -5,8 +5,8 @@ import { join } from 'node:path';
 /**
  * The onboarding pages (issue #19): `/ui/onboarding` (houses, devices, hubs, invitations; for the
  * signed-in, who are sent to sign in otherwise) and `/ui/accept` (accepting an invitation: open, the
- * token in its link is the credential). Their scripts are ES modules under public/, served by the
- * dashboard's static route.
+ * token in its link is the credential). Their scripts are ES modules under public/: the onboarding
+ * page's through the dashboard's static route, the accept page's beside it (open, like the page).
  */
 type Req = IncomingMessage & { originalUrl?: string; baseUrl?: string };
 interface App {
@@ -33,6 +33,7 @@ function sendPage(req: Req, res: ServerResponse, html: string): void {
 export function registerOnboardingPages(app: App, path: string, signedIn: (req: IncomingMessage) => Promise<boolean>): void {
   const onboarding = readFileSync(join(PUBLIC_DIR, 'onboarding.html'), 'utf8');
   const accept = readFileSync(join(PUBLIC_DIR, 'accept.html'), 'utf8');
+  const acceptScript = readFileSync(join(PUBLIC_DIR, 'accept.js'), 'utf8');
   app.get(`${path}/onboarding`, (req, res) => {
     signedIn(req).then(
       (ok) => {
@@ -48,4 +49,10 @@ export function registerOnboardingPages(app: App, path: string, signedIn: (req: 
     );
   });
   app.get(`${path}/accept`, (req, res) => sendPage(req as Req, res, accept));
+  // Served beside the page, not under static/ (which needs a session): whoever accepts has none yet.
+  app.get(`${path}/accept.js`, (_req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+    res.end(acceptScript);
+  });
 }
