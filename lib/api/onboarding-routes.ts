@@ -71,13 +71,21 @@ export function registerOnboardingRoutes(kit: OnboardingKit): void {
     if (!canProvision(ctx.principal, c.site)) throw new HttpError(403, `your role at site "${c.site}" does not allow this`);
     return { pool, c };
   };
-  const issued = (i: IssuedCredentials, withHub: boolean) => ({
-    credential: credentialView(i.client),
-    password: i.password,
-    broker: { host: onboarding().address().host, port: onboarding().address().port, tlsPort: onboarding().address().tlsPort ?? null },
-    snippets: i.snippets,
-    hubBundle: withHub ? onboarding().hubBundle(i.client, i.password) : null,
-  });
+  /** The Host the caller reached Octopus by: devices on their network find the broker there too. */
+  const hostOf = (ctx: Context) => {
+    const h = ctx.req.headers.host;
+    return typeof h === 'string' && h.length <= 260 ? h : undefined;
+  };
+  const issued = (ctx: Context, i: IssuedCredentials, withHub: boolean) => {
+    const address = onboarding().address(hostOf(ctx));
+    return {
+      credential: credentialView(i.client),
+      password: i.password,
+      broker: { host: address.host, port: address.port, tlsPort: address.tlsPort ?? null },
+      snippets: i.snippets,
+      hubBundle: withHub ? onboarding().hubBundle(i.client, i.password, hostOf(ctx)) : null,
+    };
+  };
 
   route('get', '/houses', async (ctx) => {
     const pool = await db(ctx);
@@ -139,16 +147,16 @@ export function registerOnboardingRoutes(kit: OnboardingKit): void {
     const site = ownedSite(ctx);
     const b = validators.body<{ name: string; room?: string; kind?: string; firmware: Firmware }>('DeviceCredentialsCreate', await readJsonBody(ctx.req));
     const pool = await db(ctx);
-    const made = await svc(() => onboarding().addClient(pool, { site, kind: 'device', name: b.name, room: b.room ?? null, deviceKind: b.kind ?? null, firmware: b.firmware, by: ctx.principal.username }));
-    return { status: 201, body: issued(made, false) };
+    const made = await svc(() => onboarding().addClient(pool, { site, kind: 'device', name: b.name, room: b.room ?? null, deviceKind: b.kind ?? null, firmware: b.firmware, by: ctx.principal.username }, hostOf(ctx)));
+    return { status: 201, body: issued(ctx, made, false) };
   });
 
   route('post', '/sites/{site}/hubs', async (ctx) => {
     const site = ownedSite(ctx);
     const b = validators.body<{ name: string }>('HubCreate', await readJsonBody(ctx.req));
     const pool = await db(ctx);
-    const made = await svc(() => onboarding().addClient(pool, { site, kind: 'hub', name: b.name, room: null, deviceKind: 'hub', firmware: 'other', by: ctx.principal.username }));
-    return { status: 201, body: issued(made, true) };
+    const made = await svc(() => onboarding().addClient(pool, { site, kind: 'hub', name: b.name, room: null, deviceKind: 'hub', firmware: 'other', by: ctx.principal.username }, hostOf(ctx)));
+    return { status: 201, body: issued(ctx, made, true) };
   });
 
   route('get', '/device-credentials/{credentialId}', async (ctx) => {
@@ -159,8 +167,8 @@ export function registerOnboardingRoutes(kit: OnboardingKit): void {
 
   route('post', '/device-credentials/{credentialId}/rotate', async (ctx) => {
     const { pool, c } = await credential(ctx);
-    const made = await svc(() => onboarding().rotate(pool, c));
-    return { status: 200, body: issued(made, c.kind === 'hub') };
+    const made = await svc(() => onboarding().rotate(pool, c, hostOf(ctx)));
+    return { status: 200, body: issued(ctx, made, c.kind === 'hub') };
   });
 
   route('delete', '/device-credentials/{credentialId}', async (ctx) => {

@@ -5,12 +5,9 @@ import {
   RESPONSE_TOPIC,
   createDeviceClient,
   createHouseRole,
-  createIngestClient,
-  createIngestRole,
   deleteClient,
   houseRole,
   setClientPassword,
-  setDefaultAccess,
   type DeviceClient,
   type DynsecCommand,
 } from './dynsec-commands';
@@ -97,15 +94,6 @@ export class DynsecAdmin implements LiveBrokerUsers {
   private async must(command: DynsecCommand, tolerate: RegExp = /^$/): Promise<void> {
     const r = await this.send(command);
     if (r.error && !tolerate.test(r.error)) throw new Error(`the broker refused ${command.command}: ${r.error}`);
-  }
-
-  /** Default access closed, and Node-RED's ingest role and client (first start; idempotent). */
-  async ensureIngest(username: string, password: string): Promise<void> {
-    await this.must(setDefaultAccess());
-    await this.must(createIngestRole(), /already exists/i);
-    const r = await this.send(createIngestClient(username, password));
-    if (r.error && /already exists/i.test(r.error)) await this.must(setClientPassword(username, password));
-    else if (r.error) throw new Error(`the broker refused createClient: ${r.error}`);
   }
 
   async ensureHouse(site: string): Promise<void> {

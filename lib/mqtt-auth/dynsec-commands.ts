@@ -17,6 +17,7 @@ export type DynsecCommand = Record<string, unknown> & { command: string };
 export const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 export const RESPONSE_TOPIC = '$CONTROL/dynamic-security/v1/response';
 
+/** Node-RED's ingest role, made at the broker's first start by mosquitto/dynsec-init.sh. */
 export const INGEST_ROLE = 'octopus-ingest';
 export const houseRole = (site: string): string => `octopus-house-${site}`;
 
@@ -49,11 +50,6 @@ export function createHouseRole(site: string): DynsecCommand {
   return { command: 'createRole', rolename: houseRole(site), textname: `Octopus house ${site}`, acls: dynsecAcls(aclRules(user)) };
 }
 
-/** Node-RED's ingest role: reads and writes everything (the only one that sends commands). */
-export function createIngestRole(): DynsecCommand {
-  return { command: 'createRole', rolename: INGEST_ROLE, textname: 'Octopus Node-RED ingest', acls: dynsecAcls(aclRules({ username: 'ingest', role: 'ingest' })) };
-}
-
 export interface DeviceClient {
   username: string;
   password: string;
@@ -73,23 +69,9 @@ export function createDeviceClient(c: DeviceClient): DynsecCommand {
   };
 }
 
-export function createIngestClient(username: string, password: string): DynsecCommand {
-  return { command: 'createClient', username, password, textname: 'Octopus Node-RED ingest', roles: [{ rolename: INGEST_ROLE, priority: 0 }] };
-}
-
 export const setClientPassword = (username: string, password: string): DynsecCommand => ({ command: 'setClientPassword', username, password });
 /** Deleting a client disconnects it at once (the plugin kicks every connection of that username). */
 export const deleteClient = (username: string): DynsecCommand => ({ command: 'deleteClient', username });
 export const disableClient = (username: string): DynsecCommand => ({ command: 'disableClient', username });
 export const getClient = (username: string): DynsecCommand => ({ command: 'getClient', username });
 export const getRole = (rolename: string): DynsecCommand => ({ command: 'getRole', rolename });
-/** Clients with the default ACL access of the plugin: nothing a role does not grant. */
-export const setDefaultAccess = (): DynsecCommand => ({
-  command: 'setDefaultACLAccess',
-  acls: [
-    { acltype: 'publishClientSend', allow: false },
-    { acltype: 'publishClientReceive', allow: false },
-    { acltype: 'subscribe', allow: false },
-    { acltype: 'unsubscribe', allow: true },
-  ],
-});

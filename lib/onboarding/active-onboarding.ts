@@ -49,9 +49,9 @@ let service: OnboardingService | undefined;
 export function activeOnboarding(env: NodeJS.ProcessEnv = process.env): OnboardingService {
   service ??= new OnboardingService({
     brokerUsers: () => brokerUsers(env),
-    brokerAddress: () => brokerAddressFromEnv(env, env.MQTT_URL),
-    hub: () => {
-      const address = brokerAddressFromEnv(env, env.MQTT_URL);
+    brokerAddress: (requestHost) => brokerAddressFromEnv(env, env.MQTT_URL, requestHost),
+    hub: (requestHost) => {
+      const address = brokerAddressFromEnv(env, env.MQTT_URL, requestHost);
       return { central: env.OCTOPUS_HUB_CENTRAL || `${address.host}:${address.tlsPort ?? 8883}`, caCert: caCert(env) };
     },
   });

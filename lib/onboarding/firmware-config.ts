@@ -98,8 +98,21 @@ export function firmwareSnippets(firmware: Firmware, b: BrokerAddress, c: Client
   return [...own, test, ...rest];
 }
 
-/** Where devices reach the broker: OCTOPUS_DEVICE_MQTT_HOST / _PORT / _TLS_PORT, else the host of the URL Node-RED uses. */
-export function brokerAddressFromEnv(env: NodeJS.ProcessEnv, fallbackUrl: string | undefined): BrokerAddress {
+/** A host name or IPv4 address a person could type, or undefined (from a Host header: anyone's text). */
+function plainHost(hostHeader: string | undefined): string | undefined {
+  const name = hostHeader?.replace(/:\d{1,5}$/, '');
+  return name && /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(name) ? name : undefined;
+}
+
+const INTERNAL = (host: string) => /^(?:127\.|localhost$|::1$)/.test(host) || !host.includes('.');
+
+/**
+ * Where devices reach the broker: OCTOPUS_DEVICE_MQTT_HOST / _PORT / _TLS_PORT; else the host of
+ * the URL Node-RED uses, unless that is one only this machine or its compose network knows
+ * (127.0.0.1, `mosquitto`): then the host the person's browser reached Octopus by, which is how
+ * a device on the same network finds this machine too.
+ */
+export function brokerAddressFromEnv(env: NodeJS.ProcessEnv, fallbackUrl: string | undefined, requestHost?: string): BrokerAddress {
   let host = 'localhost';
   let port = 1883;
   try {
@@ -111,6 +124,8 @@ export function brokerAddressFromEnv(env: NodeJS.ProcessEnv, fallbackUrl: string
   } catch {
     // keep the defaults
   }
+  const seen = plainHost(requestHost);
+  if (INTERNAL(host) && seen) host = seen;
   const num = (v: string | undefined) => (v && /^\d{1,5}$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? Number(v) : undefined);
   return {
     host: env.OCTOPUS_DEVICE_MQTT_HOST || host,

@@ -23,9 +23,10 @@ export class OnboardingError extends Error {
 export interface OnboardingOptions {
   /** The broker's live users, or undefined while none is reachable (adding a device then answers 503). */
   brokerUsers: () => Promise<LiveBrokerUsers | undefined>;
-  brokerAddress: () => BrokerAddress;
+  /** The broker as devices see it; `requestHost` is the Host the caller reached Octopus by. */
+  brokerAddress: (requestHost?: string) => BrokerAddress;
   /** host:port of the broker's TLS listener as hubs see it, and its CA certificate (PEM) for the hub bundle. */
-  hub?: () => { central: string; caCert: string | undefined };
+  hub?: (requestHost?: string) => { central: string; caCert: string | undefined };
   now?: () => number;
 }
 
@@ -127,7 +128,7 @@ export class OnboardingService {
     return user;
   }
 
-  async addClient(pool: Pool, d: { site: string; kind: 'device' | 'hub'; name: string; room: string | null; deviceKind: string | null; firmware: Firmware; by: string }): Promise<IssuedCredentials> {
+  async addClient(pool: Pool, d: { site: string; kind: 'device' | 'hub'; name: string; room: string | null; deviceKind: string | null; firmware: Firmware; by: string }, requestHost?: string): Promise<IssuedCredentials> {
     const problem = siteProblem(d.site);
     if (problem) throw new OnboardingError(400, problem);
     const broker = await this.broker();
@@ -145,23 +146,23 @@ export class OnboardingService {
       await store.revoked(client.id);
       throw new OnboardingError(503, `the broker did not take the new user: ${(err as Error).message}`);
     }
-    return { client, password, snippets: this.snippets(client, password) };
+    return { client, password, snippets: this.snippets(client, password, requestHost) };
   }
 
-  address(): BrokerAddress {
-    return this.options.brokerAddress();
+  address(requestHost?: string): BrokerAddress {
+    return this.options.brokerAddress(requestHost);
   }
 
-  snippets(c: ClientRecord, password: string): FirmwareSnippet[] {
-    return firmwareSnippets(c.firmware as Firmware, this.options.brokerAddress(), { site: c.site, room: c.room ?? 'room', topicId: c.topicId, username: c.username, password, clientId: c.clientId });
+  snippets(c: ClientRecord, password: string, requestHost?: string): FirmwareSnippet[] {
+    return firmwareSnippets(c.firmware as Firmware, this.options.brokerAddress(requestHost), { site: c.site, room: c.room ?? 'room', topicId: c.topicId, username: c.username, password, clientId: c.clientId });
   }
 
-  async rotate(pool: Pool, c: ClientRecord): Promise<IssuedCredentials> {
+  async rotate(pool: Pool, c: ClientRecord, requestHost?: string): Promise<IssuedCredentials> {
     if (c.revokedAt !== null) throw new OnboardingError(410, 'its credentials were revoked: add it again');
     const password = randomPassword();
     await (await this.broker()).setPassword(c.username, password);
     await new OnboardingStore(pool).rotated(c.id, hashPassword(password));
-    return { client: { ...c, rotatedAt: this.now() }, password, snippets: this.snippets(c, password) };
+    return { client: { ...c, rotatedAt: this.now() }, password, snippets: this.snippets(c, password, requestHost) };
   }
 
   async revoke(pool: Pool, c: ClientRecord): Promise<void> {
@@ -176,9 +177,9 @@ export class OnboardingService {
   }
 
   /** The hub's bundle: its Mosquitto config (bridge to the central broker over TLS), its credentials, the CA certificate. */
-  hubBundle(c: ClientRecord, password: string): { mosquittoConf: string; username: string; password: string; clientId: string; caCert: string | null; central: string } {
-    const hub = this.options.hub?.();
-    const address = this.options.brokerAddress();
+  hubBundle(c: ClientRecord, password: string, requestHost?: string): { mosquittoConf: string; username: string; password: string; clientId: string; caCert: string | null; central: string } {
+    const hub = this.options.hub?.(requestHost);
+    const address = this.options.brokerAddress(requestHost);
     const central = hub?.central ?? `${address.host}:${address.tlsPort ?? 8883}`;
     const mosquittoConf = renderHubConfig({ site: c.site, central, password, username: c.username, localBind: '127.0.0.1', caFile: '/mosquitto/config/certs/central-ca.crt' });
     return { mosquittoConf, username: c.username, password, clientId: c.clientId, caCert: hub?.caCert ?? null, central };

@@ -1,15 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { connectAsync, type IClientOptions } from 'mqtt';
-import { DynsecAdmin } from '../../lib/mqtt-auth/dynsec-admin';
 import { planUsers } from '../../lib/mqtt-auth/user-plan';
 import { deviceUsername, hubUsername } from '../../lib/mqtt-auth/users';
 import { freePort } from './ports';
 import { testCa, type TestCa } from './test-ca';
 
 export const PROJECT_MOSQUITTO_CONF = resolve(__dirname, '..', '..', '..', 'mosquitto', 'mosquitto.conf');
+export const DYNSEC_INIT = resolve(__dirname, '..', '..', '..', 'mosquitto', 'dynsec-init.sh');
 export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN || '/usr/sbin/mosquitto';
 export const TEST_INGEST_USER = 'octopus';
 
@@ -122,9 +122,9 @@ export interface DynsecTestBroker extends TestBroker {
 }
 
 /**
- * The project's Mosquitto config as compose runs it: the dynamic security plugin, its config made
- * at first start by `mosquitto_ctrl dynsec init` with the admin client (as mosquitto/dynsec-init.sh
- * does), and the ingest user made by the admin over `$CONTROL` (lib/mqtt-auth/dynsec-admin.ts).
+ * The project's Mosquitto config as compose runs it: the dynamic security plugin, first started by
+ * the compose entrypoint mosquitto/dynsec-init.sh (the admin client and the ingest user from the
+ * environment).
  */
 export async function startDynsecMosquitto(): Promise<DynsecTestBroker> {
   const admin: Credentials = { username: 'octopus-admin', password: `adm-${Math.random().toString(36).slice(2)}${Date.now()}` };
@@ -173,23 +173,31 @@ async function startProjectMosquitto(options: { houses?: string[] }, dynsecAdmin
   const urlFor = (c: Credentials) => `mqtt://${encodeURIComponent(c.username)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}`;
   const creds = (username: string): Credentials => ({ username, password: known.get(username) as string });
   if (dynsecAdmin) {
-    const init = spawnSync('mosquitto_ctrl', ['dynsec', 'init', join(dir, 'dynamic-security.json'), dynsecAdmin.username, dynsecAdmin.password], { encoding: 'utf8' });
-    if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}${init.stdout}`);
+    // The first start as compose does it (mosquitto/dynsec-init.sh): the admin client and the ingest user.
+    ingest.password = `ing-${Math.random().toString(36).slice(2)}${Date.now()}`;
+    const init = spawnSync('/bin/sh', [DYNSEC_INIT, '--init'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        MOSQUITTO_CONF: confPath,
+        DYNSEC_FILE: join(dir, 'dynamic-security.json'),
+        MQTT_LOCAL_PORT: String(port),
+        OCTOPUS_MQTT_ADMIN_USER: dynsecAdmin.username,
+        OCTOPUS_MQTT_ADMIN_PASSWORD: dynsecAdmin.password,
+        MQTT_USERNAME: ingest.username,
+        MQTT_PASSWORD: ingest.password,
+        PATH: `${dirname(MOSQUITTO_BIN)}:${process.env.PATH ?? ''}`,
+      },
+      timeout: 30000,
+    });
+    if (init.status !== 0) throw new Error(`mosquitto/dynsec-init.sh failed: ${init.stderr}${init.stdout}`);
   }
   const proc = mosquittoProcess(confPath, async () => {
     const probe = await connectAsync(urlFor(dynsecAdmin ?? ingest), { reconnectPeriod: 0, connectTimeout: 1000 });
     await probe.endAsync();
   });
   await proc.start();
-  if (dynsecAdmin) {
-    ingest.password = `ing-${Math.random().toString(36).slice(2)}${Date.now()}`;
-    const admin = await DynsecAdmin.connect(urlFor(dynsecAdmin));
-    try {
-      await admin.ensureIngest(ingest.username, ingest.password);
-    } finally {
-      await admin.close();
-    }
-  }
+
   return {
     url: urlFor(ingest),
     port,
