@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createBrokerAuth } from '../lib/mqtt-auth/broker-auth';
 import { DynsecAdmin } from '../lib/mqtt-auth/dynsec-admin';
 import { LiveUserTable } from '../lib/mqtt-auth/live-user-table';
@@ -24,7 +25,7 @@ describe('live broker users on Mosquitto with the project config and the dynamic
 describe('live broker users on the embedded broker of npm start', () => {
   let broker: EmbeddedBroker;
   const table = new LiveUserTable();
-  const ingest = { username: 'octopus', password: 'ingest-test-password' };
+  const ingest = { username: 'octopus', password: randomBytes(12).toString('base64url') };
   before(async () => {
     const auth = createBrokerAuth([{ username: ingest.username, role: 'ingest' }], `${ingest.username}:${hashPassword(ingest.password)}\n`);
     broker = await startEmbeddedBroker(await freePort(), auth, '127.0.0.1', table);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { canPublish, canRead, aclRules } from '../lib/mqtt-auth/acl';
 import { createDeviceClient, createHouseRole, dynsecAcls } from '../lib/mqtt-auth/dynsec-commands';
 import { brokerAddressFromEnv, firmwareSnippets } from '../lib/onboarding/firmware-config';
@@ -6,7 +7,7 @@ import { parseTasmotaConsole } from '../lib/simulation/tasmota-device';
 import { tasmotaTopic } from '../lib/simulation/dialects';
 
 describe('onboarding: firmware settings and the dynamic security model', () => {
-  const creds = { site: 'casa1', room: 'kitchen', topicId: 'plug-1a2b', username: 'plug-1a2b@casa1', password: 'p4ssw0rd-xyz', clientId: 'casa1-plug-1a2b' };
+  const creds = { site: 'casa1', room: 'kitchen', topicId: 'plug-1a2b', username: 'plug-1a2b@casa1', password: randomBytes(12).toString('base64url'), clientId: 'casa1-plug-1a2b' };
   const broker = { host: '192.168.1.10', port: 1883 };
 
   it('gives a Tasmota console line whose every value a Tasmota takes back, with topics its house may write', () => {

@@ -14,7 +14,8 @@ import { freePort } from './support/ports';
 /**
  * Onboarding through the REST API with the real app: houses, an invited owner, a Tasmota plug
  * set up with the console commands it was given, revocation; on Mosquitto with the project's
- * config (dynamic security plugin) with a hub bundle bridged over TLS, and on the embedded broker.
+ * config (dynamic security plugin), and a hub bundle bridged over TLS. The same flow on the embedded
+ * broker of npm start runs in onboarding.browser.test.ts, beside the browser (one app for both).
  */
 describe('onboarding on Mosquitto with the dynamic security plugin', function () {
   this.timeout(120000);
@@ -81,28 +82,5 @@ describe('onboarding on Mosquitto with the dynamic security plugin', function ()
       'the hub device in the registry, below its house',
     );
     await device.endAsync();
-  });
-});
-
-describe('onboarding on the embedded broker of npm start (no MQTT_URL)', function () {
-  this.timeout(120000);
-  const run = randomBytes(3).toString('hex');
-  let db: TestDatabase;
-  let app: RunningApp;
-  let mqttPort: number;
-
-  before(async () => {
-    db = await createTestDatabase('octopus_onboarding_embedded');
-    mqttPort = await freePort();
-    app = await startApp({ MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, MQTT_PORT: String(mqttPort), DATABASE_URL: db.url });
-  });
-  after(async () => {
-    await app?.stop();
-    await db?.drop();
-  });
-
-  it('the same flow: added, connected, first reading, kept in its house, revoked at once', async () => {
-    const house = await onboardHouse(app, `flat${run}`);
-    await tasmotaPlugFlow(app, house, `elsewhere${run}`, mqttPort);
   });
 });

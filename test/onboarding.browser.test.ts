@@ -5,13 +5,15 @@ import { parseTasmotaConsole, SimulatedTasmota } from '../lib/simulation/tasmota
 import { startApp, type RunningApp } from './support/app';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { onboardHouse, tasmotaPlugFlow } from './support/onboarding-flow';
 import { freePort } from './support/ports';
 
 /**
  * Onboarding in headless Chromium, on a phone's screen in dark mode, against the real app of
  * `npm start` (its embedded broker): an invited owner joins through the link, adds a Tasmota plug,
  * copies the console commands with the page's button; a simulated Tasmota set up with exactly that
- * text connects, and the page shows its first reading.
+ * text connects, and the page shows its first reading. Then the API flow of onboarding.app.test.ts
+ * on this embedded broker (what it may not do, revocation), sharing the app.
  */
 describe('onboarding in a real browser: an owner adds a Tasmota plug', function () {
   this.timeout(120000);
@@ -23,11 +25,12 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
   let context: BrowserContext;
   let page: Page;
   let plug: SimulatedTasmota | undefined;
+  let mqttPort: number;
   const pageErrors: string[] = [];
 
   before(async () => {
     db = await createTestDatabase('octopus_onboarding_ui');
-    app = await startApp({ MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, MQTT_PORT: String(await freePort()), DATABASE_URL: db.url });
+    app = await startApp({ MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, MQTT_PORT: String((mqttPort = await freePort())), DATABASE_URL: db.url });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', baseURL: app.baseUrl });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
@@ -82,5 +85,10 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
     const layout = await page.evaluate(() => ({ overflow: document.documentElement.scrollWidth - window.innerWidth, dark: matchMedia('(prefers-color-scheme: dark)').matches }));
     assert.deepEqual(layout, { overflow: 0, dark: true });
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('the API flow on the same embedded broker: added, connected, first reading, kept in its house, another client id refused, revoked at once', async () => {
+    const house = await onboardHouse(app, `house${site}`);
+    await tasmotaPlugFlow(app, house, `elsewhere${site}`, mqttPort);
   });
 });
