@@ -1,6 +1,7 @@
 import type { BrokerEvent } from '../mqtt-auth/live-users';
 import type { DeviceRecord } from '../registry/device-registry';
 import type { ClientRecord } from './onboarding-store';
+import type { NotedReject } from './recent-rejects';
 
 /**
  * What a newly added device has done so far, in words for its owner: its first reading, else
@@ -11,7 +12,7 @@ export interface FirstReading {
   state: 'waiting' | 'reading' | 'problem' | 'revoked';
   message: string;
   reading: { deviceId: string; attribute: string; value: number | boolean | string; unit: string | null; at: string } | null;
-  events: Array<{ kind: BrokerEvent['kind']; at: string; detail: string }>;
+  events: Array<{ kind: BrokerEvent['kind'] | 'parser-reject'; at: string; detail: string }>;
 }
 
 /** Registry devices that are this client's: in its house, named by its topic id (Octopus, Tasmota and Shelly topics). */
@@ -23,8 +24,18 @@ export function devicesOf(c: ClientRecord, all: Iterable<DeviceRecord>): DeviceR
 
 const fmt = (v: number | boolean | string, unit: string | undefined) => `${typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v)}${unit ? ` ${unit}` : ''}`;
 
-export function firstReading(c: ClientRecord, devices: readonly DeviceRecord[], events: readonly BrokerEvent[], brokerKind: 'mosquitto-dynsec' | 'embedded' | 'none', timeZone = 'UTC'): FirstReading {
-  const ev = events.map((e) => ({ kind: e.kind, at: new Date(e.at).toISOString(), detail: describe(e) }));
+export function firstReading(
+  c: ClientRecord,
+  devices: readonly DeviceRecord[],
+  events: readonly BrokerEvent[],
+  brokerKind: 'mosquitto-dynsec' | 'embedded' | 'none',
+  timeZone = 'UTC',
+  rejects: readonly NotedReject[] = [],
+): FirstReading {
+  const ev: FirstReading['events'] = [
+    ...events.map((e) => ({ kind: e.kind, at: new Date(e.at).toISOString(), detail: describe(e) })),
+    ...rejects.map((r) => ({ kind: 'parser-reject' as const, at: new Date(r.at).toISOString(), detail: rejectText(r) })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
   if (c.revokedAt !== null) return { state: 'revoked', message: 'Its credentials were revoked: the broker refuses it.', reading: null, events: ev };
   // What arrived first; of what came with it (a firmware's first few messages), a measurement with a unit says most.
   const all = devices.flatMap((d) => [...d.attributes].map(([attribute, s]) => ({ deviceId: d.deviceId, attribute, s })));
@@ -36,7 +47,9 @@ export function firstReading(c: ClientRecord, devices: readonly DeviceRecord[], 
     const time = new Date(first.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone });
     return { state: 'reading', message: `First reading: ${first.attribute} ${fmt(first.value, first.unit ?? undefined)} at ${time}.`, reading: first, events: ev };
   }
+  const lastReject = rejects[rejects.length - 1];
   const problem = [...events].reverse().find((e) => e.kind !== 'connected');
+  if (lastReject && (!problem || lastReject.at >= problem.at)) return { state: 'problem', message: rejectText(lastReject), reading: null, events: ev };
   if (problem) return { state: 'problem', message: describe(problem), reading: null, events: ev };
   if (events.some((e) => e.kind === 'connected')) {
     return { state: 'waiting', message: 'It has logged in to the broker; no reading has arrived from it yet. It sends its first one within its telemetry period (Tasmota: TelePeriod, 300 s by default).', reading: null, events: ev };
@@ -48,6 +61,10 @@ export function firstReading(c: ClientRecord, devices: readonly DeviceRecord[], 
         ? 'The broker reports here when it refuses its login, its client id or a publish outside its house.'
         : 'No broker reports to Octopus about its clients: check the broker\'s log if nothing arrives.';
   return { state: 'waiting', message: `Nothing has arrived from it yet. Check that the device is powered and the settings were pasted exactly. ${hint}`, reading: null, events: ev };
+}
+
+function rejectText(r: NotedReject): string {
+  return `Its message on ${r.topic} arrived but the parser refused it (${r.code}): ${r.reason}`;
 }
 
 function describe(e: BrokerEvent): string {

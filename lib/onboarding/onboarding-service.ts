@@ -9,6 +9,7 @@ import { siteProblem } from '../mqtt-auth/users';
 import type { DeviceRecord } from '../registry/device-registry';
 import { firmwareSnippets, type BrokerAddress, type Firmware, type FirmwareSnippet } from './firmware-config';
 import { devicesOf, firstReading, type FirstReading } from './first-reading';
+import { rejectsOf } from './recent-rejects';
 import { OnboardingStore, type ClientRecord, type House, type InvitationRecord } from './onboarding-store';
 
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -173,7 +174,7 @@ export class OnboardingService {
   status(c: ClientRecord, registry: Iterable<DeviceRecord>, timeZone?: string): FirstReading {
     const events = [...(this.events.get(c.clientId) ?? []), ...(this.events.get(c.username) ?? [])];
     const unique = [...new Set(events)].sort((a, b) => a.at - b.at);
-    return firstReading(c, devicesOf(c, registry), unique, this.brokerKind(), timeZone);
+    return firstReading(c, devicesOf(c, registry), unique, this.brokerKind(), timeZone, rejectsOf(c.site, c.topicId, c.createdAt));
   }
 
   /** The hub's bundle: its Mosquitto config (bridge to the central broker over TLS), its credentials, the CA certificate. */

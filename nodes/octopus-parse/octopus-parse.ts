@@ -11,6 +11,7 @@ import { RecentMessages } from '../../lib/parser/recent-messages';
 import { recentByNode, registerTryRoutes } from './try-routes';
 import { applyHouseLimits, DEFAULT_HOUSE_LIMITS, HouseLimits } from '../../lib/registry/house-limits';
 import { RateLimitedLog } from '../../lib/util/throttled-status';
+import { noteReject } from '../../lib/onboarding/recent-rejects';
 
 interface ParseNodeDef extends NodeDef {
   maxPayloadBytes?: string | number;
@@ -197,6 +198,8 @@ export = function register(RED: NodeAPI): void {
         lastReject = first;
         const more = count > 1 ? ` (and ${count - 1} more in this message)` : '';
         log.write(`rejected ${JSON.stringify(String(topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
+        // A newly added device's page shows why its message was refused (lib/onboarding).
+        if (typeof topic === 'string') noteReject(topic, first.code, first.reason);
       }
       return result;
     };

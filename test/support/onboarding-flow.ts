@@ -44,6 +44,10 @@ export async function tasmotaPlugFlow(app: RunningApp, house: OnboardedHouse, ot
   assert.doesNotMatch(JSON.stringify(await status()), new RegExp(settings.password), 'the password is shown once only');
 
   const plug = await SimulatedTasmota.connect(settings);
+  // A message the parser refuses: the page says so, with the parser's reason.
+  await plug.client.publishAsync(plug.topic('tele', 'SENSOR'), '{"ENERGY":', { qos: 1 });
+  await waitFor(async () => (await status()).firstReading.state === 'problem', 15000, 'the parser\'s reject on the device page');
+  assert.match((await status()).firstReading.message, /the parser refused it/, (await status()).firstReading.message);
   await plug.report(21.5);
   await waitFor(async () => (await status()).firstReading.state === 'reading', 15000, 'the first reading on the device page');
   const first = (await status()).firstReading;
