@@ -25,6 +25,8 @@ async function brokerUsers(env: NodeJS.ProcessEnv): Promise<LiveBrokerUsers | un
     username: env.OCTOPUS_MQTT_ADMIN_USER,
     password: env.OCTOPUS_MQTT_ADMIN_PASSWORD,
     clientId: `octopus-dynsec-admin-${process.pid}`,
+    // An mqtts:// broker with a private CA: the same CA file Node-RED's broker node trusts.
+    ...(env.MQTT_CA_FILE ? { ca: readFileSync(env.MQTT_CA_FILE) } : {}),
   });
   try {
     return await dynsec;
