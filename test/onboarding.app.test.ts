@@ -47,7 +47,7 @@ describe('onboarding on Mosquitto with the dynamic security plugin', function ()
     await db?.drop();
   });
 
-  it('a Tasmota plug added by its owner connects with its console commands, shows its first reading, stays in its house, and is cut off at once when revoked', async () => {
+  it('a Tasmota plug added by its owner connects with its console commands, shows its first reading, stays in its house, takes a new password at once, and is cut off at once when revoked', async () => {
     await tasmotaPlugFlow(app, house, `elsewhere${run}`, broker.port);
   });
 

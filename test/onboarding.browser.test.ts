@@ -84,10 +84,11 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
     // A phone's width: nothing wider than the screen; dark mode as asked.
     const layout = await page.evaluate(() => ({ overflow: document.documentElement.scrollWidth - window.innerWidth, dark: matchMedia('(prefers-color-scheme: dark)').matches }));
     assert.deepEqual(layout, { overflow: 0, dark: true });
+    if (process.env.OCTOPUS_SCREENSHOT) await page.screenshot({ path: process.env.OCTOPUS_SCREENSHOT, fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 
-  it('the API flow on the same embedded broker: added, connected, first reading, kept in its house, another client id refused, revoked at once', async () => {
+  it('the API flow on the same embedded broker: added, connected, first reading, kept in its house, another client id refused, new password, revoked at once', async () => {
     const house = await onboardHouse(app, `house${site}`);
     await tasmotaPlugFlow(app, house, `elsewhere${site}`, mqttPort);
   });

@@ -64,8 +64,16 @@ export async function tasmotaPlugFlow(app: RunningApp, house: OnboardedHouse, ot
   const other = await operator.json('GET', `/api/v1/devices?site=${encodeURIComponent(otherSite)}`);
   assert.equal(other.body.total ?? 0, 0, 'nothing arrived in the other house');
 
+  // A new password: only the password changes, the old one is refused from now on, the new one works.
+  const rotated = await house.owner.json('POST', `/api/v1/device-credentials/${id}/rotate`);
+  assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+  const fresh = parseTasmotaConsole(rotated.body.snippets[0].text);
+  assert.notEqual(fresh.password, settings.password);
+  assert.deepEqual({ ...fresh, password: '' }, { ...settings, password: '' });
+  await assert.rejects(SimulatedTasmota.connect(settings), 'the old password is refused');
+
   // Revoked: disconnected at once, refused after.
-  const again = await SimulatedTasmota.connect(settings);
+  const again = await SimulatedTasmota.connect(fresh);
   const closed = new Promise<number>((resolve) => again.client.once('close', () => resolve(Date.now())));
   const start = Date.now();
   assert.equal((await house.owner.json('DELETE', `/api/v1/device-credentials/${id}`)).status, 204);
@@ -73,7 +81,7 @@ export async function tasmotaPlugFlow(app: RunningApp, house: OnboardedHouse, ot
   await again.close();
   await plug.close();
   assert.ok(at - start <= 1000, `disconnected within a second (${at - start} ms)`);
-  await assert.rejects(SimulatedTasmota.connect(settings), 'refused on reconnect');
+  await assert.rejects(SimulatedTasmota.connect(fresh), 'refused on reconnect');
   assert.equal((await status()).firstReading.state, 'revoked');
   return { revokedInMs: at - start };
 }

@@ -186,15 +186,19 @@ function showIssued(issued) {
   if (issued.hubBundle) return showHubBundle(issued);
   const box = $('snippets');
   box.replaceChildren();
-  for (const s of issued.snippets) {
+  // Its own firmware's settings and the test line open; the other firmwares folded below.
+  const others = /** @type {HTMLDetailsElement} */ (el('details'));
+  others.append(el('summary', undefined, 'Settings for other firmwares'));
+  for (const [i, s] of issued.snippets.entries()) {
     const copyButton = /** @type {HTMLButtonElement} */ (el('button', 'button', 'Copy', { type: 'button', 'data-copy': s.firmware }));
     copyButton.addEventListener('click', () => copy(s.text, copyButton));
     const header = el('header');
     header.append(el('strong', undefined, s.title), copyButton);
     const section = el('section', 'ob-snippet', undefined, { 'data-firmware': s.firmware });
     section.append(header, el('div', 'muted small', s.where), el('pre', 'mono', s.text));
-    box.append(section);
+    (i < 2 ? box : others).append(section);
   }
+  box.append(others);
   $('issued').hidden = false;
   watchFirstReading(issued.credential.id);
   void loadCredentials();
