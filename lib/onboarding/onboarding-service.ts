@@ -67,6 +67,16 @@ export class OnboardingService {
     return b;
   }
 
+  /** A change the broker must make now; its failure is the broker's, said as such. */
+  private async tell(change: (b: LiveBrokerUsers) => Promise<void>): Promise<void> {
+    const b = await this.broker();
+    try {
+      await change(b);
+    } catch (err) {
+      throw new OnboardingError(503, `the broker did not make the change: ${(err as Error).message}`);
+    }
+  }
+
   private watch(b: LiveBrokerUsers): void {
     if (this.watching === b) return;
     this.stopWatching?.();
@@ -161,13 +171,13 @@ export class OnboardingService {
   async rotate(pool: Pool, c: ClientRecord, requestHost?: string): Promise<IssuedCredentials> {
     if (c.revokedAt !== null) throw new OnboardingError(410, 'its credentials were revoked: add it again');
     const password = randomPassword();
-    await (await this.broker()).setPassword(c.username, password);
+    await this.tell(async (b) => b.setPassword(c.username, password));
     await new OnboardingStore(pool).rotated(c.id, hashPassword(password));
     return { client: { ...c, rotatedAt: this.now() }, password, snippets: this.snippets(c, password, requestHost) };
   }
 
   async revoke(pool: Pool, c: ClientRecord): Promise<void> {
-    await (await this.broker()).revoke(c.username);
+    await this.tell(async (b) => b.revoke(c.username));
     await new OnboardingStore(pool).revoked(c.id);
   }
 
