@@ -17,6 +17,8 @@ if [ ! -s "$DYNSEC" ]; then
   : "${OCTOPUS_MQTT_ADMIN_USER:?set OCTOPUS_MQTT_ADMIN_USER}" "${OCTOPUS_MQTT_ADMIN_PASSWORD:?set OCTOPUS_MQTT_ADMIN_PASSWORD}"
   : "${MQTT_USERNAME:?set MQTT_USERNAME}" "${MQTT_PASSWORD:?set MQTT_PASSWORD}"
   mosquitto_ctrl dynsec init "$DYNSEC" "$OCTOPUS_MQTT_ADMIN_USER" "$OCTOPUS_MQTT_ADMIN_PASSWORD" >/dev/null
+  # Mosquitto started as root drops to its own user, which must read and rewrite the plugin's file.
+  if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then chown -R mosquitto:mosquitto "$(dirname "$DYNSEC")"; fi
   mosquitto -c "$CONF" &
   pid=$!
   ctrl() { mosquitto_ctrl -h 127.0.0.1 -p "$PORT" -u "$OCTOPUS_MQTT_ADMIN_USER" -P "$OCTOPUS_MQTT_ADMIN_PASSWORD" dynsec "$@" >/dev/null; }
@@ -40,4 +42,6 @@ if [ ! -s "$DYNSEC" ]; then
   echo "dynsec-init: made the admin client $OCTOPUS_MQTT_ADMIN_USER and the ingest user $MQTT_USERNAME in $DYNSEC"
 fi
 [ "${1:-}" = "--init" ] && exit 0
+# The image's own entrypoint (it hands /mosquitto to the mosquitto user) when there is one.
+if [ -x /docker-entrypoint.sh ]; then exec /docker-entrypoint.sh mosquitto -c "$CONF"; fi
 exec mosquitto -c "$CONF"
