@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { canCreateHouse, canProvision, invitationProblem, type Grants } from '../lib/auth/permissions';
 import { canPublish, canRead, aclRules } from '../lib/mqtt-auth/acl';
 import { createDeviceClient, createHouseRole, dynsecAcls } from '../lib/mqtt-auth/dynsec-commands';
 import { brokerAddressFromEnv, firmwareSnippets } from '../lib/onboarding/firmware-config';
@@ -38,5 +39,19 @@ describe('onboarding: firmware settings and the dynamic security model', () => {
     assert.ok(canRead(rules, 'casa1/kitchen/plug/on/set'), 'it reads its Octopus commands');
     const client = createDeviceClient({ ...creds });
     assert.deepEqual([client.username, client.clientid, client.roles], [creds.username, creds.clientId, [{ rolename: 'octopus-house-casa1', priority: 0 }]]);
+  });
+
+  it('lets operators create houses and invite owners; owners invite residents and viewers and provision devices, only at home', () => {
+    const operator: Grants = { operator: true, sites: new Map() };
+    const owner: Grants = { operator: false, sites: new Map([['casa1', 'owner']]) };
+    const resident: Grants = { operator: false, sites: new Map([['casa1', 'resident']]) };
+    assert.deepEqual([canCreateHouse(operator), canCreateHouse(owner)], [true, false]);
+    assert.equal(invitationProblem(operator, 'casa1', 'owner'), undefined);
+    assert.equal(invitationProblem(owner, 'casa1', 'resident'), undefined);
+    assert.equal(invitationProblem(owner, 'casa1', 'viewer'), undefined);
+    assert.match(String(invitationProblem(owner, 'casa1', 'owner')), /only operators invite owners/);
+    assert.match(String(invitationProblem(owner, 'casa2', 'viewer')), /does not allow inviting/);
+    assert.match(String(invitationProblem(resident, 'casa1', 'viewer')), /does not allow inviting/);
+    assert.deepEqual([canProvision(owner, 'casa1'), canProvision(owner, 'casa2'), canProvision(resident, 'casa1'), canProvision(operator, 'any')], [true, false, false, true]);
   });
 });
