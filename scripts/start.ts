@@ -11,6 +11,7 @@ import { passwordProblem } from '../lib/auth/passwords';
 import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
 import { LiveUserTable } from '../lib/mqtt-auth/live-user-table';
 import { activateLiveBrokerUsers } from '../lib/onboarding/active-onboarding';
+import { restoreLiveUsers } from '../lib/onboarding/restore-live-users';
 import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { embeddedPostgresPasswordPath, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${process.env.PORT} is not a TCP port`);
 
   let broker: EmbeddedBroker | undefined;
+  let live: LiveUserTable | undefined;
   let postgres: EmbeddedPostgres | undefined;
 
   if (!process.env.MQTT_URL) {
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     try {
       const { auth, ingest } = embeddedBrokerUsers(dataDir, `mqtt://127.0.0.1:${mqttPort}`);
       // Devices and hubs added in /ui log in with users kept in-process (refilled from the database).
-      const live = new LiveUserTable();
+      live = new LiveUserTable();
       activateLiveBrokerUsers(live);
       // MQTT_BIND=0.0.0.0 lets real devices on the LAN in (they still need credentials from /ui).
       broker = await startEmbeddedBroker(mqttPort, auth, process.env.MQTT_BIND || '127.0.0.1', live);
@@ -109,7 +111,13 @@ async function main(): Promise<void> {
     server.listen(port, settings.uiHost, () => resolveListen());
   });
   // Printed on every (re)start of the flows, whatever the log level: scripts and tests wait for it.
-  RED.events.on('flows:started', () => console.log('[octopus] flows started'));
+  RED.events.on('flows:started', () => {
+    console.log('[octopus] flows started');
+    // The embedded broker takes back the devices and hubs added in /ui (kept in the database).
+    if (live && process.env.DATABASE_URL) {
+      void restoreLiveUsers(live, process.env.DATABASE_URL, (line) => console.log(line)).then((n) => n > 0 && console.log(`[octopus] embedded broker: ${n} device and hub users from /ui`));
+    }
+  });
   await RED.start();
   const base = `http://127.0.0.1:${port}`;
   console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${redactUrl(process.env.MQTT_URL)})`);

@@ -5,6 +5,7 @@ import { parseTasmotaConsole, SimulatedTasmota } from '../lib/simulation/tasmota
 import { startApp, type RunningApp } from './support/app';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { waitFor } from './support/env';
 import { onboardHouse, tasmotaPlugFlow } from './support/onboarding-flow';
 import { freePort } from './support/ports';
 
@@ -26,11 +27,14 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
   let page: Page;
   let plug: SimulatedTasmota | undefined;
   let mqttPort: number;
+  let plugSettings: ReturnType<typeof parseTasmotaConsole> | undefined;
+  const appEnv = (): NodeJS.ProcessEnv => ({ MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, MQTT_PORT: String(mqttPort), DATABASE_URL: db.url });
   const pageErrors: string[] = [];
 
   before(async () => {
     db = await createTestDatabase('octopus_onboarding_ui');
-    app = await startApp({ MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, MQTT_PORT: String((mqttPort = await freePort())), DATABASE_URL: db.url });
+    mqttPort = await freePort();
+    app = await startApp(appEnv());
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', baseURL: app.baseUrl });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
@@ -76,7 +80,8 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.match(copied, /^Backlog MqttHost \S+; MqttPort \d+; MqttUser \S+; MqttPassword \S+; MqttClient \S+; Topic \S+; FullTopic \S+$/);
 
-    plug = await SimulatedTasmota.connect(parseTasmotaConsole(copied));
+    plugSettings = parseTasmotaConsole(copied);
+    plug = await SimulatedTasmota.connect(plugSettings);
     await plug.report(18.5);
     await page.locator('#first-reading[data-state="reading"]').waitFor({ timeout: 20000 });
     assert.match(await page.locator('#first-reading').innerText(), /^First reading: .+ at \d\d:\d\d\.$/);
@@ -91,5 +96,14 @@ describe('onboarding in a real browser: an owner adds a Tasmota plug', function 
   it('the API flow on the same embedded broker: added, connected, first reading, kept in its house, another client id refused, new password, revoked at once', async () => {
     const house = await onboardHouse(app, `house${site}`);
     await tasmotaPlugFlow(app, house, `elsewhere${site}`, mqttPort);
+  });
+
+  it('after a restart of npm start, the embedded broker lets the plug added in /ui back in (its users come from the database)', async () => {
+    await plug?.close();
+    plug = undefined;
+    await app.stop();
+    app = await startApp(appEnv(), { dataDir: app.dataDir });
+    const settings = plugSettings as NonNullable<typeof plugSettings>;
+    await waitFor(async () => (plug = await SimulatedTasmota.connect(settings).catch(() => undefined)) !== undefined, 15000, 'the plug back on the restarted broker');
   });
 });

@@ -51,6 +51,7 @@ let service: OnboardingService | undefined;
 export function activeOnboarding(env: NodeJS.ProcessEnv = process.env): OnboardingService {
   service ??= new OnboardingService({
     brokerUsers: () => brokerUsers(env),
+    localUsers: slot.current,
     brokerAddress: (requestHost) => brokerAddressFromEnv(env, env.MQTT_URL, requestHost),
     hub: (requestHost) => {
       const address = brokerAddressFromEnv(env, env.MQTT_URL, requestHost);

@@ -24,6 +24,8 @@ export class OnboardingError extends Error {
 export interface OnboardingOptions {
   /** The broker's live users, or undefined while none is reachable (adding a device then answers 503). */
   brokerUsers: () => Promise<LiveBrokerUsers | undefined>;
+  /** The in-process broker's users (npm start), which forget theirs at restart; no network involved. */
+  localUsers?: () => LiveBrokerUsers | undefined;
   /** The broker as devices see it; `requestHost` is the Host the caller reached Octopus by. */
   brokerAddress: (requestHost?: string) => BrokerAddress;
   /** host:port of the broker's TLS listener as hubs see it, and its CA certificate (PEM) for the hub bundle. */
@@ -97,7 +99,7 @@ export class OnboardingService {
 
   /** The embedded broker forgets its users when it stops: it gets them back from the database once per start. */
   async restore(pool: Pool): Promise<void> {
-    const b = await this.options.brokerUsers().catch(() => undefined);
+    const b = this.options.localUsers?.();
     if (!b) return;
     this.watch(b);
     if (!b.restore || this.restored.has(b)) return;
