@@ -2,6 +2,7 @@ import type { NodeAPI } from 'node-red';
 import type { HttpApp } from '../lib/api/http';
 import { authorizeDashboard } from '../lib/auth/dashboard-viewer';
 import { isEditorAdminAuth } from '../lib/auth/editor-auth';
+import type { LiveBrokerUsers } from '../lib/mqtt-auth/live-users';
 import { runtimeOf, type AdminApp, type Middleware, type OctopusRuntime, type RuntimeHost } from '../lib/runtime/octopus-runtime';
 import { mountCheckRulesRoute } from './octopus-alert/check-rules-route';
 import { mountDashboardRoutes } from './octopus-dashboard/dashboard-routes';
@@ -31,6 +32,9 @@ export function octopusRuntime(RED: NodeAPI): OctopusRuntime {
       // The editor's sign-in (settings.ts) without a DATABASE_URL of its own checks this user store.
       const editorAuth = (RED.settings as { adminAuth?: unknown }).adminAuth;
       if (isEditorAdminAuth(editorAuth)) editorAuth.useWebUserStore(getAuth);
+      // `npm start`'s embedded broker keeps its device users in-process (scripts/start.ts puts them in the settings).
+      const brokerUsers = (RED.settings as { octopusBrokerUsers?: LiveBrokerUsers }).octopusBrokerUsers;
+      if (brokerUsers) runtime.brokerUsers.provide(brokerUsers);
     },
     mountDashboard(runtime, path, slot) {
       const getAuth = () => runtime.auth.current();

@@ -9,6 +9,8 @@ import express from 'express';
 import { adminFromEnv, ensureAdminFile } from '../lib/auth/admin-account';
 import { passwordProblem } from '../lib/auth/passwords';
 import { redactUrl } from '../lib/mqtt-auth/broker-credentials';
+import { LiveUserTable } from '../lib/mqtt-auth/live-user-table';
+import { restoreLiveUsers } from '../lib/onboarding/restore-live-users';
 import { devCredentialsPath, embeddedBrokerUsers } from './embedded/broker-users';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/mqtt-broker';
 import { embeddedPostgresPasswordPath, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
@@ -34,13 +36,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${process.env.PORT} is not a TCP port`);
 
   let broker: EmbeddedBroker | undefined;
+  let live: LiveUserTable | undefined;
   let postgres: EmbeddedPostgres | undefined;
 
   if (!process.env.MQTT_URL) {
     const mqttPort = Number(process.env.MQTT_PORT || 1883);
     try {
       const { auth, ingest } = embeddedBrokerUsers(dataDir, `mqtt://127.0.0.1:${mqttPort}`);
-      broker = await startEmbeddedBroker(mqttPort, auth);
+      // Devices and hubs added in /ui log in with users kept in-process (refilled from the database).
+      live = new LiveUserTable();
+      // MQTT_BIND=0.0.0.0 lets real devices on the LAN in (they still need credentials from /ui).
+      broker = await startEmbeddedBroker(mqttPort, auth, process.env.MQTT_BIND || '127.0.0.1', live);
       // Node-RED runs in this process: its broker node reads these when MQTT_URL has no credentials.
       process.env.MQTT_USERNAME = ingest.username;
       process.env.MQTT_PASSWORD = ingest.password;
@@ -54,7 +60,7 @@ async function main(): Promise<void> {
       }
       throw err;
     }
-    process.env.MQTT_URL = broker.url;
+    process.env.MQTT_URL = `mqtt://127.0.0.1:${mqttPort}`;
     console.log(`[octopus] embedded MQTT broker on ${broker.url} (users only; \`npm run simulate\` uses ${devCredentialsPath(dataDir)})`);
   }
 
@@ -91,6 +97,8 @@ async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
+  // The embedded broker's users reach the Octopus runtime (onboarding) through the settings.
+  if (live) (settings as { octopusBrokerUsers?: LiveUserTable }).octopusBrokerUsers = live;
   RED.init(server, settings);
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
@@ -103,7 +111,13 @@ async function main(): Promise<void> {
     server.listen(port, settings.uiHost, () => resolveListen());
   });
   // Printed on every (re)start of the flows, whatever the log level: scripts and tests wait for it.
-  RED.events.on('flows:started', () => console.log('[octopus] flows started'));
+  RED.events.on('flows:started', () => {
+    console.log('[octopus] flows started');
+    // The embedded broker takes back the devices and hubs added in /ui (kept in the database).
+    if (live && process.env.DATABASE_URL) {
+      void restoreLiveUsers(live, process.env.DATABASE_URL, (line) => console.log(line)).then((n) => n > 0 && console.log(`[octopus] embedded broker: ${n} device and hub users from /ui`));
+    }
+  });
   await RED.start();
   const base = `http://127.0.0.1:${port}`;
   console.log(`[octopus] Node-RED editor: ${base}/   live dashboard: ${base}/ui   (MQTT ${redactUrl(process.env.MQTT_URL)})`);

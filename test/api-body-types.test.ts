@@ -71,6 +71,11 @@ describe('API request body types derived from the OpenAPI schemas', () => {
       NotifyEscalationUpdate: true,
       NotifyRead: true,
       NotifyAckRequest: true,
+      HouseCreate: true,
+      InvitationCreate: true,
+      InvitationAccept: true,
+      DeviceCredentialsCreate: true,
+      HubCreate: true,
     };
     assert.deepEqual([...names].sort(), Object.keys(typed).sort());
   });

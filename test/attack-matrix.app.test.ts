@@ -8,7 +8,7 @@ import { adminApiToken, bearer, login, session, type Session } from './support/a
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { waitFor } from './support/env';
 import { dataDirWithDefaultFlow, nodeOfType } from './support/flows';
-import { startMosquitto, type TestBroker } from './support/mosquitto';
+import { startDynsecMosquitto, type DynsecTestBroker } from './support/mosquitto';
 
 /**
  * The attack matrix: the real app (settings, default flow), real Postgres, the project's Mosquitto
@@ -35,6 +35,8 @@ interface Probe {
 type Expect = 'unauthenticated' | 'csrf' | 'denied-or-blind';
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes only operators may use (lib/auth/permissions.ts canCreateHouse): owner A is an attacker there too. */
+const OPERATOR_ONLY = new Set(['POST /houses']);
 const enc = encodeURIComponent;
 
 describe('attack matrix: every route and the live stream, per attacker (real app, Postgres, Mosquitto)', function () {
@@ -48,12 +50,12 @@ describe('attack matrix: every route and the live stream, per attacker (real app
   const victim = `victim-a-${suffix}`;
   const victimRole = `member-a-${suffix}`;
   let db: TestDatabase;
-  let broker: TestBroker;
+  let broker: DynsecTestBroker;
   let app: RunningApp;
   let mqtt: MqttClient;
   let operator: Session;
   const s: Record<keyof typeof names, Session> = {} as never;
-  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0, channelA: 0 };
+  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0, channelA: 0, credentialA: 0 };
   const attackers: Array<{ caller: Caller; expect: Expect; writesOnly?: boolean }> = [];
   let legit: Caller;
   const rows: Array<{ route: string; cells: string[]; ok: boolean }> = [];
@@ -68,11 +70,15 @@ describe('attack matrix: every route and the live stream, per attacker (real app
 
   before(async () => {
     db = await createTestDatabase('octopus_attack');
-    broker = await startMosquitto();
+    // The project's broker config with its dynamic security plugin: device credentials are made live.
+    broker = await startDynsecMosquitto();
     const dataDir = dataDirWithDefaultFlow((nodes) => {
       nodeOfType(nodes, 'octopus-alert').rules = JSON.stringify([{ id: 'hot', attribute: 'temperature', condition: 'above', threshold: 30, severity: 'warning' }]);
     });
-    app = await startApp({ MQTT_URL: broker.url, DATABASE_URL: db.url, OCTOPUS_METRICS_TOKEN: metricsToken }, { dataDir });
+    app = await startApp(
+      { MQTT_URL: broker.url, DATABASE_URL: db.url, OCTOPUS_METRICS_TOKEN: metricsToken, OCTOPUS_MQTT_ADMIN_USER: broker.admin.username, OCTOPUS_MQTT_ADMIN_PASSWORD: broker.admin.password },
+      { dataDir },
+    );
     mqtt = await connectAsync(broker.url, { clientId: `attack-${randomUUID()}` });
     await waitFor(() => /connected to mqtt/.test(app.output()), 15000, 'the source to connect');
     operator = await app.login();
@@ -108,6 +114,9 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     ids.tokenA = tokenA.body.details.id;
     const channelA = await s.ownerA.json('POST', '/api/v1/notify/channels', { kind: 'email', name: 'owner A mail', config: { to: `${names.ownerA}@octopus.test` } });
     ids.channelA = channelA.body.id;
+    const plugA = await s.ownerA.json('POST', `/api/v1/sites/${A}/device-credentials`, { name: 'plug', room: 'salon', firmware: 'tasmota' });
+    assert.equal(plugA.status, 201, JSON.stringify(plugA.body));
+    ids.credentialA = plugA.body.credential.id;
 
     // The attackers' credentials.
     const expired = await login(app.baseUrl, names.ownerA, password);
@@ -196,7 +205,9 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       cells.push(`${cell}${ok ? '✓' : '✗'}`);
       if (!ok) problems.push(`${probe.method} ${probe.path} as ${caller.name}: ${status} ${JSON.stringify(body).slice(0, 200)}`);
     }
-    const { status, body } = await attempt(probe, legit);
+    // Creating a house is the company's (operators'): their answer is the legitimate one there.
+    const who = OPERATOR_ONLY.has(`${probe.method} ${probe.label}`) ? { name: 'operator', fetch: operator.fetch } : legit;
+    const { status, body } = await attempt(probe, who);
     const ok = legitimate(status, body);
     cells.push(`| ${status}${ok ? '✓' : '✗'}`);
     if (!ok) problems.push(`${probe.method} ${probe.path} as the legitimate owner A: ${status} ${JSON.stringify(body).slice(0, 300)}`);
@@ -225,6 +236,10 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       NotifyPreferencesUpdate: () => ({ minSeverity: 'warning', channelIds: [] }),
       NotifyEscalationUpdate: () => ({ steps: [{ delayMin: 5, role: 'owner' }] }),
       NotifyRead: () => ({ ids: 'all' }),
+      HouseCreate: () => ({ site: `house-n-${suffix}-${++n}`, name: 'New house', timeZone: 'Europe/Madrid' }),
+      InvitationCreate: () => ({ role: 'viewer' }),
+      DeviceCredentialsCreate: () => ({ name: 'Plug', room: 'salon', firmware: 'tasmota' }),
+      HubCreate: () => ({ name: 'Hub' }),
     };
     // Each caller's own channels, preferences and notification centre: another house's user using them harms nobody.
     const own = new Set(['/auth/logout', '/notify/channels', '/notify/preferences/{site}', '/notify/inbox/read']);
@@ -241,6 +256,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
           userId: String(template.includes('/sites/') ? ids.victimRole : ids.victim),
           tokenId: String(ids.tokenA),
           channelId: String(ids.channelA),
+          credentialId: String(ids.credentialA),
           attribute: 'temperature',
         };
         const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -341,7 +357,8 @@ describe('attack matrix: every route and the live stream, per attacker (real app
   it('REST API: every documented route (the alerts API among them) refuses each attacker and serves house A\'s owner', async () => {
     const { probes, open } = await documentedProbes();
     // The acknowledge links are open: their signed, single-use token is the credential (test/notify.db.test.ts, notify.browser.test.ts).
-    assert.deepEqual(open.sort(), ['GET /notify/ack/{token}', 'GET /openapi.json', 'POST /auth/login', 'POST /notify/ack/{token}'], 'only the document, the login and acknowledge links are open to anyone');
+    // Accepting an invitation is open: its one-time 256-bit token is the credential.
+    assert.deepEqual(open.sort(), ['GET /notify/ack/{token}', 'GET /openapi.json', 'POST /auth/login', 'POST /invitations/accept', 'POST /notify/ack/{token}'], 'only the document, the login, acknowledge links and accepting an invitation are open to anyone');
     // Reads first, then writes, deletes last (the longest path first: a role goes before its user), the logout at the very end.
     const rank = (p: Probe) => (p.label === '/auth/logout' ? 10 : p.self ? 9 : p.method === 'GET' ? 0 : p.method === 'DELETE' ? 2 : 1);
     // Stable: house A's alert is acknowledged before it is cleared, in the document's order.

@@ -17,10 +17,11 @@ import { watchNodeStatus } from './support/node-status';
 
 const run = promisify(execFile);
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yaml');
-const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3', MQTT_PASSWORD: 'mqtt-test-secret-4', OCTOPUS_METRICS_TOKEN: 'metrics-test-secret-5' };
+const SECRETS = { POSTGRES_PASSWORD: 'pg-test-secret-1', OCTOPUS_CREDENTIAL_SECRET: 'cred-test-secret-2', OCTOPUS_ADMIN_PASSWORD: 'admin-test-secret-3', MQTT_PASSWORD: 'mqtt-test-secret-4', OCTOPUS_METRICS_TOKEN: 'metrics-test-secret-5', OCTOPUS_MQTT_ADMIN_PASSWORD: 'mqtt-admin-test-secret-6' };
 
 interface ComposeService {
   image?: string;
+  entrypoint?: string[];
   build?: { context: string };
   restart?: string;
   ports?: Array<{ published: number | string; target: number; host_ip?: string } | string>;
@@ -92,6 +93,11 @@ describe('docker-compose.yaml', function () {
     assert.equal(nodeRed.environment?.MQTT_USERNAME, 'octopus');
     assert.equal(nodeRed.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD);
     assert.equal(mosquitto.environment?.MQTT_PASSWORD, SECRETS.MQTT_PASSWORD, 'the healthcheck logs in as the app');
+    // Users live in the dynamic security plugin: its first start makes the admin client Node-RED logs in with.
+    assert.deepEqual(mosquitto.entrypoint, ['/bin/sh', '/mosquitto/config/dynsec-init.sh']);
+    assert.equal(mosquitto.environment?.OCTOPUS_MQTT_ADMIN_PASSWORD, SECRETS.OCTOPUS_MQTT_ADMIN_PASSWORD);
+    assert.equal(nodeRed.environment?.OCTOPUS_MQTT_ADMIN_PASSWORD, SECRETS.OCTOPUS_MQTT_ADMIN_PASSWORD);
+    assert.equal(nodeRed.environment?.OCTOPUS_MQTT_ADMIN_USER, mosquitto.environment?.OCTOPUS_MQTT_ADMIN_USER);
     assert.equal(nodeRed.environment?.OCTOPUS_METRICS_TOKEN, SECRETS.OCTOPUS_METRICS_TOKEN, '/metrics is never open in a deployment');
     assert.equal(nodeRed.environment?.OCTOPUS_DATA_DIR, '/data');
     assert.ok(nodeRed.volumes?.some((v) => /^node-red-data:\/data/.test(v)));

@@ -3,6 +3,7 @@ import type { CoreSchemas } from './openapi';
 import type { alertSchemas } from './openapi-alerts';
 import type { energySchemas } from './openapi-energy';
 import type { notifySchemas } from './openapi-notify';
+import type { onboardingSchemas } from './openapi-onboarding';
 
 /**
  * The types of the request bodies, derived from the component schemas the OpenAPI document
@@ -10,7 +11,7 @@ import type { notifySchemas } from './openapi-notify';
  * type, so a route cannot read a body the document does not describe. `$ref`s resolve against the
  * document's components, as they do in ajv. Types only.
  */
-type Components = CoreSchemas & ReturnType<typeof energySchemas> & ReturnType<typeof alertSchemas> & ReturnType<typeof notifySchemas>;
+type Components = CoreSchemas & ReturnType<typeof energySchemas> & ReturnType<typeof alertSchemas> & ReturnType<typeof notifySchemas> & ReturnType<typeof onboardingSchemas>;
 type Body<N extends keyof Components> = Components[N] & { components: { schemas: Components } } extends infer S extends JSONSchema ? FromSchema<S> : never;
 
 /** The request bodies the routes read, by component schema name. */
@@ -30,4 +31,9 @@ export interface ApiBodies {
   NotifyEscalationUpdate: Body<'NotifyEscalationUpdate'>;
   NotifyRead: Body<'NotifyRead'>;
   NotifyAckRequest: Body<'NotifyAckRequest'>;
+  HouseCreate: Body<'HouseCreate'>;
+  InvitationCreate: Body<'InvitationCreate'>;
+  InvitationAccept: Body<'InvitationAccept'>;
+  DeviceCredentialsCreate: Body<'DeviceCredentialsCreate'>;
+  HubCreate: Body<'HubCreate'>;
 }

@@ -7,6 +7,7 @@ import { ALERT_TAGS, alertPaths, alertSchemas } from './openapi-alerts';
 import { AUTH_PATHS, AUTH_SCHEMAS } from './openapi-auth';
 import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
 import { NOTIFY_TAGS, notifyPaths, notifySchemas } from './openapi-notify';
+import { ONBOARDING_TAGS, onboardingPaths, onboardingSchemas } from './openapi-onboarding';
 import { answer, DEFAULT_BASE_PATH, deviceId, failure, filter, json, nullable, object, page, pageParams, ref, responses, seriesRange, timestamp, type JsonSchema, type OpenApiDocument } from './openapi-parts';
 
 export * from './openapi-parts';
@@ -379,11 +380,12 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       ...ENERGY_TAGS,
       ...ALERT_TAGS,
       ...NOTIFY_TAGS,
+      ...ONBOARDING_TAGS,
     ],
     // Each part of the API describes its routes in its own module (openapi-auth, openapi-energy, openapi-alerts).
-    paths: { ...PATHS, ...energyPaths(), ...alertPaths(), ...notifyPaths() },
+    paths: { ...PATHS, ...energyPaths(), ...alertPaths(), ...notifyPaths(), ...onboardingPaths() },
     components: {
-      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas(), ...notifySchemas() },
+      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas(), ...notifySchemas(), ...onboardingSchemas() },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'octopus_session', description: 'Set by POST /auth/login. Writes also need the X-CSRF-Token header.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`octo_…`) from POST /tokens.' },

@@ -1,5 +1,6 @@
 import type { AlertService } from '../alerts/alert-service';
 import type { UnreadBus } from '../notify/notify-bus';
+import type { OnboardingService } from '../onboarding/onboarding-service';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthService } from '../auth/auth-service';
 import { apiSecurityHeaders, principalOf, requirePrincipal } from '../auth/http-auth';
@@ -25,6 +26,8 @@ export interface ApiOptions {
   alerts?: () => AlertService | undefined;
   /** Told when a user's unread notification count changes (the runtime's bus). */
   unread?: UnreadBus;
+  /** Houses, invitations and device credentials (the runtime's). */
+  onboarding?: () => OnboardingService | undefined;
 }
 
 /** What the auth routes borrow from the API: one way to serve, validate and answer. */

@@ -8,6 +8,7 @@ import { countCommands, queryReadings } from './readings-query';
 import { registerAuthRoutes } from './auth-routes';
 import { registerEnergyRoutes } from './energy-routes';
 import { registerNotifyRoutes } from './notify-routes';
+import { registerOnboardingRoutes } from './onboarding-routes';
 import { routeKit, signedInCaller, type ApiOptions, type Context, type Handler } from './route-kit';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
@@ -207,6 +208,12 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
 
   registerEnergyRoutes({ route, device, sees, validators, database: (ctx) => database(ctx.service), fromDatabase });
   registerNotifyRoutes({ route, serve, parameters, validators, database: (ctx) => database(ctx.service), openDatabase: () => openDatabase(getService), fromDatabase, alerts: () => options.alerts?.(), unread: options.unread });
+  registerOnboardingRoutes({ route, serve, parameters, validators, getAuth, getService, fromDatabase, onboarding: () => {
+      const onboarding = options.onboarding?.();
+      if (!onboarding) throw new HttpError(503, 'onboarding is not set up in this Node-RED');
+      return onboarding;
+    },
+  });
 
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {

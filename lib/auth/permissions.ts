@@ -145,3 +145,25 @@ export function tokenMakerProblem(actor: Principal, sites: readonly string[], ex
   if (limit !== null && (expiresAt === null || expiresAt > limit)) return 'a token cannot make a token that outlives it';
   return undefined;
 }
+
+/** May create houses: operators only (the company that manages them). */
+export function canCreateHouse(g: Grants): boolean {
+  return g.operator;
+}
+
+/**
+ * Why the principal may not invite someone with `role` to `site`, or undefined: operators invite
+ * anyone anywhere; owners invite residents and viewers to their own houses (a new owner is the
+ * company's decision); an API token needs owner rights there, like making tokens.
+ */
+export function invitationProblem(g: Grants, site: string, role: SiteRole): string | undefined {
+  if (g.operator) return undefined;
+  if (!can(g, 'manage', site)) return `your role at site "${site}" does not allow inviting people`;
+  if (role === 'owner') return 'only operators invite owners';
+  return undefined;
+}
+
+/** May add, rotate and revoke the broker credentials of devices and hubs at the site: its owners (and operators). */
+export function canProvision(g: Grants, site: string): boolean {
+  return can(g, 'manage', site);
+}

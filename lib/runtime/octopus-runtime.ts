@@ -4,7 +4,11 @@ import type { AuthService } from '../auth/auth-service';
 import type { DashboardHandlers } from '../live/dashboard-handlers';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import type { RecentMessages } from '../parser/recent-messages';
+import type { LiveBrokerUsers } from '../mqtt-auth/live-users';
 import { UnreadBus } from '../notify/notify-bus';
+import { makeOnboarding } from '../onboarding/onboarding-setup';
+import type { OnboardingService } from '../onboarding/onboarding-service';
+import { RecentRejects } from '../onboarding/recent-rejects';
 import { registerNotifyGauge } from '../notify/notify-metrics';
 import type { RegistryService } from '../registry/registry-service';
 import type { Pool } from 'pg';
@@ -66,6 +70,12 @@ export class OctopusRuntime {
   readonly notifyOutbox = new ServiceSlot<() => Promise<Pool>>('notification dispatcher');
   /** Unread counts of users' notification centres, told to the dashboards' live streams. */
   readonly notifyUnread = new UnreadBus();
+  /** The in-process broker's users (the embedded broker of `npm start` provides its table). */
+  readonly brokerUsers = new ServiceSlot<LiveBrokerUsers>('in-process broker users');
+  /** What the parse nodes refused lately, per house: a new device's page tells its owner why. */
+  readonly recentRejects = new RecentRejects();
+  /** Houses, invitations, device and hub credentials (lib/onboarding). */
+  readonly onboarding: OnboardingService;
   private readonly dashboards = new Map<string, ServiceSlot<DashboardHandlers>>();
 
   constructor(
@@ -73,6 +83,7 @@ export class OctopusRuntime {
     private readonly parts: RuntimeParts = {},
   ) {
     followUserStore(this.databases, this.auth);
+    this.onboarding = makeOnboarding(process.env, () => this.brokerUsers.current(), this.recentRejects);
     registerNotifyGauge(this.metrics.registry, () => this.notifyOutbox.current());
     mountWebRoutes({
       httpNode: host.httpNode,
@@ -82,6 +93,7 @@ export class OctopusRuntime {
       alerts: () => this.alerts.current(),
       metrics: this.metrics,
       unread: this.notifyUnread,
+      onboarding: this.onboarding,
     });
   }
 

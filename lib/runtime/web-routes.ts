@@ -7,6 +7,7 @@ import type { AuthService } from '../auth/auth-service';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { mountMetricsRoute } from '../metrics/metrics-route';
 import type { UnreadBus } from '../notify/notify-bus';
+import type { OnboardingService } from '../onboarding/onboarding-service';
 import type { RegistryService } from '../registry/registry-service';
 
 /** Where the routes read their services: the runtime's slots, on every request. */
@@ -19,6 +20,7 @@ export interface WebRouteSources {
   metrics: IngestMetrics;
   /** Where the notification routes tell the dashboards a user's unread count changed. */
   unread: UnreadBus;
+  onboarding: OnboardingService;
 }
 
 /**
@@ -33,6 +35,7 @@ export function mountWebRoutes(from: WebRouteSources): void {
     auth: from.auth,
     alerts: from.alerts,
     unread: from.unread,
+    onboarding: () => from.onboarding,
   };
   registerApiRoutes(from.httpNode, from.registry, options);
   registerAlertRoutes(from.httpNode, from.alerts, options);

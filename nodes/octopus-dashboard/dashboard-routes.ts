@@ -5,6 +5,7 @@ import { answerErrorsAsJson, sendError } from '../../lib/api/http';
 import type { DashboardHandlers, PageRequest } from '../../lib/live/dashboard-handlers';
 import { parseSubscription } from '../../lib/live/subscription';
 import { allowAll, type Authorize, type Viewer } from '../../lib/live/viewer';
+import { registerOnboardingPages } from './onboarding-pages';
 
 /** The part of an express app the routes need (RED.httpNode is one); no express import at runtime. */
 export interface HttpApp {
@@ -113,6 +114,7 @@ export function mountDashboardRoutes(app: HttpApp, path: string, options: Dashbo
       res.end();
     }),
   );
+  registerOnboardingPages(app, path, (req) => authorize(req).then((viewer) => viewer !== undefined && viewer !== null));
   app.get(
     `${path}/static/:file`,
     guarded((req, res) => {

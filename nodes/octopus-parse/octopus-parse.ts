@@ -179,6 +179,8 @@ export = function register(RED: NodeAPI): void {
         lastReject = first;
         const more = count > 1 ? ` (and ${count - 1} more in this message)` : '';
         log.write(`rejected ${JSON.stringify(String(topic ?? '').slice(0, 80))}: ${first.code}: ${first.reason}${more}`);
+        // A newly added device's page shows why its message was refused (lib/onboarding).
+        if (typeof topic === 'string') runtime.recentRejects.note(topic, first.code, first.reason);
       }
       return result;
     };

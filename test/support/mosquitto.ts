@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { connectAsync, type IClientOptions } from 'mqtt';
 import { planUsers } from '../../lib/mqtt-auth/user-plan';
 import { deviceUsername, hubUsername } from '../../lib/mqtt-auth/users';
@@ -9,6 +9,7 @@ import { freePort } from './ports';
 import { testCa, type TestCa } from './test-ca';
 
 export const PROJECT_MOSQUITTO_CONF = resolve(__dirname, '..', '..', '..', 'mosquitto', 'mosquitto.conf');
+export const DYNSEC_INIT = resolve(__dirname, '..', '..', '..', 'mosquitto', 'dynsec-init.sh');
 export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN || '/usr/sbin/mosquitto';
 export const TEST_INGEST_USER = 'octopus';
 
@@ -109,6 +110,29 @@ export async function canConnect(url: string, options: IClientOptions = {}): Pro
  * code as `npm run mqtt:users`; the certificates by a test CA.
  */
 export async function startMosquitto(options: { houses?: string[] } = {}): Promise<TestBroker> {
+  return startProjectMosquitto(options, undefined);
+}
+
+/** Where Debian's mosquitto package puts the dynamic security plugin (the compose image has it in /usr/lib). */
+export const DYNSEC_PLUGIN = process.env.MOSQUITTO_DYNSEC_PLUGIN || '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
+export interface DynsecTestBroker extends TestBroker {
+  /** The plugin's admin client, as `mosquitto_ctrl dynsec init` made it at first start. */
+  admin: Credentials;
+}
+
+/**
+ * The project's Mosquitto config as compose runs it: the dynamic security plugin, first started by
+ * the compose entrypoint mosquitto/dynsec-init.sh (the admin client and the ingest user from the
+ * environment).
+ */
+export async function startDynsecMosquitto(): Promise<DynsecTestBroker> {
+  const admin: Credentials = { username: 'octopus-admin', password: `adm-${Math.random().toString(36).slice(2)}${Date.now()}` };
+  const broker = await startProjectMosquitto({}, admin);
+  return { ...broker, admin };
+}
+
+async function startProjectMosquitto(options: { houses?: string[] }, dynsecAdmin: Credentials | undefined): Promise<TestBroker> {
   const port = await freePort();
   const tlsPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'octopus-mosquitto-'));
@@ -118,8 +142,10 @@ export async function startMosquitto(options: { houses?: string[] } = {}): Promi
     .replace(/^listener 8883$/m, `listener ${tlsPort} 127.0.0.1`)
     .replace(/^persistence_location .*$/m, `persistence_location ${dir}/`)
     .replace(/^log_dest .*$/m, 'log_dest stderr')
-    .replace(/^password_file .*$/m, `password_file ${dir}/passwd`)
-    .replace(/^acl_file .*$/m, `acl_file ${dir}/acl`)
+    .replace(/^plugin .*$/m, dynsecAdmin ? `plugin ${DYNSEC_PLUGIN}` : '')
+    .replace(/^plugin_opt_config_file .*$/m, dynsecAdmin ? `plugin_opt_config_file ${dir}/dynamic-security.json` : '')
+    .replace(/^#?password_file .*$/m, dynsecAdmin ? '' : `password_file ${dir}/passwd`)
+    .replace(/^#?acl_file .*$/m, dynsecAdmin ? '' : `acl_file ${dir}/acl`)
     .replace(/^cafile .*$/m, `cafile ${ca.caCert}`)
     .replace(/^certfile .*$/m, `certfile ${ca.serverCert}`)
     .replace(/^keyfile .*$/m, `keyfile ${ca.serverKey}`);
@@ -146,11 +172,32 @@ export async function startMosquitto(options: { houses?: string[] } = {}): Promi
 
   const urlFor = (c: Credentials) => `mqtt://${encodeURIComponent(c.username)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}`;
   const creds = (username: string): Credentials => ({ username, password: known.get(username) as string });
+  if (dynsecAdmin) {
+    // The first start as compose does it (mosquitto/dynsec-init.sh): the admin client and the ingest user.
+    ingest.password = `ing-${Math.random().toString(36).slice(2)}${Date.now()}`;
+    const init = spawnSync('/bin/sh', [DYNSEC_INIT, '--init'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        MOSQUITTO_CONF: confPath,
+        DYNSEC_FILE: join(dir, 'dynamic-security.json'),
+        MQTT_LOCAL_PORT: String(port),
+        OCTOPUS_MQTT_ADMIN_USER: dynsecAdmin.username,
+        OCTOPUS_MQTT_ADMIN_PASSWORD: dynsecAdmin.password,
+        MQTT_USERNAME: ingest.username,
+        MQTT_PASSWORD: ingest.password,
+        PATH: `${dirname(MOSQUITTO_BIN)}:${process.env.PATH ?? ''}`,
+      },
+      timeout: 30000,
+    });
+    if (init.status !== 0) throw new Error(`mosquitto/dynsec-init.sh failed: ${init.stderr}${init.stdout}`);
+  }
   const proc = mosquittoProcess(confPath, async () => {
-    const probe = await connectAsync(urlFor(ingest), { reconnectPeriod: 0, connectTimeout: 1000 });
+    const probe = await connectAsync(urlFor(dynsecAdmin ?? ingest), { reconnectPeriod: 0, connectTimeout: 1000 });
     await probe.endAsync();
   });
   await proc.start();
+
   return {
     url: urlFor(ingest),
     port,
