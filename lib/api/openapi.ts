@@ -5,6 +5,7 @@
  */
 import { ALERT_TAGS, alertPaths, alertSchemas } from './openapi-alerts';
 import { AUTH_PATHS, AUTH_SCHEMAS } from './openapi-auth';
+import { AUTOMATION_TAGS, automationPaths, automationSchemas } from './openapi-automation';
 import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
 import { answer, DEFAULT_BASE_PATH, deviceId, failure, filter, json, nullable, object, page, pageParams, ref, responses, seriesRange, timestamp, type JsonSchema, type OpenApiDocument } from './openapi-parts';
 
@@ -368,11 +369,12 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       { name: 'auth', description: 'Signing in and out, users and their roles per site, API tokens.' },
       ...ENERGY_TAGS,
       ...ALERT_TAGS,
+      ...AUTOMATION_TAGS,
     ],
     // Each part of the API describes its routes in its own module (openapi-auth, openapi-energy, openapi-alerts).
-    paths: { ...PATHS, ...energyPaths(), ...alertPaths() },
+    paths: { ...PATHS, ...energyPaths(), ...alertPaths(), ...automationPaths() },
     components: {
-      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas() },
+      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas(), ...automationSchemas() },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'octopus_session', description: 'Set by POST /auth/login. Writes also need the X-CSRF-Token header.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`octo_…`) from POST /tokens.' },

@@ -7,6 +7,8 @@ import { queryHistory } from '../history/history-query';
 import { countCommands, queryReadings } from './readings-query';
 import { registerAuthRoutes } from './auth-routes';
 import { registerEnergyRoutes } from './energy-routes';
+import { registerAutomationRoutes } from './automation-routes';
+import { activeAutomation } from '../automation/active-automation';
 import { routeKit, signedInCaller, type ApiOptions, type Context, type Handler } from './route-kit';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
@@ -219,6 +221,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   });
 
   registerEnergyRoutes({ route, device, sees, validators, database: (ctx) => database(ctx.service), fromDatabase });
+  registerAutomationRoutes({ route, validators, automation: activeAutomation, fromDatabase });
 
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {

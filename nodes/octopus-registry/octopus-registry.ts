@@ -2,6 +2,9 @@ import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { registerApiRoutes } from '../../lib/api/routes';
+import { activeAlertService } from '../../lib/alerts/alert-service';
+import { activateAutomation } from '../../lib/automation/active-automation';
+import { AutomationService } from '../../lib/automation/automation-service';
 import { activateRegistry, activeRegistry } from '../../lib/registry/active-registry';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { RegistryService } from '../../lib/registry/registry-service';
@@ -82,6 +85,10 @@ export = function register(RED: NodeAPI): void {
       },
     });
     node.service = service;
+    // Home automation (issue #21) runs beside the registry whose commands it sends.
+    const automation = new AutomationService({ registry: service, database: () => database.ready(), alerts: activeAlertService });
+    node.automation = automation;
+    let deactivateAutomation = () => undefined as void;
     // The last save on close needs the database even if its config node is closed first.
     const releaseDatabase = database.retain();
     const deactivate = activateRegistry(service);
@@ -91,7 +98,17 @@ export = function register(RED: NodeAPI): void {
     let retry: NodeJS.Timeout | undefined;
     const start = () => {
       service.start().then(
-        () => node.log(`device registry loaded: ${service.registry.size} devices`),
+        () => {
+          node.log(`device registry loaded: ${service.registry.size} devices`);
+          if (stopped) return;
+          automation.start().then(
+            () => {
+              if (!stopped) deactivateAutomation = activateAutomation(automation);
+              node.log(`automation: ${automation.engine.size} automations, ${automation.schedules.size} schedules, ${automation.scenes.size} scenes`);
+            },
+            (err: Error) => node.warn(`automation not started: ${err.message}`),
+          );
+        },
         (err: Error) => {
           node.warn(`device registry waiting for the database: ${err.message}`);
           if (!stopped) retry = setTimeout(start, 5000);
@@ -104,9 +121,12 @@ export = function register(RED: NodeAPI): void {
       stopped = true;
       clearTimeout(retry);
       deactivate();
+      deactivateAutomation();
       const timer = setTimeout(done, 10000);
-      service
+      automation
         .stop()
+        .catch(() => undefined)
+        .then(() => service.stop())
         .catch(() => undefined)
         .then(() => {
           releaseDatabase();
