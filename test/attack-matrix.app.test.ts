@@ -81,7 +81,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     });
     app = await startApp({ MQTT_URL: broker.url, DATABASE_URL: db.url, OCTOPUS_METRICS_TOKEN: metricsToken }, { dataDir });
     mqtt = await connectAsync(broker.url, { clientId: `attack-${randomUUID()}` });
-    await waitFor(() => /connected to mqtt/.test(app.output()), 15000, 'the source to connect');
+    await waitFor(() => /connected to mqtt/.test(app.output()) && /from OCTOPUS_ADMIN_USER/.test(app.output()), 15000, 'the source to connect and the operator to be set up');
     operator = await app.login();
 
     for (const site of [A, B]) {

@@ -66,7 +66,7 @@ export class AutomationEngine {
   }
 
   private crosses(id: string, t: Extract<Trigger, { type: 'reading' }>, value: ReadingValue): boolean {
-    if (t.equals !== undefined) return sameValue(t.equals, value);
+    if (t.equals !== undefined) return looselyEqual(t.equals, value);
     const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number(value);
     if (!Number.isFinite(n)) return false;
     const prev = this.last.get(id);
@@ -152,7 +152,7 @@ export function conditionsFail(conditions: readonly Condition[], facts: Conditio
 }
 
 function valueMatches(c: { above?: number; below?: number; equals?: ReadingValue }, v: ReadingValue): boolean {
-  if (c.equals !== undefined && !sameValue(c.equals, v)) return false;
+  if (c.equals !== undefined && !looselyEqual(c.equals, v)) return false;
   const n = Number(v);
   if (c.above !== undefined && !(n > c.above)) return false;
   if (c.below !== undefined && !(n < c.below)) return false;
@@ -190,6 +190,11 @@ export function distanceM(lat1: number, lon1: number, lat2: number, lon2: number
   const r = (d: number) => (d * Math.PI) / 180;
   const a = Math.sin(r(lat2 - lat1) / 2) ** 2 + Math.cos(r(lat1)) * Math.cos(r(lat2)) * Math.sin(r(lon2 - lon1) / 2) ** 2;
   return 2 * 6_371_000 * Math.asin(Math.sqrt(a));
+}
+
+/** "on", true and 1 are the same switch state, whichever side says which (lib/commands/command-tracker.ts). */
+function looselyEqual(a: ReadingValue, b: ReadingValue): boolean {
+  return sameValue(a, b) || sameValue(b, a);
 }
 
 function add(m: Map<string, Set<string>>, k: string, id: string): void {
