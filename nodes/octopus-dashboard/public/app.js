@@ -13,6 +13,7 @@
     { pattern: /^#\/alerts\/?$/, page: 'alerts', nav: 'alerts' },
     { pattern: /^#\/devices\/?$/, page: 'devices', nav: 'devices' },
     { pattern: /^#\/energy(?:\/(.*))?$/, page: 'energy', nav: 'energy' },
+    { pattern: /^#\/(scenes|schedules|automations|logbook)(?:\/(.*))?$/, page: 'automation', nav: 'automation' },
   ];
 
   function route() {
@@ -28,10 +29,14 @@
     }
     if (current && current.leave) current.leave();
     view.textContent = '';
-    current = O.pages[found.page];
-    document.body.dataset.page = found.page;
+    // The home-automation pages (ES modules, automation-*.js) are named by the route itself.
+    var name = found.page === 'automation' ? match[1] : found.page;
+    var nav = found.page === 'automation' ? match[1] : found.nav;
+    if (found.page === 'automation') match = [match[0], match[2]];
+    current = O.pages[name];
+    document.body.dataset.page = name;
     document.querySelectorAll('nav.tabs a').forEach(function (a) {
-      if (a.dataset.nav === found.nav) a.setAttribute('aria-current', 'page');
+      if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     });
     document.title = 'Octopus · ' + current.title;
