@@ -14,6 +14,7 @@ const parts: Record<string, () => Promise<Part>> = {
   history: async () => (await import('./history')).runHistoryBench,
   live: async () => (await import('./live')).runLiveBench,
   export: async () => (await import('./export')).runExportBench,
+  automation: async () => (await import('./automation')).runAutomationBench,
 };
 
 async function main(): Promise<void> {

@@ -6,9 +6,9 @@ import type { RegistryEvent } from '../registry/device-registry';
 import type { RegistryService } from '../registry/registry-service';
 import { AutomationEngine, conditionsFail, type Match } from './automation-engine';
 import { undoValue } from './automation-check';
-import { loadAutomations, loadRuns, loadScenes, loadSchedules, loadSiteClocks, saveLastSlot, saveRuns, saveScene, type SiteLocation } from './automation-store';
+import { loadAutomations, loadRuns, loadScenes, loadSchedules, loadSiteClocks, saveLastSlot, saveScene, type SiteLocation } from './automation-store';
 import type { Automation, AutomationRun, CauseLink, LogbookEntry, Scene, Schedule, Target } from './automation-types';
-import { describeCause, trimLogbook, writeLogbook } from './logbook';
+import { Books, describeCause, trimLogbook } from './logbook';
 import { applyTargets, summarize, type TargetResult } from './scene-apply';
 import { SlotTimer, type SiteClock } from './schedule-plan';
 
@@ -66,13 +66,11 @@ export class AutomationService extends EventEmitter {
   private readonly waiters = new Map<string, (c: TrackedCommand) => void>();
   private readonly undo = new Map<string, NodeJS.Timeout>();
   private readonly sleeps = new Set<NodeJS.Timeout>();
-  private logbook: LogbookEntry[] = [];
-  private runs: AutomationRun[] = [];
+  private readonly books: Books;
   private timer?: NodeJS.Timeout;
   private alertSource?: EventEmitter;
   private lastClockLoad = 0;
   private lastTrim = 0;
-  private flushing: Promise<void> = Promise.resolve();
   private started = false;
   private stopped = false;
   lastError = '';
@@ -80,6 +78,7 @@ export class AutomationService extends EventEmitter {
   constructor(private readonly options: AutomationServiceOptions) {
     super();
     this.now = options.now ?? options.registry.now;
+    this.books = new Books(options.database, (err) => (this.lastError = err.message));
   }
 
   get registry(): RegistryService {
@@ -306,7 +305,7 @@ export class AutomationService extends EventEmitter {
     const now = this.now();
     const cause: CauseLink[] = [{ kind: 'automation', id: a.id, name: a.name }, match.cause];
     const record = (outcome: AutomationRun['outcome'], detail: string) => {
-      this.runs.push({ automationId: a.id, site: a.site, at: this.now(), outcome, detail, cause: [match.cause] });
+      this.books.run({ automationId: a.id, site: a.site, at: this.now(), outcome, detail, cause: [match.cause] });
       if (outcome !== 'skipped') this.log({ site: a.site, at: this.now(), kind: 'automation', deviceId: null, message: `automation '${a.name}' ${outcome}: ${detail}`, cause: [match.cause] });
       this.emit('run', { kind: 'automation', id: a.id, name: a.name, site: a.site, at: this.now(), outcome, detail, cause } satisfies RunEvent);
     };
@@ -380,30 +379,13 @@ export class AutomationService extends EventEmitter {
   // --- the books
 
   log(e: LogbookEntry): void {
-    this.logbook.push(e);
+    this.books.log(e);
     this.emit('logbook', { ...e, causeText: describeCause(e.cause) });
-    if (this.logbook.length > 10_000) this.logbook.splice(0, this.logbook.length - 10_000);
   }
 
-  /** Writes buffered logbook lines and runs. Serialised. */
+  /** Writes buffered logbook lines and runs. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      const entries = this.logbook;
-      const runs = this.runs;
-      if (entries.length === 0 && runs.length === 0) return;
-      this.logbook = [];
-      this.runs = [];
-      try {
-        const pool = await this.options.database();
-        await writeLogbook(pool, entries);
-        await saveRuns(pool, runs);
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        this.logbook.unshift(...entries);
-        this.runs.unshift(...runs.slice(-1000));
-      }
-    });
-    return this.flushing;
+    return this.books.flush();
   }
 }
 

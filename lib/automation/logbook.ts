@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { CauseLink, LogbookEntry, LogbookKind } from './automation-types';
+import { saveRuns } from './automation-store';
+import type { AutomationRun, CauseLink, LogbookEntry, LogbookKind } from './automation-types';
 
 /**
  * A house's timeline: device state changes, commands and their outcome, alerts and automation
@@ -88,4 +89,46 @@ export async function saveRetention(pool: Pool, site: string, days: number | nul
     `insert into site_settings (site, logbook_days) values ($1, $2) on conflict (site) do update set logbook_days = excluded.logbook_days`,
     [site, days],
   );
+}
+
+/** Logbook lines and automation runs waiting to be written: batched, serialised, kept on failure (bounded). */
+export class Books {
+  private entries: LogbookEntry[] = [];
+  private runs: AutomationRun[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly database: () => Promise<Pool>,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  log(e: LogbookEntry): void {
+    this.entries.push(e);
+    if (this.entries.length > 10_000) this.entries.splice(0, this.entries.length - 10_000);
+  }
+
+  run(r: AutomationRun): void {
+    this.runs.push(r);
+    if (this.runs.length > 10_000) this.runs.splice(0, this.runs.length - 10_000);
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const entries = this.entries;
+      const runs = this.runs;
+      if (entries.length === 0 && runs.length === 0) return;
+      this.entries = [];
+      this.runs = [];
+      try {
+        const pool = await this.database();
+        await writeLogbook(pool, entries);
+        await saveRuns(pool, runs);
+      } catch (err) {
+        this.onError(err as Error);
+        this.entries.unshift(...entries);
+        this.runs.unshift(...runs);
+      }
+    });
+    return this.flushing;
+  }
 }
