@@ -104,7 +104,7 @@ describe('home automation (real app, Postgres, Mosquitto, test clock)', function
     await waitFor(() => termo().length === 2, 10000, 'Monday 07:00 CEST run');
     // An hour later (07:00 CET would have been now): nothing more.
     setTestClock(clockFile, at('2027-03-29T05:59:58Z'));
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(termo().map((c) => c.payload), ['21', '21']);
     const log = await op.json('GET', `/api/v1/sites/${H}/logbook?kind=schedule`);
     const runs = log.body.items.filter((e: { message: string }) => e.message.includes('ran')).map((e: { at: string }) => e.at.slice(0, 19)).sort();
@@ -126,7 +126,7 @@ describe('home automation (real app, Postgres, Mosquitto, test clock)', function
     setTestClock(clockFile, at('2027-03-29T06:14:00Z')); // 08:14: the 08:10 run was missed 4 minutes ago
     await start();
     await waitFor(() => sent(dev('salon', 'plug'), 'on').length === 1, 15000, 'the missed run, after the restart');
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 1500));
     assert.equal(sent(dev('salon', 'plug'), 'on').length, 1, 'once');
   });
 
