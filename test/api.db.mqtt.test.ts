@@ -16,6 +16,7 @@ import { RegistryService } from '../lib/registry/registry-service';
 import { storeBatch } from '../lib/store/store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { energyApiSuite } from './support/energy-api-suite';
+import { automationApiSuite } from './support/automation-api-suite';
 import { alertsApiSuite } from './support/alerts-api-suite';
 import { registerAlertRoutes } from '../lib/alerts/alerts-api';
 import type { AlertService } from '../lib/alerts/alert-service';
@@ -300,7 +301,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 13 + 13 + 7 + 5);
+      assert.equal(ids.length, 13 + 13 + 7 + 5 + 21);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -870,6 +871,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   });
 
   describe('energy and export', () => energyApiSuite(() => ({ api, pool, service, auth, suffix })));
+
+  describe('home automation', () => automationApiSuite(() => ({ api, pool, service, suffix })));
 
   describe('alerts', () =>
     alertsApiSuite(() => ({
