@@ -9,6 +9,7 @@ import { undoValue } from './automation-check';
 import { loadAutomations, loadRuns, loadScenes, loadSchedules, loadSiteClocks, saveLastSlot, saveScene, type SiteLocation } from './automation-store';
 import type { Automation, AutomationRun, CauseLink, LogbookEntry, Scene, Schedule, Target } from './automation-types';
 import { Books, describeCause, trimLogbook } from './logbook';
+import { ClockLock } from './clock-lock';
 import { applyTargets, summarize, type TargetResult } from './scene-apply';
 import { SlotTimer, type SiteClock } from './schedule-plan';
 
@@ -73,21 +74,22 @@ export class AutomationService extends EventEmitter {
   private lastTrim = 0;
   private started = false;
   private stopped = false;
+  /** Only one instance sharing the database runs schedules and time triggers (scale-out). */
+  private readonly clockLock: ClockLock;
   lastError = '';
 
   constructor(private readonly options: AutomationServiceOptions) {
     super();
     this.now = options.now ?? options.registry.now;
     this.books = new Books(options.database, (err) => (this.lastError = err.message));
+    this.clockLock = new ClockLock(options.database, () => this.tick(), (err) => (this.lastError = err.message));
   }
 
   get registry(): RegistryService {
     return this.options.registry;
   }
 
-  database(): Promise<Pool> {
-    return this.options.database();
-  }
+  readonly database = (): Promise<Pool> => this.options.database();
 
   clockOf(site: string): SiteLocation {
     return this.clocks.get(site) ?? { site, name: null, ...DEFAULT_CLOCK };
@@ -122,6 +124,7 @@ export class AutomationService extends EventEmitter {
     this.undo.clear();
     this.sleeps.clear();
     if (this.started) await this.flush();
+    this.clockLock.close();
   }
 
   // --- definitions (kept here and in Postgres; lib/automation/automation-definitions.ts checks them)
@@ -204,6 +207,8 @@ export class AutomationService extends EventEmitter {
       this.lastTrim = now;
       void this.options.database().then((pool) => trimLogbook(pool, now)).catch((err: Error) => (this.lastError = err.message));
     }
+    this.clockLock.poll();
+    if (!this.clockLock.held) return void this.flush();
     const grace = this.options.graceMs ?? 15 * 60_000;
     for (const { schedule, timer } of this.schedules.values()) {
       if (!schedule.enabled) continue;
