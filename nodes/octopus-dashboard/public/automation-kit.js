@@ -31,6 +31,8 @@ export function note(kind, text) {
  * @param {string} page the route name (#/<page>/<site>) @returns {Promise<string | null>}
  */
 export async function pickSite(root, wanted, page) {
+  // The page's live stream: the connection badge and the open-alerts count stay current here too.
+  /** @type {any} */ (O).live('?scope=alerts', {});
   const status = note('loading', 'Loading your sites…');
   root.appendChild(status);
   await O.session;
