@@ -15,6 +15,7 @@ const parts: Record<string, () => Promise<Part>> = {
   live: async () => (await import('./live')).runLiveBench,
   export: async () => (await import('./export')).runExportBench,
   notify: async () => (await import('./notify')).runNotifyBench,
+  automation: async () => (await import('./automation')).runAutomationBench,
 };
 
 async function main(): Promise<void> {

@@ -76,6 +76,11 @@ describe('API request body types derived from the OpenAPI schemas', () => {
       InvitationAccept: true,
       DeviceCredentialsCreate: true,
       HubCreate: true,
+      SiteLocationInput: true,
+      // Known exceptions (see lib/api/api-bodies.ts): typed by the domain's hand-written types, not derived yet.
+      SceneInput: true,
+      ScheduleInput: true,
+      AutomationInput: true,
     };
     assert.deepEqual([...names].sort(), Object.keys(typed).sort());
   });

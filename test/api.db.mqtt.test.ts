@@ -16,6 +16,9 @@ import { RegistryService } from '../lib/registry/registry-service';
 import { storeBatch } from '../lib/ingest/7-store-batch';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { energyApiSuite } from './support/energy-api-suite';
+import { automationApiSuite } from './support/automation-api-suite';
+import type { AutomationService } from '../lib/automation/automation-service';
+import { ServiceSlot } from '../lib/runtime/service-slot';
 import { alertsApiSuite } from './support/alerts-api-suite';
 import { registerAlertRoutes } from '../lib/alerts/alerts-api';
 import { runtimeOf } from '../lib/runtime/octopus-runtime';
@@ -205,6 +208,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   const operatorName = `op_${suffix}`;
   let operatorToken = '';
   let alerts: AlertService | undefined;
+  // The automation service the API serves (the suite provides one while it runs), as the runtime's slot would.
+  const automations = new ServiceSlot<AutomationService>('automation service');
 
   const reading = (deviceId: string, attribute: string, value: Reading['value'], ts = Date.now(), unit?: string): Reading => {
     const [site, room, device] = deviceId.includes(':') ? [casa, 'garaje', deviceId.split(':')[1]] : deviceId.split('/');
@@ -242,7 +247,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     const operator = await auth.createUser({ username: operatorName, password: randomBytes(18).toString('base64url'), operator: true, sites: new Map() });
     assert.ok(operator);
     operatorToken = (await auth.createToken(operator, { name: 'api test', role: 'operator', sites: [], expiresAt: null })).token;
-    const withAuth = { auth: () => auth };
+    const withAuth = { auth: () => auth, automation: () => automations.current() };
 
     const app = express();
     registerApiRoutes(app, () => service, withAuth);
@@ -301,7 +306,7 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 13 + 13 + 7 + 5);
+      assert.equal(ids.length, 13 + 13 + 7 + 5 + 21);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -871,6 +876,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   });
 
   describe('energy and export', () => energyApiSuite(() => ({ api, pool, service, auth, suffix })));
+
+  describe('home automation', () => automationApiSuite(() => ({ api, pool, service, suffix, automations })));
 
   describe('alerts', () =>
     alertsApiSuite(() => ({

@@ -55,13 +55,20 @@ describe('attack matrix: every route and the live stream, per attacker (real app
   let mqtt: MqttClient;
   let operator: Session;
   const s: Record<keyof typeof names, Session> = {} as never;
-  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0, channelA: 0, credentialA: 0 };
+  const ids = { termoA: `${A}/salon/termo`, luzA: `${A}/salon/luz`, termoB: `${B}/salon/termo`, commandA: '', alertA: '', victim: 0, victimRole: 0, tokenA: 0, channelA: 0, credentialA: 0, sceneA: '', scheduleA: '', automationA: '' };
   const attackers: Array<{ caller: Caller; expect: Expect; writesOnly?: boolean }> = [];
   let legit: Caller;
   const rows: Array<{ route: string; cells: string[]; ok: boolean }> = [];
   /** Checks outside the matrix's columns: each with its own list of attempts. */
   const extras: string[] = [];
   const columns = ['anonymous', 'expired session', 'revoked token', 'forged CSRF', 'viewer A', 'resident B', 'owner B', '| owner A'];
+
+  const automationBodies = {
+    SceneInput: () => ({ name: 'Evening', targets: [{ deviceId: ids.luzA, attribute: 'on', value: true }] }),
+    ScheduleInput: () => ({ name: 'lamp at dusk', action: { type: 'command', deviceId: ids.luzA, attribute: 'on' }, slots: [{ kind: 'weekly', days: [1, 2, 3, 4, 5], time: '19:00', value: true }] }),
+    AutomationInput: () => ({ name: 'hot → lamp', trigger: { type: 'reading', deviceId: ids.termoA, attribute: 'temperature', above: 40 }, actions: [{ type: 'command', deviceId: ids.luzA, attribute: 'on', value: true }] }),
+    SiteLocationInput: () => ({ name: 'Casa A', latitude: 40.4, longitude: -3.7 }),
+  };
 
   const json = async (res: Response): Promise<Json> => {
     const text = await res.text();
@@ -80,7 +87,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       { dataDir },
     );
     mqtt = await connectAsync(broker.url, { clientId: `attack-${randomUUID()}` });
-    await waitFor(() => /connected to mqtt/.test(app.output()), 15000, 'the source to connect');
+    await waitFor(() => /connected to mqtt/.test(app.output()) && /from OCTOPUS_ADMIN_USER/.test(app.output()), 15000, 'the source to connect and the operator to be set up');
     operator = await app.login();
 
     for (const site of [A, B]) {
@@ -96,6 +103,16 @@ describe('attack matrix: every route and the live stream, per attacker (real app
     ids.commandA = sent.body.id;
     await waitFor(async () => (await operator.json('GET', `/api/v1/alerts?site=${A}`)).body.count === 1, 15000, 'the alert in house A');
     ids.alertA = (await operator.json('GET', `/api/v1/alerts?site=${A}`)).body.alerts[0].id;
+    // House A's home automation (issue #21): one scene, schedule and automation.
+    for (const [key, path, body] of [
+      ['sceneA', 'scenes', automationBodies.SceneInput()],
+      ['scheduleA', 'schedules', automationBodies.ScheduleInput()],
+      ['automationA', 'automations', automationBodies.AutomationInput()],
+    ] as const) {
+      const made = await operator.json('POST', `/api/v1/sites/${A}/${path}`, body);
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      ids[key] = made.body.id;
+    }
 
     const make = async (username: string, sites: Record<string, string>) => {
       const made = await operator.json('POST', '/api/v1/users', { username, password, sites });
@@ -240,6 +257,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
       InvitationCreate: () => ({ role: 'viewer' }),
       DeviceCredentialsCreate: () => ({ name: 'Plug', room: 'salon', firmware: 'tasmota' }),
       HubCreate: () => ({ name: 'Hub' }),
+      ...automationBodies,
     };
     // Each caller's own channels, preferences and notification centre: another house's user using them harms nobody.
     const own = new Set(['/auth/logout', '/notify/channels', '/notify/preferences/{site}', '/notify/inbox/read']);
@@ -258,6 +276,9 @@ describe('attack matrix: every route and the live stream, per attacker (real app
           channelId: String(ids.channelA),
           credentialId: String(ids.credentialA),
           attribute: 'temperature',
+          sceneId: ids.sceneA,
+          scheduleId: ids.scheduleA,
+          automationId: ids.automationA,
         };
         const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
           assert.ok(values[name] !== undefined, `no value for path parameter {${name}} of ${template}: teach the attack matrix`);
@@ -369,7 +390,7 @@ describe('attack matrix: every route and the live stream, per attacker (real app
         ...(await check(probe, (status, body) => {
           if (status < 200 || status >= 300) return false;
           // The owner's reads of house A show house A.
-          if (probe.method === 'GET' && ['/sites', '/devices', '/users', '/alerts', '/alerts/history'].includes(probe.label)) return showsHouseA(body);
+          if (probe.method === 'GET' && ['/sites', '/devices', '/users', '/alerts', '/alerts/history', '/sites/{site}/scenes', '/sites/{site}/schedules', '/sites/{site}/automations'].includes(probe.label)) return showsHouseA(body);
           return true;
         })),
       );

@@ -198,9 +198,13 @@ describe('the dashboard pages in a real browser', function () {
     await waitFor(async () => (await device(light)).attributes.some((a) => a.name === 'on'), 10000, 'the light in the registry');
 
     await page.goto(`${app.baseUrl}/ui/#/devices`);
+    // The search reloads the table (debounced): edit only once the filtered table is drawn, not the first one.
+    const filtered = page.waitForResponse((res) => res.url().includes('/api/v1/devices?') && res.url().includes(`q=${encodeURIComponent(site)}`));
     await page.locator('input[name="q"]').fill(site);
     // The table first lists every device, then (after the search box's debounce) the search's answer: edit in that one.
     await page.locator(`#registry tbody[data-query=${JSON.stringify(site)}]`).waitFor({ timeout: 10000 });
+    await filtered;
+    await page.locator('#registry tbody tr').first().waitFor();
     const row = page.locator(`tr[data-device-id="${light}"]`);
     await row.waitFor({ timeout: 10000 });
     await row.locator('button[data-action="edit"]').click();
@@ -235,7 +239,8 @@ describe('the dashboard pages in a real browser', function () {
     assert.equal(commands[0], 'true');
     await mqtt.publishAsync(`${light}/on`, commands[0], { qos: 1 });
     await waitFor(async () => (await status.getAttribute('data-status')) === 'confirmed', 10000, 'the command confirmed');
-    assert.equal(await toggle.getAttribute('aria-checked'), 'true');
+    // The light's new state is a reading of its own on the stream: it may land just after the outcome.
+    await waitFor(async () => (await toggle.getAttribute('aria-checked')) === 'true', 5000, 'the toggle on');
     const id = await status.getAttribute('data-command-id');
     assert.equal((await api<{ status: string }>(`/commands/${id}`)).status, 'confirmed');
     await page.locator(`.commands tr[data-command-id="${id}"] .cmd-status[data-status="confirmed"]`).waitFor({ timeout: 10000 });

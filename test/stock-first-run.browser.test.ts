@@ -27,6 +27,7 @@ const PALETTE = {
   'octopus-command': 'send command',
   'octopus-dashboard': 'live dashboard',
   'octopus-alert': 'threshold alerts',
+  'octopus-automation': 'house automation',
 };
 
 /** Opens Import (Ctrl-I), picks one of the pack's examples and imports it; "Import copy" when ids exist. */

@@ -5,6 +5,7 @@
  */
 import { ALERT_TAGS, alertPaths, alertSchemas } from './openapi-alerts';
 import { AUTH_PATHS, AUTH_SCHEMAS } from './openapi-auth';
+import { AUTOMATION_TAGS, automationPaths, automationSchemas } from './openapi-automation';
 import { ENERGY_TAGS, energyPaths, energySchemas } from './openapi-energy';
 import { NOTIFY_TAGS, notifyPaths, notifySchemas } from './openapi-notify';
 import { ONBOARDING_TAGS, onboardingPaths, onboardingSchemas } from './openapi-onboarding';
@@ -381,11 +382,12 @@ export function openApiDocument(serverUrl = DEFAULT_BASE_PATH): OpenApiDocument 
       ...ALERT_TAGS,
       ...NOTIFY_TAGS,
       ...ONBOARDING_TAGS,
+      ...AUTOMATION_TAGS,
     ],
     // Each part of the API describes its routes in its own module (openapi-auth, openapi-energy, openapi-alerts).
-    paths: { ...PATHS, ...energyPaths(), ...alertPaths(), ...notifyPaths(), ...onboardingPaths() },
+    paths: { ...PATHS, ...energyPaths(), ...alertPaths(), ...notifyPaths(), ...onboardingPaths(), ...automationPaths() },
     components: {
-      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas(), ...notifySchemas(), ...onboardingSchemas() },
+      schemas: { ...SCHEMAS, ...energySchemas(), ...alertSchemas(), ...notifySchemas(), ...onboardingSchemas(), ...automationSchemas() },
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'octopus_session', description: 'Set by POST /auth/login. Writes also need the X-CSRF-Token header.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`octo_…`) from POST /tokens.' },

@@ -1,4 +1,5 @@
 import type { AlertService } from '../alerts/alert-service';
+import type { AutomationService } from '../automation/automation-service';
 import type { UnreadBus } from '../notify/notify-bus';
 import type { OnboardingService } from '../onboarding/onboarding-service';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   unread?: UnreadBus;
   /** Houses, invitations and device credentials (the runtime's). */
   onboarding?: () => OnboardingService | undefined;
+  /** Schedules, scenes, automations and the logbook (the runtime's). */
+  automation?: () => AutomationService | undefined;
 }
 
 /** What the auth routes borrow from the API: one way to serve, validate and answer. */

@@ -9,6 +9,7 @@ import { registerAuthRoutes } from './auth-routes';
 import { registerEnergyRoutes } from './energy-routes';
 import { registerNotifyRoutes } from './notify-routes';
 import { registerOnboardingRoutes } from './onboarding-routes';
+import { registerAutomationRoutes } from './automation-routes';
 import { routeKit, signedInCaller, type ApiOptions, type Context, type Handler } from './route-kit';
 import { attributeViews, commandView, compare, deviceDetailView, deviceView, displayRoom } from './views';
 
@@ -214,6 +215,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
       return onboarding;
     },
   });
+  registerAutomationRoutes({ route, validators, automation: () => options.automation?.(), fromDatabase });
 
   // Served without a registry too: it describes the API, not the devices.
   serve('get', '/openapi.json', (req) => {

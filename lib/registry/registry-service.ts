@@ -13,7 +13,8 @@ import { loadDevices, saveDevices } from './registry-store';
  * The registry as a running service: the in-memory model, its periodic sweep and batched
  * persistence, and commands (validated, published, tracked, stored). Node-RED's registry config
  * node owns one; the devices and command nodes, the REST API and the dashboard all use it.
- * Emits `event` (RegistryEvent) and `command` (TrackedCommand on every status change).
+ * Emits `event` (RegistryEvent), `command` (TrackedCommand on every status change) and `readings`
+ * (each batch observed, once the registry holds it).
  */
 export interface RegistryServiceOptions {
   database: () => Promise<Pool>;
@@ -83,6 +84,8 @@ export class RegistryService extends EventEmitter {
         if (confirmed) this.commandChanged(confirmed);
       }
     }
+    // The automation service (lib/automation) follows readings here: after the registry has them.
+    if (this.listenerCount('readings') > 0) this.emit('readings', readings);
   }
 
   /** Availability, discovery and deletion events from the parser's third output. */

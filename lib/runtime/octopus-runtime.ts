@@ -1,6 +1,7 @@
 import type { AlertService } from '../alerts/alert-service';
 import type { ApiHandler, HttpApp } from '../api/http';
 import type { AuthService } from '../auth/auth-service';
+import type { AutomationService } from '../automation/automation-service';
 import type { DashboardHandlers } from '../live/dashboard-handlers';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import type { RecentMessages } from '../parser/recent-messages';
@@ -62,6 +63,8 @@ export class OctopusRuntime {
   readonly registry = new ServiceSlot<RegistryService>('device registry');
   /** The alert service /api/v1/alerts and the dashboards serve (octopus-alert nodes provide theirs). */
   readonly alerts = new ServiceSlot<AlertService>('alert service');
+  /** Schedules, scenes and automations (the registry node starts one beside its registry). */
+  readonly automations = new ServiceSlot<AutomationService>('automation service');
   /** The Prometheus metrics /metrics serves; the ingest nodes register their counters here. */
   readonly metrics = new IngestMetrics();
   /** The parse nodes' last messages, by node id, for the editor's "try a message" panel. */
@@ -94,6 +97,7 @@ export class OctopusRuntime {
       metrics: this.metrics,
       unread: this.notifyUnread,
       onboarding: this.onboarding,
+      automation: () => this.automations.current(),
     });
   }
 

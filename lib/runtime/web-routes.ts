@@ -4,6 +4,7 @@ import type { HttpApp } from '../api/http';
 import type { ApiOptions } from '../api/route-kit';
 import { registerApiRoutes } from '../api/routes';
 import type { AuthService } from '../auth/auth-service';
+import type { AutomationService } from '../automation/automation-service';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { mountMetricsRoute } from '../metrics/metrics-route';
 import type { UnreadBus } from '../notify/notify-bus';
@@ -21,6 +22,7 @@ export interface WebRouteSources {
   /** Where the notification routes tell the dashboards a user's unread count changed. */
   unread: UnreadBus;
   onboarding: OnboardingService;
+  automation(): AutomationService | undefined;
 }
 
 /**
@@ -36,6 +38,7 @@ export function mountWebRoutes(from: WebRouteSources): void {
     alerts: from.alerts,
     unread: from.unread,
     onboarding: () => from.onboarding,
+    automation: from.automation,
   };
   registerApiRoutes(from.httpNode, from.registry, options);
   registerAlertRoutes(from.httpNode, from.alerts, options);

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { AutomationService } from '../../lib/automation/automation-service';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { readNodeConfig } from '../../lib/node-config/node-config';
 import { numberIn } from '../../lib/node-config/number-settings';
@@ -73,23 +74,44 @@ export = function register(RED: NodeAPI): void {
       },
     });
     node.service = service;
+    // Home automation (issue #21) runs beside the registry whose commands it sends.
+    const automation = new AutomationService({ registry: service, database: () => database.ready() });
+    node.automation = automation;
+    let deactivateAutomation = () => undefined as void;
+    const unfollowAlerts = runtime.alerts.subscribe((alerts) => automation.followAlerts(alerts));
     // The last save on close needs the database even if its config node is closed first.
     const releaseDatabase = database.retain();
     const deactivate = runtime.registry.provide(service);
     service.on('save-error', (err: Error) => node.warn(`registry not saved (will retry): ${err.message}`));
 
+    let closing = false;
     const starting = startWithRetry(() => service.start(), {
       retryMs: 5000,
-      onStarted: () => node.log(`device registry loaded: ${service.registry.size} devices`),
+      onStarted: () => {
+        node.log(`device registry loaded: ${service.registry.size} devices`);
+        if (closing) return;
+        automation.start().then(
+          () => {
+            if (!closing) deactivateAutomation = runtime.automations.provide(automation);
+            node.log(`automation: ${automation.engine.size} automations, ${automation.schedules.size} schedules, ${automation.scenes.size} scenes`);
+          },
+          (err: Error) => node.warn(`automation not started: ${err.message}`),
+        );
+      },
       onFailure: (err) => node.warn(`device registry waiting for the database: ${err.message}`),
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
       starting.stop();
       deactivate();
+      deactivateAutomation();
+      unfollowAlerts();
       const timer = setTimeout(done, 10000);
-      service
+      automation
         .stop()
+        .catch(() => undefined)
+        .then(() => service.stop())
         .catch(() => undefined)
         .then(() => {
           releaseDatabase();

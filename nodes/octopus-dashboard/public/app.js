@@ -1,11 +1,13 @@
 // @ts-check
 // The dashboard's entry (index.html loads only this module): the router. Hash routes (#/,
-// #/device/<id>, #/alerts, #/devices, #/energy[/<site>]), one page shown at a time, each page
+// #/device/<id>, #/alerts, #/devices, #/energy[/<site>], #/scenes|schedules|automations|logbook[/<site>]), one page shown at a time, each page
 // opening its own live stream for what it shows. A new page: a module exporting a Page
 // (types.js), one line in ROUTES, one link in index.html's nav.
 
 import './session.js';
 import { alertsPage } from './alerts.js';
+import { automationsPage, schedulesPage } from './automation-rules.js';
+import { logbookPage, scenesPage } from './automation-scenes.js';
 import { devicePage } from './device.js';
 import { devicesPage } from './devices.js';
 import { energyPage } from './energy.js';
@@ -21,6 +23,11 @@ const ROUTES = [
   { pattern: /^#\/alerts\/?$/, page: alertsPage, name: 'alerts', nav: 'alerts' },
   { pattern: /^#\/devices\/?$/, page: devicesPage, name: 'devices', nav: 'devices' },
   { pattern: /^#\/energy(?:\/(.*))?$/, page: energyPage, name: 'energy', nav: 'energy' },
+  // The home-automation pages take the site as their argument (#/scenes/<site>).
+  { pattern: /^#\/scenes(?:\/(.*))?$/, page: scenesPage, name: 'scenes', nav: 'scenes' },
+  { pattern: /^#\/schedules(?:\/(.*))?$/, page: schedulesPage, name: 'schedules', nav: 'schedules' },
+  { pattern: /^#\/automations(?:\/(.*))?$/, page: automationsPage, name: 'automations', nav: 'automations' },
+  { pattern: /^#\/logbook(?:\/(.*))?$/, page: logbookPage, name: 'logbook', nav: 'logbook' },
 ];
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
