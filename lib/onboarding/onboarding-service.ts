@@ -51,7 +51,7 @@ export class OnboardingService {
   private readonly events = new Map<string, BrokerEvent[]>();
   private watching?: LiveBrokerUsers;
   private stopWatching?: () => void;
-  private restored = new WeakSet<LiveBrokerUsers>();
+  private readonly restored = new Set<LiveBrokerUsers>();
   private readonly now: () => number;
 
   constructor(private readonly options: OnboardingOptions) {
