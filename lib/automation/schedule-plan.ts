@@ -1,7 +1,7 @@
-import { DateTime } from 'luxon';
-import SunCalc from 'suncalc';
 import type { ReadingValue } from '../model/reading';
 import type { Slot } from './automation-types';
+import { sunTimes } from './sun-times';
+import { addDays, compareDates, isoWeekday, localDate, localInstant, localParts, type LocalDate } from './zoned-time';
 
 /**
  * When a schedule's slots fall, as instants. Pure. Slots are walked per LOCAL date in the site's
@@ -31,26 +31,10 @@ export function parseTime(hhmm: string): { hour: number; minute: number } | unde
   return m ? { hour: Number(m[1]), minute: Number(m[2]) } : undefined;
 }
 
-/** The instant of a wall-clock time on a local date; in a DST gap, the same wall time shifted past the gap. */
-export function localInstant(date: DateTime, hour: number, minute: number): number {
-  const wanted = date.set({ hour, minute, second: 0, millisecond: 0 });
-  // Luxon resolves an ambiguous time (the autumn hour that happens twice) to one offset; take
-  // the earlier of the two instants so it runs the first time the wall clock shows it.
-  const other = wanted.minus({ hours: 1 });
-  if (other.hour === hour && other.minute === minute && other.day === date.day) return other.toMillis();
-  return wanted.toMillis();
-}
-
-/** The site's local date and time at an instant. */
-export function localAt(at: number, timeZone: string): DateTime {
-  return DateTime.fromMillis(at, { zone: timeZone });
-}
-
 /** Sunrise or sunset on a local date, or undefined where the sun does not rise or set that day. */
-export function sunInstant(date: DateTime, event: 'sunrise' | 'sunset', latitude: number, longitude: number): number | undefined {
-  const noon = date.set({ hour: 12, minute: 0, second: 0, millisecond: 0 }).toJSDate();
-  const at: Date | null = SunCalc.getTimes(noon, latitude, longitude)[event];
-  const t = at ? at.getTime() : NaN;
+export function sunInstant(date: LocalDate, event: 'sunrise' | 'sunset', latitude: number, longitude: number, timeZone: string): number | undefined {
+  const noon = new Date(localInstant(date, 12, 0, timeZone));
+  const t = sunTimes(noon.getTime(), latitude, longitude)[event];
   return Number.isFinite(t) ? t : undefined;
 }
 
@@ -62,20 +46,22 @@ export function occurrences(slots: readonly Slot[], site: SiteClock, from: numbe
   const push = (at: number | undefined, slot: number, value?: ReadingValue) => {
     if (at !== undefined && at > start && at <= to) out.push(value === undefined ? { at, slot } : { at, slot, value });
   };
-  let date = localAt(start, site.timeZone).startOf('day').minus({ days: 1 });
-  const last = localAt(to, site.timeZone).startOf('day').plus({ days: 1 });
-  while (date <= last) {
+  let date = addDays(localDate(start, site.timeZone), -1);
+  const last = addDays(localDate(to, site.timeZone), 1);
+  while (compareDates(date, last) <= 0) {
+    const weekday = isoWeekday(date);
+    const day = date;
     slots.forEach((s, i) => {
-      if (s.kind === 'once' || !s.days.includes(date.weekday)) return;
+      if (s.kind === 'once' || !s.days.includes(weekday)) return;
       if (s.kind === 'weekly') {
         const t = parseTime(s.time);
-        if (t) push(localInstant(date, t.hour, t.minute), i, s.value);
+        if (t) push(localInstant(day, t.hour, t.minute, site.timeZone), i, s.value);
       } else if (site.latitude !== null && site.longitude !== null) {
-        const sun = sunInstant(date, s.event, site.latitude, site.longitude);
+        const sun = sunInstant(day, s.event, site.latitude, site.longitude, site.timeZone);
         push(sun === undefined ? undefined : sun + s.offsetMinutes * 60_000, i, s.value);
       }
     });
-    date = date.plus({ days: 1 }).startOf('day');
+    date = addDays(date, 1);
   }
   slots.forEach((s, i) => {
     if (s.kind === 'once') push(Date.parse(s.at), i, s.value);
@@ -122,7 +108,7 @@ export function inTimeWindow(at: number, timeZone: string, from: string, to: str
   const f = parseTime(from);
   const t = parseTime(to);
   if (!f || !t) return false;
-  const local = localAt(at, timeZone);
+  const local = localParts(at, timeZone);
   const m = local.hour * 60 + local.minute;
   const a = f.hour * 60 + f.minute;
   const b = t.hour * 60 + t.minute;
