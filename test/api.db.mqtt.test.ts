@@ -20,6 +20,11 @@ import { automationApiSuite } from './support/automation-api-suite';
 import type { AutomationService } from '../lib/automation/automation-service';
 import { ServiceSlot } from '../lib/runtime/service-slot';
 import { alertsApiSuite } from './support/alerts-api-suite';
+import { notifyApiSuite } from './support/notify-api-suite';
+import { onboardingApiSuite } from './support/onboarding-api-suite';
+import { makeOnboarding } from '../lib/onboarding/onboarding-setup';
+import { LiveUserTable } from '../lib/mqtt-auth/live-user-table';
+import { RecentRejects } from '../lib/onboarding/recent-rejects';
 import { registerAlertRoutes } from '../lib/alerts/alerts-api';
 import { runtimeOf } from '../lib/runtime/octopus-runtime';
 import type { AlertService } from '../lib/alerts/alert-service';
@@ -247,7 +252,10 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
     const operator = await auth.createUser({ username: operatorName, password: randomBytes(18).toString('base64url'), operator: true, sites: new Map() });
     assert.ok(operator);
     operatorToken = (await auth.createToken(operator, { name: 'api test', role: 'operator', sites: [], expiresAt: null })).token;
-    const withAuth = { auth: () => auth, automation: () => automations.current() };
+    // Onboarding as `npm start` has it: the embedded broker's in-process user table.
+    const brokerUsers = new LiveUserTable();
+    const onboarding = makeOnboarding({ MQTT_URL: 'mqtt://127.0.0.1:1883' }, () => brokerUsers, new RecentRejects());
+    const withAuth = { auth: () => auth, automation: () => automations.current(), onboarding: () => onboarding, alerts: () => alerts };
 
     const app = express();
     registerApiRoutes(app, () => service, withAuth);
@@ -306,7 +314,8 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
       }
       const ids = Object.values(contract.doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
       assert.equal(new Set(ids).size, ids.length);
-      assert.equal(ids.length, 13 + 13 + 7 + 5 + 21);
+      // registry (sites, devices, commands, this document) + auth + energy and export + alerts + automation + notify + onboarding
+      assert.equal(ids.length, 13 + 13 + 7 + 5 + 21 + 12 + 11);
     });
 
     it('compiles in ajv strict mode, and the check it drives refuses what the schemas do not allow', () => {
@@ -878,6 +887,10 @@ describe('REST API /api/v1 (real Postgres, Mosquitto and express)', function () 
   describe('energy and export', () => energyApiSuite(() => ({ api, pool, service, auth, suffix })));
 
   describe('home automation', () => automationApiSuite(() => ({ api, pool, service, suffix, automations })));
+
+  describe('notifications', () => notifyApiSuite(() => ({ api, pool, auth, suffix, deploy: (s) => void (alerts = s) })));
+
+  describe('onboarding', () => onboardingApiSuite(() => ({ api, suffix, operator: operatorName })));
 
   describe('alerts', () =>
     alertsApiSuite(() => ({

@@ -7,7 +7,7 @@ import { can, type Principal } from '../auth/permissions';
 import { checkAckLink, currentGrants, useAckLink } from '../notify/ack-links';
 import type { UnreadBus } from '../notify/notify-bus';
 import { createChannel, deleteChannel, failedNotifications, inbox, listChannels, listPreferences, loadEscalation, markRead, saveEscalation, savePreferences } from '../notify/notify-store';
-import type { ChannelConfig } from '../notify/notify-types';
+import type { Channel, ChannelConfig } from '../notify/notify-types';
 import { secretBox } from '../notify/secret-box';
 import { HttpError, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
@@ -37,6 +37,9 @@ export interface NotifyKit {
 
 const FORM_LIMIT = 4096;
 
+/** A channel as the document shows it (NotifyChannel): always the caller's own, so without its owner's id. */
+const channelView = ({ userId: _userId, ...c }: Channel) => c;
+
 export function registerNotifyRoutes(kit: NotifyKit): void {
   const { route, serve, parameters, validators, database, openDatabase, fromDatabase, alerts } = kit;
   const db = (ctx: Context) => fromDatabase(database(ctx));
@@ -48,7 +51,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
     return site;
   };
 
-  route('get', '/notify/channels', async (ctx) => ({ status: 200, body: { items: await fromDatabase(listChannels(await db(ctx), me(ctx).userId)) } }));
+  route('get', '/notify/channels', async (ctx) => ({ status: 200, body: { items: (await fromDatabase(listChannels(await db(ctx), me(ctx).userId))).map(channelView) } }));
 
   route('post', '/notify/channels', async (ctx) => {
     const b = noNul(validators.body('NotifyChannelCreate', await readJsonBody(ctx.req)));
@@ -62,7 +65,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
     if (b.kind === 'email' && b.secret && !/^smtps?:\/\//.test(b.secret)) throw new HttpError(400, 'an e-mail channel\'s secret is an SMTP URL: smtp://user:password@host:587 or smtps://…');
     const made = await fromDatabase(createChannel(await db(ctx), secretBox(), me(ctx).userId, b));
     if (made === 'too-many') throw new HttpError(409, 'you have 20 channels already: remove one first');
-    return { status: 201, body: made };
+    return { status: 201, body: channelView(made) };
   });
 
   route('delete', '/notify/channels/{channelId}', async (ctx) => {
