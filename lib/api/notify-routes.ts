@@ -8,7 +8,7 @@ import { checkAckLink, currentGrants, useAckLink } from '../notify/ack-links';
 import type { UnreadBus } from '../notify/notify-bus';
 import { createChannel, deleteChannel, failedNotifications, inbox, listChannels, listPreferences, loadEscalation, markRead, saveEscalation, savePreferences } from '../notify/notify-store';
 import type { Channel, ChannelConfig } from '../notify/notify-types';
-import { secretBox } from '../notify/secret-box';
+import type { SecretBox } from '../notify/secret-box';
 import { HttpError, readJsonBody, type ApiRequest } from './http';
 import type { HttpMethod } from './openapi';
 import type { Context, Handler, Reply } from './route-kit';
@@ -33,6 +33,8 @@ export interface NotifyKit {
   alerts(): AlertService | undefined;
   /** Where a changed unread count is told to the dashboards. */
   unread?: UnreadBus;
+  /** Seals channel secrets and signs acknowledge links. */
+  secrets: () => SecretBox;
 }
 
 const FORM_LIMIT = 4096;
@@ -63,7 +65,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
     for (const [field, what] of needs[b.kind]) if (!b.config[field]) throw new HttpError(400, `a ${b.kind} channel needs ${what}`);
     if (b.kind === 'telegram' && !b.secret) throw new HttpError(400, 'a telegram channel needs the bot token (secret)');
     if (b.kind === 'email' && b.secret && !/^smtps?:\/\//.test(b.secret)) throw new HttpError(400, 'an e-mail channel\'s secret is an SMTP URL: smtp://user:password@host:587 or smtps://…');
-    const made = await fromDatabase(createChannel(await db(ctx), secretBox(), me(ctx).userId, b));
+    const made = await fromDatabase(createChannel(await db(ctx), kit.secrets(), me(ctx).userId, b));
     if (made === 'too-many') throw new HttpError(409, 'you have 20 channels already: remove one first');
     return { status: 201, body: channelView(made) };
   });
@@ -134,7 +136,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
   serve('get', '/notify/ack/{token}', async (req) => {
     const t = token(req, 'get');
     const pool = await fromDatabase(openDatabase());
-    const checked = await fromDatabase(checkAckLink(pool, secretBox().signingKey, t, Date.now()));
+    const checked = await fromDatabase(checkAckLink(pool, kit.secrets().signingKey, t, Date.now()));
     if (!checked.ok) throw new HttpError(403, checked.error);
     const alert = await fromDatabase(loadAlert(pool, checked.link.alertId));
     const what = alert ? `${alert.severity}: ${alert.message} (${alert.site} / ${alert.room} / ${alert.device}) — ${alert.state}` : checked.link.alertId;
@@ -152,7 +154,7 @@ export function registerNotifyRoutes(kit: NotifyKit): void {
     const note = body.note?.trim() || undefined;
     const pool = await fromDatabase(openDatabase());
     const used = await fromDatabase(
-      useAckLink(pool, secretBox().signingKey, t, Date.now(), note, async (link) => {
+      useAckLink(pool, kit.secrets().signingKey, t, Date.now(), note, async (link) => {
         const service = alerts();
         if (!service?.ready) return { ok: false, status: 503, error: 'alerts are not loaded yet: try the link again shortly' };
         const r = await service.acknowledge(link.alertId, link.username, note);

@@ -1,6 +1,7 @@
 import type { AlertService } from '../alerts/alert-service';
 import type { AutomationService } from '../automation/automation-service';
 import type { UnreadBus } from '../notify/notify-bus';
+import type { SecretBox } from '../notify/secret-box';
 import type { OnboardingService } from '../onboarding/onboarding-service';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthService } from '../auth/auth-service';
@@ -31,6 +32,8 @@ export interface ApiOptions {
   onboarding?: () => OnboardingService | undefined;
   /** Schedules, scenes, automations and the logbook (the runtime's). */
   automation?: () => AutomationService | undefined;
+  /** The notification secrets (the runtime's); without it, read from the environment once per API. */
+  secrets?: () => SecretBox;
 }
 
 /** What the auth routes borrow from the API: one way to serve, validate and answer. */

@@ -8,6 +8,7 @@ import { countCommands, queryReadings } from './readings-query';
 import { registerAuthRoutes } from './auth-routes';
 import { registerEnergyRoutes } from './energy-routes';
 import { registerNotifyRoutes } from './notify-routes';
+import { secretBox, type SecretBox } from '../notify/secret-box';
 import { registerOnboardingRoutes } from './onboarding-routes';
 import { registerAutomationRoutes } from './automation-routes';
 import { routeKit, signedInCaller, type ApiOptions, type Context, type Handler } from './route-kit';
@@ -208,7 +209,7 @@ export function registerApiRoutes(app: HttpApp, getService: () => RegistryServic
   });
 
   registerEnergyRoutes({ route, device, sees, validators, database: (ctx) => database(ctx.service), fromDatabase });
-  registerNotifyRoutes({ route, serve, parameters, validators, database: (ctx) => database(ctx.service), openDatabase: () => openDatabase(getService), fromDatabase, alerts: () => options.alerts?.(), unread: options.unread });
+  registerNotifyRoutes({ route, serve, parameters, validators, database: (ctx) => database(ctx.service), openDatabase: () => openDatabase(getService), fromDatabase, alerts: () => options.alerts?.(), unread: options.unread, secrets: options.secrets ?? notifySecretsOnce() });
   registerOnboardingRoutes({ route, serve, parameters, validators, getAuth, getService, fromDatabase, onboarding: () => {
       const onboarding = options.onboarding?.();
       if (!onboarding) throw new HttpError(503, 'onboarding is not set up in this Node-RED');
@@ -243,4 +244,10 @@ export async function fromDatabase<T>(work: Promise<T>): Promise<T> {
     if (err instanceof HttpError) throw err;
     throw new HttpError(503, `database unavailable: ${(err as Error).message}`);
   }
+}
+
+/** Outside a runtime (tests that mount the API alone): the environment's secret box, read on first use. */
+function notifySecretsOnce(): () => SecretBox {
+  let box: SecretBox | undefined;
+  return () => (box ??= secretBox());
 }

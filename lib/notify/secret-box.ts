@@ -39,17 +39,18 @@ export class SecretBox {
   }
 }
 
-let shared: SecretBox | undefined;
-
 /** Where the generated secret is kept when no environment variable gives one. */
 export function notifySecretFile(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.OCTOPUS_DATA_DIR || join(homedir(), '.node-red');
   return join(dir, 'octopus-notify.secret');
 }
 
-/** The process's secret box (built once). */
+/**
+ * The secret box of this installation: from OCTOPUS_NOTIFY_SECRET or OCTOPUS_CREDENTIAL_SECRET, else
+ * the secret generated once into the data directory. Reads the file each call: the Octopus runtime
+ * keeps the one it serves (`OctopusRuntime.notifySecrets`).
+ */
 export function secretBox(env: NodeJS.ProcessEnv = process.env): SecretBox {
-  if (shared) return shared;
   let secret = env.OCTOPUS_NOTIFY_SECRET || env.OCTOPUS_CREDENTIAL_SECRET;
   if (!secret) {
     const file = notifySecretFile(env);
@@ -64,8 +65,7 @@ export function secretBox(env: NodeJS.ProcessEnv = process.env): SecretBox {
       }
     }
   }
-  shared = new SecretBox(secret);
-  return shared;
+  return new SecretBox(secret);
 }
 
 /** A short fingerprint of a secret, for showing that one is set without showing it. */

@@ -7,6 +7,7 @@ import { IngestMetrics } from '../metrics/ingest-metrics';
 import type { RecentMessages } from '../parser/recent-messages';
 import type { LiveBrokerUsers } from '../mqtt-auth/live-users';
 import { UnreadBus } from '../notify/notify-bus';
+import { secretBox, type SecretBox } from '../notify/secret-box';
 import { makeOnboarding } from '../onboarding/onboarding-setup';
 import type { OnboardingService } from '../onboarding/onboarding-service';
 import { RecentRejects } from '../onboarding/recent-rejects';
@@ -79,6 +80,7 @@ export class OctopusRuntime {
   readonly recentRejects = new RecentRejects();
   /** Houses, invitations, device and hub credentials (lib/onboarding). */
   readonly onboarding: OnboardingService;
+  private secrets?: SecretBox;
   private readonly dashboards = new Map<string, ServiceSlot<DashboardHandlers>>();
 
   constructor(
@@ -98,6 +100,7 @@ export class OctopusRuntime {
       unread: this.notifyUnread,
       onboarding: this.onboarding,
       automation: () => this.automations.current(),
+      secrets: () => this.notifySecrets(),
     });
   }
 
@@ -113,6 +116,12 @@ export class OctopusRuntime {
       unprovide();
       await stopUpkeep();
     };
+  }
+
+  /** The key that seals notification channels' secrets and signs acknowledge links (read once). */
+  notifySecrets(): SecretBox {
+    this.secrets ??= secretBox();
+    return this.secrets;
   }
 
   /** The live hub slot of the dashboard at `path` (its pages are mounted on first use). */

@@ -8,6 +8,7 @@ import type { AutomationService } from '../automation/automation-service';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { mountMetricsRoute } from '../metrics/metrics-route';
 import type { UnreadBus } from '../notify/notify-bus';
+import type { SecretBox } from '../notify/secret-box';
 import type { OnboardingService } from '../onboarding/onboarding-service';
 import type { RegistryService } from '../registry/registry-service';
 
@@ -23,6 +24,7 @@ export interface WebRouteSources {
   unread: UnreadBus;
   onboarding: OnboardingService;
   automation(): AutomationService | undefined;
+  secrets(): SecretBox;
 }
 
 /**
@@ -39,6 +41,7 @@ export function mountWebRoutes(from: WebRouteSources): void {
     unread: from.unread,
     onboarding: () => from.onboarding,
     automation: from.automation,
+    secrets: from.secrets,
   };
   registerApiRoutes(from.httpNode, from.registry, options);
   registerAlertRoutes(from.httpNode, from.alerts, options);

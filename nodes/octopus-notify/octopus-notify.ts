@@ -4,7 +4,6 @@ import { Dispatcher } from '../../lib/notify/dispatcher';
 import { enqueueNotifications } from '../../lib/notify/notify-enqueue';
 import { unreadCount } from '../../lib/notify/notify-store';
 import { severityRank, type NotifySeverity, type OutgoingMessage } from '../../lib/notify/notify-types';
-import { secretBox } from '../../lib/notify/secret-box';
 import { createSenders } from '../../lib/notify/senders';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
@@ -49,7 +48,7 @@ export = function register(RED: NodeAPI): void {
     const leaseMs = Math.max(2000, Number(process.env.OCTOPUS_NOTIFY_LEASE_MS) || 60_000);
     const dispatcher = new Dispatcher({
       database: ready,
-      box: secretBox(),
+      box: runtime.notifySecrets(),
       senders: createSenders({ smtpUrl: process.env.OCTOPUS_SMTP_URL, mailFrom: process.env.OCTOPUS_SMTP_FROM, telegramApiUrl: process.env.OCTOPUS_TELEGRAM_API_URL, timeoutMs: Math.min(10_000, leaseMs / 2) }),
       leaseMs,
       publicUrl: `${publicUrl.replace(/\/+$/, '')}${root}`,
