@@ -36,10 +36,16 @@ describe('octopus-automation node (real broker, real Postgres)', function () {
       { id: 'parse', z: 'tab', type: 'octopus-parse', wires: [['devices'], [], ['devices']] },
       { id: 'devices', z: 'tab', type: 'octopus-devices', registry: 'registry', wires: [[]] },
       { id: 'auto', z: 'tab', type: 'octopus-automation', registry: 'registry', site, wires: [['runs']] },
+      { id: 'bad-auto', z: 'tab', type: 'octopus-automation', registry: 'registry', site: 42, configVersion: 1, wires: [[]] },
       { id: 'runs', z: 'tab', type: 'helper' },
-      { id: 'catcher', z: 'tab', type: 'catch', scope: ['auto'], uncaught: false, wires: [['errors']] },
+      { id: 'catcher', z: 'tab', type: 'catch', scope: ['auto', 'bad-auto'], uncaught: false, wires: [['errors']] },
       { id: 'errors', z: 'tab', type: 'helper' },
     ] as never);
+    // A config of the wrong shape: the node says why on its status and fails every message with it.
+    const problem = 'config: property "site" must be text, not 42';
+    const statusSpy = helper.getNode('bad-auto').status as unknown as { getCalls(): Array<{ thisValue: { id: string }; args: unknown[] }> };
+    const badStatus = statusSpy.getCalls().filter((c) => c.thisValue.id === 'bad-auto').map((c) => c.args[0]);
+    assert.deepEqual(badStatus, [{ fill: 'red', shape: 'ring', text: problem }]);
     const automation = (helper.getNode('registry') as unknown as { automation: AutomationService }).automation;
     await waitFor(() => automation.registry.listenerCount('readings') > 0, 15000, 'the automation service');
     await new Promise((r) => setTimeout(r, 300)); // the source subscribes
@@ -65,6 +71,9 @@ describe('octopus-automation node (real broker, real Postgres)', function () {
     (helper.getNode('auto') as unknown as { receive(m: object): void }).receive({ payload: { scene: 'Morning' } });
     await waitFor(() => errors.length === 1, 5000, 'the error');
     assert.match(JSON.stringify(errors[0]), /no scene 'Morning'/);
+    (helper.getNode('bad-auto') as unknown as { receive(m: object): void }).receive({ payload: { scene: 'Evening' } });
+    await waitFor(() => errors.length === 2, 5000, 'the refused message');
+    assert.equal((errors[1] as { error?: { message?: string } }).error?.message, `Error: octopus-automation: ${problem}`);
     await helper.unload();
   });
 });

@@ -45,6 +45,20 @@ describe('node config versions and migrations (lib/node-config)', () => {
     assert.equal(alert.config.quietHours, '');
   });
 
+  it('the notify and automation nodes saved before versions read as they ran; a severity that is none is refused', () => {
+    const notify = readNodeConfig('octopus-notify', { id: 'n', type: 'octopus-notify', database: 'pg' });
+    assert.ok(notify.ok);
+    // without a severity a message was info; without a site it needed msg.site
+    assert.deepEqual({ severity: notify.config.severity, site: notify.config.site, configVersion: notify.config.configVersion }, { severity: 'info', site: '', configVersion: 1 });
+    const automation = readNodeConfig('octopus-automation', { id: 'a', type: 'octopus-automation', registry: 'r' });
+    assert.ok(automation.ok);
+    assert.equal(automation.config.site, '', 'every site');
+    assert.deepEqual(readNodeConfig('octopus-notify', { configVersion: 1, severity: 'urgent' }), {
+      ok: false,
+      problem: 'config: property "severity" must be one of "info", "warning", "critical", "", not "urgent"',
+    });
+  });
+
   it('the migration changes nothing the node does: the parse settings of the old flow read the same before and after', () => {
     const old = fixture('flow-v0.json').find((n) => n.type === 'octopus-parse') as FlowNode;
     const read = readNodeConfig('octopus-parse', old);

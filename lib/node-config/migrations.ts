@@ -60,6 +60,10 @@ const MEANT_WHEN_ABSENT: Record<OctopusNodeType, SavedConfig> = {
   'octopus-command': { registry: '', timeoutS: '' },
   'octopus-dashboard': { path: '/ui', registry: '' },
   'octopus-alert': { database: '', broker: '', topicPrefix: 'octopus', rules: '[]', repeatS: 0, quietHours: '' },
+  // A notify node without a site needed msg.site; without a severity, a message was info.
+  'octopus-notify': { database: '', site: '', severity: 'info' },
+  // An automation node without a site followed every site.
+  'octopus-automation': { registry: '', site: '' },
 };
 
 function fillAbsent(type: OctopusNodeType): MigrationStep {
@@ -86,6 +90,8 @@ export const MIGRATIONS: Record<OctopusNodeType, readonly MigrationStep[]> = {
   'octopus-command': [fillAbsent('octopus-command')],
   'octopus-dashboard': [fillAbsent('octopus-dashboard')],
   'octopus-alert': [fillAbsent('octopus-alert')],
+  'octopus-notify': [fillAbsent('octopus-notify')],
+  'octopus-automation': [fillAbsent('octopus-automation')],
 };
 
 /** The version a config saved now carries (the editor's default for `configVersion`). */

@@ -116,6 +116,22 @@ export const ALERT_SCHEMA = nodeSchema({
 });
 export type AlertConfig = FromSchema<typeof ALERT_SCHEMA>;
 
+export const NOTIFY_SCHEMA = nodeSchema({
+  database: REF,
+  /** The site a message without msg.site notifies; empty: msg.site is needed. */
+  site: TEXT,
+  /** A message's severity without msg.severity; empty reads as info (as it always did). */
+  severity: { enum: ['info', 'warning', 'critical', ''] },
+});
+export type NotifyConfig = FromSchema<typeof NOTIFY_SCHEMA>;
+
+export const AUTOMATION_SCHEMA = nodeSchema({
+  registry: REF,
+  /** Only runs of this site; empty: every site. */
+  site: TEXT,
+});
+export type AutomationConfig = FromSchema<typeof AUTOMATION_SCHEMA>;
+
 /** Every Octopus node type's config schema. */
 export const NODE_SCHEMAS = {
   'octopus-broker': BROKER_SCHEMA,
@@ -128,6 +144,8 @@ export const NODE_SCHEMAS = {
   'octopus-command': COMMAND_SCHEMA,
   'octopus-dashboard': DASHBOARD_SCHEMA,
   'octopus-alert': ALERT_SCHEMA,
+  'octopus-notify': NOTIFY_SCHEMA,
+  'octopus-automation': AUTOMATION_SCHEMA,
 } as const;
 
 export type OctopusNodeType = keyof typeof NODE_SCHEMAS;
@@ -144,4 +162,6 @@ export interface NodeConfigs {
   'octopus-command': CommandConfig;
   'octopus-dashboard': DashboardConfig;
   'octopus-alert': AlertConfig;
+  'octopus-notify': NotifyConfig;
+  'octopus-automation': AutomationConfig;
 }

@@ -1,14 +1,9 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RunEvent } from '../../lib/automation/automation-service';
 import { findScene } from '../../lib/automation/scene-lookup';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { ThrottledStatus } from '../../lib/util/throttled-status';
 import type { RegistryConfigNode } from '../octopus-registry/types';
-
-interface AutomationNodeDef extends NodeDef {
-  registry: string;
-  /** Only runs of this site; empty: every site. */
-  site: string;
-}
 
 /**
  * Glue for the automation service the registry config node runs (lib/automation): emits each
@@ -16,18 +11,19 @@ interface AutomationNodeDef extends NodeDef {
  * applies a scene on `{scene: "<id or name>", site}` (or restores it on `{restore: …}`).
  */
 export = function register(RED: NodeAPI): void {
-  function OctopusAutomationNode(this: Node, def: AutomationNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusAutomationNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const config = RED.nodes.getNode(def.registry) as RegistryConfigNode | null;
+    const read = readNodeConfig('octopus-automation', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-automation', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const config = RED.nodes.getNode(def.registry ?? '') as RegistryConfigNode | null;
     const service = config?.automation;
+    // Only runs of this site; empty: every site.
     const site = (def.site ?? '').trim();
     if (!service) {
-      const problem = (config && config.problem) || 'no device registry configured (automation runs beside it)';
-      node.error(`octopus-automation: ${problem}`);
-      node.status({ fill: 'red', shape: 'ring', text: problem });
-      node.on('input', (_msg, _send, done) => done(new Error(`octopus-automation: ${problem}`)));
-      return;
+      return refuseConfig(node, 'octopus-automation', (config && config.problem) || 'no device registry configured (automation runs beside it)');
     }
     const status = new ThrottledStatus((s) => node.status(s), 500);
     const mine = (s: string) => site === '' || s === site;

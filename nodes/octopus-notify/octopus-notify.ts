@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { AlertService } from '../../lib/alerts/alert-service';
+import { readNodeConfig, refuseConfig } from '../../lib/node-config/node-config';
 import { Dispatcher } from '../../lib/notify/dispatcher';
 import { enqueueNotifications } from '../../lib/notify/notify-enqueue';
 import { unreadCount } from '../../lib/notify/notify-store';
@@ -8,12 +9,6 @@ import { createSenders } from '../../lib/notify/senders';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
 import type { PostgresConfigNode } from '../octopus-postgres/types';
 import { octopusRuntime } from '../octopus-runtime';
-
-interface NotifyNodeDef extends NodeDef {
-  database: string;
-  site: string;
-  severity: string;
-}
 
 type NotifyInput = NodeMessageInFlow & { site?: unknown; severity?: unknown; title?: unknown; topic?: unknown };
 
@@ -26,18 +21,19 @@ const MAX_TEXT = 2000;
  */
 export = function register(RED: NodeAPI): void {
   const runtime = octopusRuntime(RED);
-  function OctopusNotifyNode(this: Node, def: NotifyNodeDef) {
-    RED.nodes.createNode(this, def);
+  function OctopusNotifyNode(this: Node, saved: NodeDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
-    const db = RED.nodes.getNode(def.database) as PostgresConfigNode | null;
+    const read = readNodeConfig('octopus-notify', saved);
+    if (!read.ok) return refuseConfig(node, 'octopus-notify', read.problem);
+    if (read.note) node.log(read.note);
+    const def = read.config;
+    const db = RED.nodes.getNode(def.database ?? '') as PostgresConfigNode | null;
     const database = db?.database;
     const problem = (!db && 'no database configured') || db?.problem || (!database && 'database unavailable') || undefined;
-    if (problem || !database) {
-      node.error(`octopus-notify: ${String(problem)}`);
-      node.status({ fill: 'red', shape: 'ring', text: String(problem) });
-      node.on('input', (_m, _s, done) => done(new Error(`octopus-notify: ${String(problem)}`)));
-      return;
-    }
+    if (problem || !database) return refuseConfig(node, 'octopus-notify', String(problem));
+    const defaultSite = def.site ?? '';
+    const defaultSeverity: NotifySeverity = def.severity || 'info';
     const status = new ThrottledStatus((s) => node.status(s), 1000);
     const log = new RateLimitedLog((line) => node.warn(line));
     const releaseDatabase = database.retain();
@@ -89,8 +85,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (msg, _send, done) => {
       const m = msg as NotifyInput;
-      const site = typeof m.site === 'string' && m.site !== '' ? m.site : def.site;
-      const severity = (typeof m.severity === 'string' ? m.severity : def.severity || 'info') as NotifySeverity;
+      const site = typeof m.site === 'string' && m.site !== '' ? m.site : defaultSite;
+      const severity = (typeof m.severity === 'string' ? m.severity : defaultSeverity) as NotifySeverity;
       if (!site) return done(new Error('octopus-notify: no site: set msg.site or the node\'s site'));
       if (site.length > 200) return done(new Error('octopus-notify: msg.site is longer than 200 characters'));
       if (severityRank(severity) < 0) return done(new Error(`octopus-notify: severity must be info, warning or critical, not "${severity}"`));
