@@ -177,6 +177,27 @@ describe('home automation (real app, Postgres, Mosquitto, test clock)', function
     assert.ok(log.body.items.some((e: { causeText: string }) => /^automation 'hall motion' ← .*pir motion=true/.test(e.causeText)), JSON.stringify(log.body.items.map((e: { causeText: string }) => e.causeText)));
   });
 
+  it('a notify action reaches the site\'s people through the notification outbox (the operator\'s notification centre)', async () => {
+    // The door must be known before an automation may name it.
+    await mqtt.publishAsync(`${dev('hall', 'door')}/contact`, 'true', { qos: 1 });
+    await waitFor(async () => (await op.json('GET', `/api/v1/devices/${enc(dev('hall', 'door'))}`)).status === 200, 10000, 'the door in the registry');
+    const made = await op.json('POST', `/api/v1/sites/${H}/automations`, {
+      name: 'door left open',
+      trigger: { type: 'reading', deviceId: dev('hall', 'door'), attribute: 'contact', equals: false },
+      actions: [{ type: 'notify', message: 'The hall door is open' }],
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await mqtt.publishAsync(`${dev('hall', 'door')}/contact`, 'false', { qos: 1 });
+    type Inbox = { items: Array<{ site: string; title: string; body: string }> };
+    let inbox: Inbox = { items: [] };
+    await waitFor(async () => {
+      inbox = (await op.json('GET', '/api/v1/notify/inbox')).body as Inbox;
+      return inbox.items.some((i) => i.site === H && i.body === 'The hall door is open');
+    }, 15000, 'the notification in the operator\'s notification centre');
+    assert.equal(inbox.items.filter((i) => i.site === H && i.body === 'The hall door is open').length, 1, 'once');
+    assert.ok(inbox.items.some((i) => i.title === `${H}: door left open`), JSON.stringify(inbox.items));
+  });
+
   it('a loop between two automations is refused when saved', async () => {
     const first = await op.json('POST', `/api/v1/sites/${H}/automations`, {
       name: 'plug follows light',

@@ -7,7 +7,7 @@ import type { RegistryService } from '../registry/registry-service';
 import { AutomationEngine, conditionsFail, type Match } from './automation-engine';
 import { undoValue } from './automation-check';
 import { loadAutomations, loadRuns, loadScenes, loadSchedules, loadSiteClocks, saveLastSlot, saveScene, type SiteLocation } from './automation-store';
-import type { Automation, AutomationRun, CauseLink, LogbookEntry, Scene, Schedule, Target } from './automation-types';
+import type { Automation, AutomationNotice, AutomationRun, CauseLink, LogbookEntry, Scene, Schedule, Target } from './automation-types';
 import { Books, describeCause, trimLogbook } from './logbook';
 import { ClockLock } from './clock-lock';
 import { applyTargets, summarize, type TargetResult } from './scene-apply';
@@ -345,7 +345,7 @@ export class AutomationService extends EventEmitter {
           const applied = await this.applyScene(x.sceneId, cause, `automation:${a.id}`);
           done.push(applied ? `scene ${this.scenes.get(x.sceneId)?.name}: ${summarize(applied.results)}` : `scene ${x.sceneId} no longer exists`);
         } else if (x.type === 'notify') {
-          this.emit('notify', { site: a.site, message: x.message, automationId: a.id, cause });
+          this.emit('notify', { site: a.site, message: x.message, automationId: a.id, name: a.name, at: this.now(), cause } satisfies AutomationNotice);
           done.push(`notify "${x.message}"`);
         } else {
           await this.sleep(Math.min(x.seconds, MAX_WAIT_S) * 1000);

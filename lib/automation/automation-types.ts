@@ -116,3 +116,13 @@ export interface AutomationRun {
   detail: string;
   cause: CauseLink[];
 }
+
+/** A notify action of an automation: the site's people are told `message` (octopus-registry queues it). */
+export interface AutomationNotice {
+  site: string;
+  message: string;
+  automationId: string;
+  name: string;
+  at: number;
+  cause: CauseLink[];
+}

@@ -35,7 +35,7 @@ export = function register(RED: NodeAPI): void {
     };
     const onNotify = (n: { site: string; message: string; automationId: string; cause: unknown[] }) => {
       if (!mine(n.site)) return;
-      // The notifications of issue #20 will deliver these; until then a flow can (e-mail, push…).
+      // The site's people get it through their notification preferences (octopus-registry queues it); a flow may add more.
       node.send({ topic: `notify/${n.site}`, payload: n });
     };
     service.on('run', onRun);

@@ -2,6 +2,8 @@ import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { AutomationService } from '../../lib/automation/automation-service';
+import type { AutomationNotice } from '../../lib/automation/automation-types';
+import { enqueueNotifications } from '../../lib/notify/notify-enqueue';
 import { DEFAULT_HOUSE_LIMITS } from '../../lib/registry/house-limits';
 import { readNodeConfig } from '../../lib/node-config/node-config';
 import { numberIn } from '../../lib/node-config/number-settings';
@@ -79,6 +81,16 @@ export = function register(RED: NodeAPI): void {
     node.automation = automation;
     let deactivateAutomation = () => undefined as void;
     const unfollowAlerts = runtime.alerts.subscribe((alerts) => automation.followAlerts(alerts));
+    // A notify action reaches the site's people through their preferences and the outbox (lib/notify),
+    // keyed by automation and instant so a retried run does not notify twice.
+    const onNotice = (n: AutomationNotice) => {
+      const draft = { source: 'message' as const, sourceId: `automation:${n.automationId}:${n.at}`, alertId: null, site: n.site, severity: 'info' as const, anySeverity: true, title: `${n.site}: ${n.name}`.slice(0, 200), body: n.message, at: n.at };
+      database
+        .ready()
+        .then((pool) => enqueueNotifications(pool, [draft]))
+        .catch((err: Error) => node.warn(`automation '${n.name}': notification not queued: ${err.message}`));
+    };
+    automation.on('notify', onNotice);
     // The last save on close needs the database even if its config node is closed first.
     const releaseDatabase = database.retain();
     const deactivate = runtime.registry.provide(service);
@@ -107,6 +119,7 @@ export = function register(RED: NodeAPI): void {
       deactivate();
       deactivateAutomation();
       unfollowAlerts();
+      automation.off('notify', onNotice);
       const timer = setTimeout(done, 10000);
       automation
         .stop()
