@@ -11,7 +11,7 @@ import { dataDirWithDefaultFlow, nodeOfType } from './support/flows';
 
 /**
  * The home-automation pages in headless Chromium (a phone's width) against the real app, broker
- * and Postgres: a resident applies a scene and sees each device's outcome (the silent TV times
+ * and Postgres: a resident applies a scene and sees each device's outcome, pushed on the live stream (the silent TV times
  * out); an owner builds an automation with the form and it runs; the logbook shows its cause chain.
  */
 describe('home automation pages in a real browser', function () {
@@ -72,10 +72,16 @@ describe('home automation pages in a real browser', function () {
 
   it('a resident applies a scene with one tap and sees each device\'s outcome', async () => {
     const page = await newPage('resident', `#/scenes/${H}`);
+    // The outcomes come on the live stream: the page never asks for the scene while it applies.
+    const asked: string[] = [];
+    page.on('request', (req) => {
+      if (/\/api\/v1\/scenes\/[^/]+$/.test(new URL(req.url()).pathname) && req.method() === 'GET') asked.push(req.url());
+    });
     await page.getByRole('button', { name: 'Apply Evening' }).click();
     await page.locator(`li[data-device-id="${dev('salon', 'luz')}"][data-outcome="confirmed"]`).waitFor({ timeout: 10000 });
     await page.locator(`li[data-device-id="${dev('salon', 'tv')}"][data-outcome="timeout"]`).waitFor({ timeout: 15000 });
     assert.match(await page.locator(`li[data-device-id="${dev('salon', 'tv')}"]`).innerText(), /no answer/);
+    assert.deepEqual(asked, [], 'no polling of the scene');
     assert.equal(await page.getByRole('button', { name: 'Save scene' }).count(), 0, 'residents do not edit scenes');
     assert.deepEqual(pageErrors, []);
   });

@@ -7,7 +7,7 @@ import type { RegistryService } from '../registry/registry-service';
 import { AutomationEngine, conditionsFail, type Match } from './automation-engine';
 import { undoValue } from './automation-check';
 import { loadAutomations, loadRuns, loadScenes, loadSchedules, loadSiteClocks, saveLastSlot, saveScene, type SiteLocation } from './automation-store';
-import type { Automation, AutomationNotice, AutomationRun, CauseLink, LogbookEntry, Scene, Schedule, Target } from './automation-types';
+import type { Automation, AutomationNotice, AutomationRun, CauseLink, SceneProgress, LogbookEntry, Scene, Schedule, Target } from './automation-types';
 import { Books, describeCause, trimLogbook } from './logbook';
 import { ClockLock } from './clock-lock';
 import { applyTargets, summarize, type TargetResult } from './scene-apply';
@@ -294,10 +294,11 @@ export class AutomationService extends EventEmitter {
       settled: (id) => this.settled(id),
       progress: (results) => {
         run.results = [...results];
-        this.emit('scene', { sceneId, site: scene.site, results: run.results });
+        this.emit('scene', { sceneId, site: scene.site, startedAt: run.startedAt, done: false, results: run.results } satisfies SceneProgress);
       },
     });
     run.done = true;
+    this.emit('scene', { sceneId, site: scene.site, startedAt: run.startedAt, done: true, results: run.results } satisfies SceneProgress);
     const detail = `${restore ? 'restored' : 'applied'}: ${summarize(run.results)}`;
     this.log({ site: scene.site, at: this.now(), kind: 'scene', deviceId: null, message: `scene '${scene.name}' ${detail}`, cause });
     this.emit('run', { kind: 'scene', id: scene.id, name: scene.name, site: scene.site, at: this.now(), outcome: 'done', detail, cause: chain, results: run.results } satisfies RunEvent);

@@ -126,3 +126,12 @@ export interface AutomationNotice {
   at: number;
   cause: CauseLink[];
 }
+
+/** A scene apply as it goes (each device's outcome so far), pushed to the dashboards' live streams. */
+export interface SceneProgress {
+  sceneId: string;
+  site: string;
+  startedAt: number;
+  done: boolean;
+  results: unknown[];
+}

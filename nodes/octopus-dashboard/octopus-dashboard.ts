@@ -15,6 +15,8 @@ import { isReading } from '../../lib/model/reading';
 import { isReadingBatch } from '../../lib/ingest/5-reading-batch';
 import type { RegistryEvent } from '../../lib/registry/device-registry';
 import { RateLimitedLog, ThrottledStatus } from '../../lib/util/throttled-status';
+import type { AutomationService } from '../../lib/automation/automation-service';
+import type { SceneProgress } from '../../lib/automation/automation-types';
 import type { UnreadEvent } from '../../lib/notify/notify-bus';
 import { octopusRuntime } from '../octopus-runtime';
 import type { RegistryConfigNode } from '../octopus-registry/types';
@@ -115,6 +117,14 @@ export = function register(RED: NodeAPI): void {
       hub.sendEach('alerts', (c) => visibleAlerts(c.viewer));
     };
     const unfollowAlerts = runtime.alerts.subscribe(followAlerts);
+    // A scene being applied: each device's outcome as it comes, to the pages of people who see its site.
+    const onScene = (p: SceneProgress) => hub.sendEach('scene', (c) => (c.viewer.canSee(p.site) ? { ...p, startedAt: new Date(p.startedAt).toISOString() } : undefined));
+    let automation: AutomationService | undefined;
+    const unfollowAutomation = runtime.automations.subscribe((current) => {
+      automation?.off('scene', onScene);
+      automation = current;
+      automation?.on('scene', onScene);
+    });
     // A user's notification centre: its unread count (and the newest) to that user's pages alone.
     const onUnread = (userId: number, e: UnreadEvent) => hub.sendEach('notify', (c) => (c.viewer.userId === userId ? e : undefined));
     runtime.notifyUnread.on('unread', onUnread);
@@ -181,6 +191,8 @@ export = function register(RED: NodeAPI): void {
       clearInterval(refresh);
       clearInterval(setupCheck);
       unfollowAlerts();
+      unfollowAutomation();
+      automation?.off('scene', onScene);
       unfollowAuth();
       runtime.notifyUnread.off('unread', onUnread);
       alerts?.off('transition', onAlert);

@@ -37,11 +37,13 @@ export function note(kind, text) {
 /**
  * Resolves the site a page shows: the one in the route, else the only or first the caller sees; draws
  * a picker when there are several. @param {HTMLElement} root @param {string | undefined} wanted
- * @param {string} page the route name (#/<page>/<site>) @returns {Promise<string | null>}
+ * @param {string} page the route name (#/<page>/<site>)
+ * @param {import('./types.js').StreamHandlers} [handlers] what the page follows on the live stream
+ * @returns {Promise<string | null>}
  */
-export async function pickSite(root, wanted, page) {
+export async function pickSite(root, wanted, page, handlers = {}) {
   // The page's live stream: the connection badge and the open-alerts count stay current here too.
-  live('?scope=alerts', {});
+  live('?scope=alerts', handlers);
   const status = note('loading', 'Loading your sites…');
   root.appendChild(status);
   await session;

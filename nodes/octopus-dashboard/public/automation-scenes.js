@@ -11,9 +11,6 @@ const OUTCOME_TEXT = {
   failed: '✗ failed',
 };
 
-/** @type {number | undefined} */
-let poll;
-
 /** @param {any} r */
 function outcomeRow(r) {
   const text = /** @type {Record<string, string>} */ (OUTCOME_TEXT)[r.outcome] || r.outcome;
@@ -34,8 +31,8 @@ function showApply(card, scene) {
   box.appendChild(list);
 }
 
-/** @param {any} scene @param {string} role @param {() => void} reload */
-function sceneCard(scene, role, reload) {
+/** @param {any} scene @param {string} role */
+function sceneCard(scene, role) {
   const apply = el('button', 'button primary big', `Apply ${scene.name}`, { type: 'button', 'data-scene': scene.name });
   const restore = el('button', 'button', 'Restore previous', { type: 'button', title: 'Set back the states the last apply replaced' });
   const error = el('p', 'error', '', { role: 'status' });
@@ -48,18 +45,14 @@ function sceneCard(scene, role, reload) {
   showApply(card, scene);
   const run = (/** @type {string} */ verb) => {
     error.textContent = '';
+    // The outcomes then come on the live stream ('scene' events, scenesPage below).
+    card.dataset.applying = verb;
     api(`/scenes/${enc(scene.id)}/${verb}`, { method: 'POST' }).then(
-      (s) => {
-        showApply(card, s);
-        const follow = () =>
-          api(`/scenes/${enc(scene.id)}`).then((now) => {
-            showApply(card, now);
-            if (!now.lastApply || !now.lastApply.done) poll = window.setTimeout(follow, 500);
-            else if (verb === 'apply' && !restore.isConnected) reload();
-          }, (err) => (error.textContent = `Lost track of the scene: ${err.message}. Reload to see the outcome.`));
-        poll = window.setTimeout(follow, 300);
+      (s) => showApply(card, s),
+      (err) => {
+        delete card.dataset.applying;
+        error.textContent = err.message;
       },
-      (err) => (error.textContent = err.message),
     );
   };
   apply.addEventListener('click', () => run('apply'));
@@ -95,23 +88,33 @@ export const scenesPage = {
     const root = el('div', 'automation-page');
     view.appendChild(root);
     root.appendChild(el('h2', null, 'Scenes'));
-    const site = await pickSite(root, wanted, 'scenes');
+    const list = el('div', 'cards');
+    /** @param {import('./types.js').StreamEvents['scene']} p */
+    const onScene = (p) => {
+      const card = /** @type {HTMLElement | null} */ (list.querySelector(`[data-scene-id="${CSS.escape(p.sceneId)}"]`));
+      if (!card) return;
+      showApply(card, { lastApply: p });
+      if (!p.done) return;
+      // An apply gives the scene states to restore: draw the card again with its restore button.
+      if (card.dataset.applying === 'apply' && !card.querySelector('button[title^="Set back"]')) load();
+      delete card.dataset.applying;
+    };
+    // A reconnected stream may have missed an outcome: draw the scenes again.
+    const site = await pickSite(root, wanted, 'scenes', { scene: onScene, snapshot: () => list.isConnected && list.childElementCount > 0 && load() });
     if (!site) return;
     const role = roleAt(site) || 'viewer';
-    const list = el('div', 'cards');
     root.appendChild(list);
     const load = () => {
       list.replaceChildren(note('loading', 'Loading the scenes…'));
       api(`/sites/${enc(site)}/scenes`).then((res) => {
         list.textContent = '';
         if (res.items.length === 0) list.appendChild(note('empty', role === 'owner' ? 'No scene yet: capture the current states of some devices below.' : 'No scene yet: the house owner makes them.'));
-        res.items.forEach((/** @type {any} */ s) => list.appendChild(sceneCard(s, role, load)));
+        res.items.forEach((/** @type {any} */ s) => list.appendChild(sceneCard(s, role)));
       }, (err) => list.replaceChildren(note('error', `Could not load the scenes: ${err.message}. Try again in a moment.`)));
     };
     load();
     if (role === 'owner') root.appendChild(captureForm(site, load));
   },
-  leave: () => window.clearTimeout(poll),
 };
 
 /** @type {number | undefined} */

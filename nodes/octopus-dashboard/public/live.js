@@ -10,7 +10,7 @@ import { applyAlert, setAlerts } from './open-alerts.js';
 /** @typedef {import('./types.js').StreamHandlers} StreamHandlers */
 
 /** @type {(keyof StreamEvents)[]} */
-const EVENTS = ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command', 'notify'];
+const EVENTS = ['snapshot', 'readings', 'device', 'removed', 'alert', 'alerts', 'command', 'notify', 'scene'];
 
 /**
  * @param {'connecting' | 'live' | 'down'} state

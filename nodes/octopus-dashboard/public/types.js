@@ -144,6 +144,7 @@
  * @property {Alert[]} alerts
  * @property {CommandView} command
  * @property {{ unread: number, latest?: { title: string, body: string, severity: string, site: string } }} notify a user's notification centre (notify.js)
+ * @property {{ sceneId: string, site: string, startedAt: string, done: boolean, results: unknown[] }} scene a scene being applied: each device's outcome so far (automation-scenes.js)
  */
 
 /** @typedef {{ [K in keyof StreamEvents]?: (data: StreamEvents[K]) => void }} StreamHandlers */
