@@ -105,6 +105,18 @@ describe('home automation pages in a real browser', function () {
     assert.match(await line.locator('.log-cause').innerText(), new RegExp(`← automation 'Hall light' ← ${dev('hall', 'pir')} motion=true \\d\\d:\\d\\d`));
     await page.goto(`${app.baseUrl}/ui/#/automations/${H}`);
     await page.locator('li.run-done').first().waitFor({ timeout: 10000 });
+
+    // The other kinds from the same form: "the motion sensor goes offline → tell the house's people".
+    await page.getByLabel('Automation name').fill('Sensor lost');
+    await page.getByLabel('Trigger kind').selectOption('offline');
+    await page.getByLabel('Trigger attribute').selectOption({ label: `${dev('hall', 'pir')} · motion` });
+    await page.getByLabel('Action kind').selectOption('notify');
+    await page.getByLabel('Message').fill('The hall sensor went offline');
+    await page.getByRole('button', { name: 'Save automation' }).click();
+    await page.locator('section[data-automation-id] h3', { hasText: 'Sensor lost' }).waitFor();
+    const saved = await op.json('GET', `/api/v1/sites/${H}/automations`);
+    const lost = saved.body.items.find((a: { name: string }) => a.name === 'Sensor lost');
+    assert.deepEqual([lost.trigger, lost.actions], [{ type: 'offline', deviceId: dev('hall', 'pir') }, [{ type: 'notify', message: 'The hall sensor went offline' }]]);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -30,18 +30,24 @@ function weekGrid(schedules) {
 function scheduleForm(site, done) {
   const name = input({ type: 'text', maxlength: 100, required: true, placeholder: 'Heating weekdays', 'aria-label': 'Schedule name' });
   const target = select([], { 'aria-label': 'Device attribute' });
-  const time = input({ type: 'time', required: true, value: '07:00', 'aria-label': 'Time' });
+  const kind = select([['weekly', 'at a time'], ['sunrise', 'at sunrise'], ['sunset', 'at sunset']], { 'aria-label': 'When' });
+  const time = input({ type: 'time', value: '07:00', 'aria-label': 'Time' });
+  const offset = input({ type: 'number', min: -720, max: 720, value: 0, 'aria-label': 'Minutes after (before, if negative)' });
   const value = input({ type: 'text', required: true, placeholder: '21 or on', 'aria-label': 'Value' });
   const days = el('div', 'days', undefined, null, ...DAYS.map((d, i) => el('label', 'check', undefined, null, input({ type: 'checkbox', value: i + 1, checked: i < 5 ? '' : null }), el('span', null, d))));
   const msg = el('p', 'error', '', { role: 'status' });
   attributes(site).then((list) => list.filter((a) => a.controllable).forEach((a) => target.appendChild(el('option', null, a.label, { value: JSON.stringify([a.deviceId, a.attribute]) }))), (err) => (msg.textContent = err.message));
-  const form = el('form', 'card form', undefined, null, el('h3', null, 'New weekly schedule'), field('Name', name), field('Set', target), field('To', value), field('At (site time)', time), days, el('button', 'button primary', 'Save schedule', { type: 'submit' }), msg);
+  const form = el('form', 'card form', undefined, null, el('h3', null, 'New schedule'), field('Name', name), field('Set', target), field('To', value), field('When', kind), field('At (site time)', time), field('Minutes after sunrise/sunset (negative: before; needs the site location)', offset), days, el('button', 'button primary', 'Save schedule', { type: 'submit' }), msg);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!target.value) return void (msg.textContent = 'Pick a device first: only devices with a declared control can be scheduled.');
     const [deviceId, attribute] = JSON.parse(target.value);
     const picked = [...days.querySelectorAll('input:checked')].map((c) => Number(/** @type {HTMLInputElement} */ (c).value));
-    const body = { name: name.value.trim(), action: { type: 'command', deviceId, attribute }, slots: [{ kind: 'weekly', days: picked, time: time.value, value: parseValue(value.value) }] };
+    const slot = kind.value === 'weekly'
+      ? { kind: 'weekly', days: picked, time: time.value, value: parseValue(value.value) }
+      : { kind: 'sun', days: picked, event: kind.value, offsetMinutes: Number(offset.value) || 0, value: parseValue(value.value) };
+    if (slot.kind === 'weekly' && !time.value) return void (msg.textContent = 'Give the time of day (site time).');
+    const body = { name: name.value.trim(), action: { type: 'command', deviceId, attribute }, slots: [slot] };
     api(`/sites/${enc(site)}/schedules`, { method: 'POST', body }).then(done, (err) => (msg.textContent = err.message));
   });
   return form;
@@ -107,13 +113,16 @@ function describe(a) {
 /** @param {string} site @param {() => void} done */
 function automationForm(site, done) {
   const name = input({ type: 'text', maxlength: 100, required: true, placeholder: 'Hall motion', 'aria-label': 'Automation name' });
+  const when = select([['reading', 'a reading'], ['offline', 'a device goes offline'], ['alert', 'an alert is raised']], { 'aria-label': 'Trigger kind' });
   const trigger = select([], { 'aria-label': 'Trigger attribute' });
   const op = select([['equals', 'is'], ['above', 'rises above'], ['below', 'falls below']], { 'aria-label': 'Trigger comparison' });
-  const limit = input({ type: 'text', required: true, placeholder: 'true or 25', 'aria-label': 'Trigger value' });
+  const limit = input({ type: 'text', placeholder: 'true or 25', 'aria-label': 'Trigger value' });
   const from = input({ type: 'time', 'aria-label': 'Only from' });
   const to = input({ type: 'time', 'aria-label': 'Only until' });
+  const doing = select([['command', 'set a device'], ['notify', 'tell the house\'s people']], { 'aria-label': 'Action kind' });
+  const message = input({ type: 'text', maxlength: 500, placeholder: 'The hall door is open', 'aria-label': 'Message' });
   const action = select([], { 'aria-label': 'Action attribute' });
-  const value = input({ type: 'text', required: true, placeholder: 'on', 'aria-label': 'Action value' });
+  const value = input({ type: 'text', placeholder: 'on', 'aria-label': 'Action value' });
   const seconds = input({ type: 'number', min: 1, max: 86400, placeholder: 'keep', 'aria-label': 'For seconds' });
   const msg = el('p', 'error', '', { role: 'status' });
   attributes(site).then((list) => {
@@ -121,24 +130,30 @@ function automationForm(site, done) {
     list.filter((a) => a.controllable).forEach((a) => action.appendChild(el('option', null, a.label, { value: JSON.stringify([a.deviceId, a.attribute]) })));
   }, (err) => (msg.textContent = err.message));
   const form = el('form', 'card form', undefined, null, el('h3', null, 'New automation'), field('Name', name),
-    el('fieldset', null, undefined, null, el('legend', null, 'When'), field('Device', trigger), field('', op), field('Value', limit)),
+    el('fieldset', null, undefined, null, el('legend', null, 'When'), field('Kind', when), field('Device', trigger), field('', op), field('Value', limit)),
     el('fieldset', null, undefined, null, el('legend', null, 'Only between (optional, site time)'), field('From', from), field('To', to)),
-    el('fieldset', null, undefined, null, el('legend', null, 'Then'), field('Set', action), field('To', value), field('For (seconds; renewed while the trigger repeats)', seconds)),
+    el('fieldset', null, undefined, null, el('legend', null, 'Then'), field('Kind', doing), field('Message', message), field('Set', action), field('To', value), field('For (seconds; renewed while the trigger repeats)', seconds)),
     el('button', 'button primary', 'Save automation', { type: 'submit' }), msg);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    if (!trigger.value || !action.value) return void (msg.textContent = 'Pick a trigger and a controllable device first.');
-    const [tDevice, tAttr] = JSON.parse(trigger.value);
-    const [aDevice, aAttr] = JSON.parse(action.value);
+    if (when.value !== 'alert' && !trigger.value) return void (msg.textContent = 'Pick the device the automation watches first.');
+    if (doing.value === 'command' && !action.value) return void (msg.textContent = 'Pick a controllable device to set first (or tell people instead).');
+    if (doing.value === 'notify' && !message.value.trim()) return void (msg.textContent = 'Write the message people get.');
+    const [tDevice, tAttr] = trigger.value ? JSON.parse(trigger.value) : [undefined, undefined];
     const v = parseValue(limit.value);
     /** @type {any} */
-    const command = { type: 'command', deviceId: aDevice, attribute: aAttr, value: parseValue(value.value) };
-    if (seconds.value) command.forSeconds = Number(seconds.value);
+    let then = { type: 'notify', message: message.value.trim() };
+    if (doing.value === 'command') {
+      const [aDevice, aAttr] = JSON.parse(action.value);
+      then = { type: 'command', deviceId: aDevice, attribute: aAttr, value: parseValue(value.value) };
+      if (seconds.value) then.forSeconds = Number(seconds.value);
+    }
     const body = {
       name: name.value.trim(),
-      trigger: { type: 'reading', deviceId: tDevice, attribute: tAttr, [op.value]: op.value === 'equals' ? v : Number(v) },
+      trigger: when.value === 'reading' ? { type: 'reading', deviceId: tDevice, attribute: tAttr, [op.value]: op.value === 'equals' ? v : Number(v) }
+        : when.value === 'offline' ? { type: 'offline', deviceId: tDevice } : { type: 'alert' },
       conditions: from.value && to.value ? [{ type: 'time', from: from.value, to: to.value }] : [],
-      actions: [command],
+      actions: [then],
     };
     api(`/sites/${enc(site)}/automations`, { method: 'POST', body }).then(done, (err) => (msg.textContent = err.message));
   });
