@@ -18,8 +18,7 @@ import { SlotTimer, type SiteClock } from './schedule-plan';
  * (through the command tracker: validated, confirmed or timed out). Follows readings, device
  * events and alerts; runs schedules on a 1 s tick; applies scenes; writes automation runs and
  * the logbook with each action's cause chain. Emits `run` (an automation, schedule or scene run),
- * `scene` (a scene's per-device progress) and `notify` (a notify action: the notifications of
- * issue #20 are to take these; until then the octopus-automation node emits them).
+ * `scene` (a scene's per-device progress) and `notify` (a notify action: octopus-registry queues it).
  */
 export interface AutomationServiceOptions {
   registry: RegistryService;
@@ -87,7 +86,6 @@ export class AutomationService extends EventEmitter {
   get registry(): RegistryService {
     return this.options.registry;
   }
-
   readonly database = (): Promise<Pool> => this.options.database();
 
   clockOf(site: string): SiteLocation {
@@ -257,6 +255,7 @@ export class AutomationService extends EventEmitter {
 
   async runSchedule(s: Schedule, slotAt: number, value: Target['value'] | undefined): Promise<void> {
     const cause: CauseLink[] = [{ kind: 'schedule', id: s.id, name: s.name, slotAt }];
+    const ranAt = this.now(); // the logbook says when it ran, not when the devices answered
     let outcome = 'done';
     let detail: string;
     if (s.action.type === 'scene') {
@@ -268,8 +267,8 @@ export class AutomationService extends EventEmitter {
       detail = sent.ok ? `${s.action.deviceId} ${s.action.attribute} → ${String(value)}` : sent.error;
       if (!sent.ok) outcome = 'failed';
     }
-    this.log({ site: s.site, at: this.now(), kind: 'schedule', deviceId: null, message: `schedule '${s.name}' ran: ${detail}`, cause: cause.slice(1) });
-    this.emit('run', { kind: 'schedule', id: s.id, name: s.name, site: s.site, at: this.now(), outcome, detail, cause } satisfies RunEvent);
+    this.log({ site: s.site, at: ranAt, kind: 'schedule', deviceId: null, message: `schedule '${s.name}' ran: ${detail}`, cause: cause.slice(1) });
+    this.emit('run', { kind: 'schedule', id: s.id, name: s.name, site: s.site, at: ranAt, outcome, detail, cause } satisfies RunEvent);
   }
 
   /** Applies a scene: remembers the states it replaces, commands every target, reports each. */
