@@ -6,21 +6,19 @@
  * Everything through /api/v1/notify/…; each form says what went wrong in a sentence.
  */
 
+import { el as domEl } from './dom.js';
+
 /** @typedef {{ id: number, kind: string, name: string, config: Record<string, string>, enabled: boolean, hasSecret: boolean }} Channel */
 /** @typedef {{ site: string, minSeverity: string, channelIds: number[], inapp: boolean, quietHours: string | null, criticalBreaksThrough: boolean }} Prefs */
 /** @typedef {(path: string, options?: { method?: string, body?: unknown }) => Promise<any>} Api */
 
 /**
- * @param {string} tag
+ * The dashboard's element builder (dom.js) with this file's argument order: attributes, then text.
+ * @param {keyof HTMLElementTagNameMap} tag
  * @param {Record<string, string>} [attrs]
  * @param {string} [text]
  */
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = (tag, attrs = {}, text) => domEl(tag, null, text, attrs);
 
 /** @param {Channel} c */
 function describe(c) {

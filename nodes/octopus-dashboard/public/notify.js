@@ -8,22 +8,19 @@
  */
 
 import { api } from './api.js';
+import { el as domEl } from './dom.js';
 import { showSettings } from './notify-settings.js';
 
 /** @typedef {{ id: number, site: string, alertId: string | null, severity: string, title: string, body: string, at: string, read: boolean }} InboxItem */
 /** @typedef {{ unread: number, latest?: { title: string, body: string, severity: string, site: string } }} UnreadEvent */
 
 /**
- * @param {string} tag
+ * The dashboard's element builder (dom.js) with this file's argument order: attributes, then text.
+ * @param {keyof HTMLElementTagNameMap} tag
  * @param {Record<string, string>} [attrs]
  * @param {string} [text]
  */
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = (tag, attrs = {}, text) => domEl(tag, null, text, attrs);
 
 const bell = el('button', { id: 'notify-bell', class: 'notify-bell', type: 'button', 'aria-label': 'Notifications', 'aria-expanded': 'false' }, '🔔');
 const badge = el('span', { id: 'notify-count', class: 'count-badge' });
